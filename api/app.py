@@ -1,0 +1,35 @@
+"""The FastAPI application: regulator/analyst API, partner linkage API, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import health
+from graph.driver import create_driver
+from graph.repository import Repository
+from graph.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The app owns the process's one driver: opened here, closed on shutdown.
+        driver = create_driver(settings)
+        app.state.settings = settings
+        app.state.repository = Repository(driver, settings.neo4j_database)
+        try:
+            yield
+        finally:
+            driver.close()
+
+    app = FastAPI(
+        title="credit-graph",
+        summary="Joint supervision (联合奖惩) over Jiangsu's public credit graph",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    return app

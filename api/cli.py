@@ -1,0 +1,160 @@
+"""``credit-graph``: the one command line for everything a person runs.
+
+This is the process entry point, so it is the one place that may import every package;
+each command opens (and closes) the process's single Neo4j driver.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from graph.driver import open_driver
+from graph.embedded import server
+from graph.repository import Repository
+from graph.schema import SCHEMA_VERSION, apply_schema
+from graph.settings import Settings, get_settings
+
+
+class CliError(click.ClickException):
+    """A failure explained to the person at the terminal (exit status 1, no traceback)."""
+
+
+@contextmanager
+def repository(settings: Settings) -> Iterator[Repository]:
+    with open_driver(settings) as driver:
+        try:
+            driver.verify_connectivity()
+        except Exception as exc:  # the driver raises several types; all mean "not reachable"
+            hint = (
+                "start it with `credit-graph neo4j start`"
+                if settings.uses_embedded_neo4j
+                else "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
+            )
+            raise CliError(f"cannot reach Neo4j at {settings.bolt_uri}: {exc}; {hint}") from exc
+        yield Repository(driver, settings.neo4j_database)
+
+
+@click.group()
+def main() -> None:
+    """Graph-based joint supervision (联合奖惩) for Jiangsu's public credit system."""
+
+
+# --- neo4j ------------------------------------------------------------------------------
+
+
+@main.group()
+def neo4j() -> None:
+    """Run the embedded Neo4j Community server (used when NEO4J_URI is unset)."""
+
+
+@neo4j.command("start")
+@click.option("--port", type=int, help="Bolt port on 127.0.0.1 (default: settings, 7687).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Database directory.")
+def neo4j_start(port: int | None, data_dir: Path | None) -> None:
+    """Start a server and wait until it accepts Bolt connections."""
+    settings = get_settings()
+    if not settings.uses_embedded_neo4j:
+        raise CliError(f"NEO4J_URI is set ({settings.neo4j_uri}); the embedded server is not used")
+    began = time.monotonic()
+    try:
+        state = server.start(settings, port=port, data_dir=data_dir)
+    except server.EmbeddedNeo4jError as exc:
+        raise CliError(str(exc)) from exc
+    click.echo(
+        f"Neo4j {state.version} ready at {state.uri} (data {state.data_dir}, pid {state.pid}) "
+        f"in {time.monotonic() - began:.1f}s"
+    )
+
+
+def _select(settings: Settings, port: int | None, data_dir: Path | None) -> list[server.ServerState]:
+    running = server.running_servers(settings)
+    if port is not None:
+        return [s for s in running if s.port == port]
+    if data_dir is not None:
+        return [s for s in running if Path(s.data_dir) == data_dir.resolve()]
+    return running
+
+
+@neo4j.command("stop")
+@click.option("--port", type=int, help="Stop the server on this port.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Stop the server on this data.")
+@click.option("--all", "stop_all", is_flag=True, help="Stop every running server.")
+def neo4j_stop(port: int | None, data_dir: Path | None, stop_all: bool) -> None:
+    """Shut a server down cleanly (no JVM is left behind)."""
+    settings = get_settings()
+    chosen = _select(settings, port, data_dir)
+    if not chosen:
+        click.echo("no embedded Neo4j server is running" + (" there" if port or data_dir else ""))
+        return
+    if len(chosen) > 1 and not stop_all:
+        listing = ", ".join(f"{s.uri} ({s.data_dir})" for s in chosen)
+        raise CliError(f"several servers run: {listing}; choose with --port, --data-dir or --all")
+    for state in chosen:
+        server.stop(state, settings)
+        click.echo(f"stopped Neo4j at {state.uri} (pid {state.pid})")
+
+
+@neo4j.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def neo4j_status(as_json: bool) -> None:
+    """Say what runs where."""
+    settings = get_settings()
+    servers = [server.describe(s) for s in server.running_servers(settings)]
+    if as_json:
+        click.echo(json.dumps({"neo4j_uri": settings.neo4j_uri, "embedded": servers}, indent=2))
+        return
+    if settings.neo4j_uri:
+        click.echo(f"NEO4J_URI is set: commands use {settings.neo4j_uri}")
+    if not servers:
+        click.echo("no embedded Neo4j server is running")
+    for s in servers:
+        click.echo(
+            f"{s['uri']}  pid {s['pid']}  data {s['data_dir']}  up {s['uptime_s']}s  "
+            f"rss {s['rss_mb']} MB  bolt {'answers' if s['bolt_answers'] else 'NOT answering'}"
+        )
+
+
+# --- schema -----------------------------------------------------------------------------
+
+
+@main.group()
+def schema() -> None:
+    """Constraints, indexes and reference data."""
+
+
+@schema.command("apply")
+def schema_apply() -> None:
+    """Create constraints and indexes, load regions and occupations (idempotent)."""
+    settings = get_settings()
+    with repository(settings) as repo:
+        apply_schema(repo)
+    click.echo(f"schema version {SCHEMA_VERSION} applied to {settings.bolt_uri}")
+
+
+# --- serve ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", help="Interface to bind (default: settings, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: settings, 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API and the dashboards."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    click.echo(f"serving on http://{host}:{port}/  (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

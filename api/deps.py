@@ -1,0 +1,24 @@
+"""Injected services, as ``Annotated`` aliases so routes read as their domain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from graph.repository import Repository
+from graph.settings import Settings
+
+
+def _repository(request: Request) -> Repository:
+    repo: Repository = request.app.state.repository
+    return repo
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+RepositoryDep = Annotated[Repository, Depends(_repository)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,101 @@
+"""The one module that calls the Neo4j driver.
+
+Everything else hands it Cypher constants (from :mod:`graph.queries`) and parameters and
+gets plain dicts back — never driver ``Record``s. Reads go through ``execute_query`` with
+READ routing; writes are retried transaction functions, so every write query must be
+idempotent (``MERGE`` on natural keys), which makes a retry change nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction, RoutingControl
+
+Row = dict[str, Any]
+
+
+@dataclass
+class WriteCounts:
+    nodes_created: int = 0
+    relationships_created: int = 0
+    properties_set: int = 0
+    nodes_deleted: int = 0
+    relationships_deleted: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Repository:
+    def __init__(self, driver: Driver, database: str = "neo4j") -> None:
+        self._driver = driver
+        self._database = database
+
+    def read(self, query: str, **params: Any) -> list[Row]:
+        records, _, _ = self._driver.execute_query(
+            query, params, database_=self._database, routing_=RoutingControl.READ
+        )
+        return [record.data() for record in records]
+
+    def read_one(self, query: str, **params: Any) -> Row | None:
+        rows = self.read(query, **params)
+        return rows[0] if rows else None
+
+    def stream(self, query: str, **params: Any) -> Iterator[Row]:
+        """Rows one at a time, for results too large to hold (exports, projections)."""
+        with self._driver.session(database=self._database, default_access_mode="READ") as s:
+            yield from (record.data() for record in s.run(query, params))
+
+    def write(self, query: str, **params: Any) -> WriteCounts:
+        def work(tx: ManagedTransaction) -> WriteCounts:
+            return _counts(tx.run(query, params).consume().counters)
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+    def write_returning(self, query: str, **params: Any) -> list[Row]:
+        def work(tx: ManagedTransaction) -> list[Row]:
+            return [record.data() for record in tx.run(query, params)]
+
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+    def write_batches(
+        self,
+        query: str,
+        rows: Iterable[Row],
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+        **params: Any,
+    ) -> WriteCounts:
+        """Run ``query`` with ``$rows`` bound to successive batches, one transaction each."""
+        total = WriteCounts()
+        iterator = iter(rows)
+        while batch := list(islice(iterator, batch_size)):
+            total.add(self.write(query, rows=batch, **params))
+            if on_batch is not None:
+                on_batch(len(batch))
+        return total
+
+    def run_ddl(self, statement: str) -> None:
+        # Schema statements cannot share a transaction with data; auto-commit is required.
+        with self._driver.session(database=self._database) as session:
+            session.run(statement).consume()
+
+    def ping(self) -> None:
+        self._driver.verify_connectivity()
+
+
+def _counts(counters: Any) -> WriteCounts:
+    return WriteCounts(
+        nodes_created=counters.nodes_created,
+        relationships_created=counters.relationships_created,
+        properties_set=counters.properties_set,
+        nodes_deleted=counters.nodes_deleted,
+        relationships_deleted=counters.relationships_deleted,
+    )

@@ -1,0 +1,93 @@
+"""The one place configuration comes from.
+
+Every value is read from the environment (or a ``.env`` file) by :class:`Settings`; nothing
+else in the code base reads ``os.environ``. Secrets have development defaults so that the
+demo runs on a fresh machine, and those defaults are refused in any other environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_NEO4J_PASSWORD = "credit-graph-dev"
+DEV_PID_KEY = "credit-graph-dev-pid-key-not-for-production"
+DEV_SECRETS = {DEV_NEO4J_PASSWORD, DEV_PID_KEY}
+
+
+def _default_cache_dir() -> Path:
+    # XDG is honoured so the ~120 MB of Neo4j jars are fetched once per machine, not per clone.
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "credit-graph"
+
+
+class InsecureSettingsError(ValueError):
+    """A development default secret was found outside development."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CREDIT_GRAPH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # --- Neo4j. With no URI the CLI runs the embedded server (graph.embedded).
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
+    neo4j_password: SecretStr = Field(
+        default=SecretStr(DEV_NEO4J_PASSWORD), validation_alias=AliasChoices("NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+
+    # --- Embedded Neo4j (only used when neo4j_uri is unset).
+    embedded_port: int = 7687
+    embedded_data_dir: Path = Path(".credit-graph/neo4j")
+    embedded_heap: str = "1g"
+    embedded_pagecache: str = "512m"
+    neo4j_version: str = "5.26.30"
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+
+    # --- Identity. The pid key is the HMAC key that turns a resident ID number into `pid`.
+    # It is the key the Delta provinces share, so a person matches across borders by pid alone.
+    pid_key: SecretStr = SecretStr(DEV_PID_KEY)
+    province_code: str = "32"
+    # Genuine early pilot USCCs that fail the 18th check character (domain.md).
+    uscc_allow_list: list[str] = ["91350100M0001TGQXM"]
+
+    # --- Serving.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "development":
+            return self
+        defaults = [
+            name
+            for name in ("neo4j_password", "pid_key")
+            if getattr(self, name).get_secret_value() in DEV_SECRETS
+        ]
+        if defaults:
+            raise InsecureSettingsError(
+                f"{', '.join(defaults)} still hold the development default; "
+                f"set them before running with environment={self.environment}"
+            )
+        return self
+
+    @cached_property
+    def uses_embedded_neo4j(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.embedded_port}"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real Neo4j, started and stopped by the suite itself.
+
+The suite runs its own embedded server on a free port over a temporary data directory, so
+it never touches the demo's data. With NEO4J_URI set (a CI service, a managed server) the
+suite uses that server instead — and then wipes it between tests, so point it at a scratch
+database only.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from neo4j import Driver
+
+from graph.driver import create_driver
+from graph.embedded import server
+from graph.repository import Repository
+from graph.schema import apply_schema
+from graph.settings import Settings
+
+TEST_SECRETS = {
+    "neo4j_password": "credit-graph-test-neo4j",
+    "pid_key": "credit-graph-test-pid-key",
+}
+
+# Reference data survives between tests; everything a test writes is removed.
+WIPE_TEST_DATA = """
+MATCH (n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta
+CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        embedded_port=_free_port(),
+        embedded_data_dir=tmp_path_factory.mktemp("neo4j"),
+        embedded_heap="768m",
+        embedded_pagecache="256m",
+        **TEST_SECRETS,
+    )
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(settings: Settings) -> Iterator[str]:
+    if not settings.uses_embedded_neo4j:
+        yield settings.bolt_uri
+        return
+    state = server.start(settings, tied_to_pid=os.getpid())
+    try:
+        yield state.uri
+    finally:
+        server.stop(state, settings)
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_server: str, settings: Settings) -> Iterator[Driver]:
+    drv = create_driver(settings)
+    drv.verify_connectivity()
+    apply_schema(Repository(drv, settings.neo4j_database))
+    yield drv
+    drv.close()
+
+
+@pytest.fixture
+def repo(driver: Driver, settings: Settings) -> Repository:
+    """A repository over a graph holding only the schema and reference data."""
+    repository = Repository(driver, settings.neo4j_database)
+    repository.run_ddl(WIPE_TEST_DATA)
+    return repository
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The layer is the folder; markers let `pytest -m "not integration"` run the fast part.
+    for item in items:
+        for layer in ("integration", "e2e", "system"):
+            if f"tests/{layer}/" in str(item.path):
+                item.add_marker(getattr(pytest.mark, layer))
