@@ -138,6 +138,34 @@ def schema_apply() -> None:
     click.echo(f"schema version {SCHEMA_VERSION} applied to {settings.bolt_uri}")
 
 
+# --- demo -------------------------------------------------------------------------------
+
+
+@main.command()
+def demo() -> None:
+    """Start the embedded Neo4j if needed, apply the schema, and serve (the README's demo)."""
+    settings = get_settings()
+    if settings.uses_embedded_neo4j:
+        _ensure_embedded(settings)
+    with repository(settings) as repo:
+        apply_schema(repo)
+    click.echo(f"schema version {SCHEMA_VERSION} applied")
+    _serve(settings, settings.api_host, settings.api_port)
+
+
+def _ensure_embedded(settings: Settings) -> None:
+    running = [s for s in server.running_servers(settings) if s.port == settings.embedded_port]
+    if running:
+        click.echo(f"using the embedded Neo4j already running at {running[0].uri}")
+        return
+    click.echo("starting the embedded Neo4j (the first start fetches its jars from Maven Central)")
+    try:
+        state = server.start(settings)
+    except server.EmbeddedNeo4jError as exc:
+        raise CliError(str(exc)) from exc
+    click.echo(f"Neo4j ready at {state.uri}; stop it with `credit-graph neo4j stop`")
+
+
 # --- serve ------------------------------------------------------------------------------
 
 
@@ -146,13 +174,16 @@ def schema_apply() -> None:
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the API and the dashboards."""
+    settings = get_settings()
+    _serve(settings, host or settings.api_host, port or settings.api_port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
 
-    settings = get_settings()
-    host, port = host or settings.api_host, port or settings.api_port
-    click.echo(f"serving on http://{host}:{port}/  (API docs at /docs)")
+    click.echo(f"serving on http://{host}:{port}/  — API docs at http://{host}:{port}/docs")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
