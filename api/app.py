@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health
+from api import errors, metrics
+from api.auth import KeyCache
+from api.ratelimit import RateLimiter
+from api.routers import admin, health
 from graph.driver import create_driver
 from graph.repository import Repository
 from graph.settings import Settings
@@ -20,6 +23,8 @@ def create_app(settings: Settings) -> FastAPI:
         driver = create_driver(settings)
         app.state.settings = settings
         app.state.repository = Repository(driver, settings.neo4j_database)
+        app.state.key_cache = KeyCache(settings.api_key_cache_s)
+        app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         try:
             yield
         finally:
@@ -31,5 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    errors.install(app)
+    metrics.install(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(admin.router)
     return app

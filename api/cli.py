@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
 from graph.driver import open_driver
 from graph.embedded import server
 from graph.repository import Repository
@@ -73,7 +74,9 @@ def neo4j_start(port: int | None, data_dir: Path | None) -> None:
     )
 
 
-def _select(settings: Settings, port: int | None, data_dir: Path | None) -> list[server.ServerState]:
+def _select(
+    settings: Settings, port: int | None, data_dir: Path | None
+) -> list[server.ServerState]:
     running = server.running_servers(settings)
     if port is not None:
         return [s for s in running if s.port == port]
@@ -136,6 +139,49 @@ def schema_apply() -> None:
     with repository(settings) as repo:
         apply_schema(repo)
     click.echo(f"schema version {SCHEMA_VERSION} applied to {settings.bolt_uri}")
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """API keys: each bound to one role, stored hashed, shown once."""
+
+
+@keys.command("create")
+@click.option("--role", required=True, help="regulator, analyst, admin or partner:<31|32|33|34>.")
+@click.option("--name", default="", help="Who or what the key is for.")
+def keys_create(role: str, name: str) -> None:
+    """Create a key and print it (it cannot be shown again)."""
+    settings = get_settings()
+    try:
+        validate_role(role)
+    except InvalidRole as exc:
+        raise click.BadParameter(str(exc), param_hint="--role") from exc
+    with repository(settings) as repo:
+        principal, key = create_key(repo, role, name)
+    click.echo(f"key {principal.key_id} for role {principal.role}:")
+    click.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (ids and roles, never secrets)."""
+    with repository(get_settings()) as repo:
+        for row in list_keys(repo):
+            revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
+            click.echo(f"{row['key_id']}  {row['role']:<12} {row['name']}{revoked}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+    with repository(get_settings()) as repo:
+        if not revoke_key(repo, key_id):
+            raise CliError(f"no active key with id {key_id}")
+    click.echo(f"revoked {key_id}")
 
 
 # --- demo -------------------------------------------------------------------------------

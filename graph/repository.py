@@ -1,7 +1,8 @@
 """The one module that calls the Neo4j driver.
 
 Everything else hands it Cypher constants (from :mod:`graph.queries`) and parameters and
-gets plain dicts back — never driver ``Record``s. Reads go through ``execute_query`` with
+gets plain dicts back — never driver ``Record``s, and temporal values as ``datetime``
+types, not the driver's own. Reads go through ``execute_query`` with
 READ routing; writes are retried transaction functions, so every write query must be
 idempotent (``MERGE`` on natural keys), which makes a retry change nothing twice.
 """
@@ -14,6 +15,7 @@ from itertools import islice
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j.time import Date, DateTime, Time
 
 Row = dict[str, Any]
 
@@ -40,7 +42,7 @@ class Repository:
         records, _, _ = self._driver.execute_query(
             query, params, database_=self._database, routing_=RoutingControl.READ
         )
-        return [record.data() for record in records]
+        return [_plain(record.data()) for record in records]
 
     def read_one(self, query: str, **params: Any) -> Row | None:
         rows = self.read(query, **params)
@@ -49,7 +51,7 @@ class Repository:
     def stream(self, query: str, **params: Any) -> Iterator[Row]:
         """Rows one at a time, for results too large to hold (exports, projections)."""
         with self._driver.session(database=self._database, default_access_mode="READ") as s:
-            yield from (record.data() for record in s.run(query, params))
+            yield from (_plain(record.data()) for record in s.run(query, params))
 
     def write(self, query: str, **params: Any) -> WriteCounts:
         def work(tx: ManagedTransaction) -> WriteCounts:
@@ -60,7 +62,7 @@ class Repository:
 
     def write_returning(self, query: str, **params: Any) -> list[Row]:
         def work(tx: ManagedTransaction) -> list[Row]:
-            return [record.data() for record in tx.run(query, params)]
+            return [_plain(record.data()) for record in tx.run(query, params)]
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -89,6 +91,16 @@ class Repository:
 
     def ping(self) -> None:
         self._driver.verify_connectivity()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (Date, DateTime, Time)):
+        return value.to_native()
+    return value
 
 
 def _counts(counters: Any) -> WriteCounts:

@@ -30,6 +30,8 @@ class Label(StrEnum):
     REGION = "Region"
     OCCUPATION = "Occupation"
     SCHEMA_META = "SchemaMeta"
+    API_KEY = "ApiKey"
+    AUDIT_EVENT = "AuditEvent"
 
 
 class Rel(StrEnum):
@@ -55,21 +57,27 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.REGION: "code",
     Label.OCCUPATION: "code",
     Label.SCHEMA_META: "id",
+    Label.API_KEY: "key_id",
+    Label.AUDIT_EVENT: "event_id",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.
 RANGE_INDEXES: list[tuple[Label, str]] = [
-    (Label.ORGANIZATION, "name"),
     (Label.ORGANIZATION, "region_code"),
-    (Label.PERSON, "name"),
     (Label.RECORD, "status"),
     (Label.RECORD, "list"),
     (Label.RECORD, "decided_on"),
     (Label.RECORD, "publish_until"),
     (Label.RECORD, "source_province"),
+    (Label.AUDIT_EVENT, "at"),
 ]
 
-FULLTEXT_INDEX = "subject_names"
+# Name search is `CONTAINS` on a fragment (Chinese names have no word boundaries), which a
+# TEXT index answers without scanning.
+TEXT_INDEXES: list[tuple[Label, str]] = [
+    (Label.ORGANIZATION, "name"),
+    (Label.PERSON, "name"),
+]
 
 
 def constraint_statements() -> list[str]:
@@ -86,10 +94,10 @@ def index_statements() -> list[str]:
         f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
         for label, prop in RANGE_INDEXES
     ]
-    statements.append(
-        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS "
-        f"FOR (n:{Label.ORGANIZATION}|{Label.PERSON}) ON EACH [n.name]"
-    )
+    statements += [
+        f"CREATE TEXT INDEX {label.lower()}_{prop}_text IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        for label, prop in TEXT_INDEXES
+    ]
     statements.append(
         f"CREATE INDEX flagged_record IF NOT EXISTS FOR ()-[f:{Rel.FLAGGED}]-() ON (f.record_id)"
     )
@@ -105,10 +113,15 @@ def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:
         {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
         for r in sorted(regions().values(), key=lambda r: (len(r.code), r.code))
     ]
-    repo.write(queries.MERGE_REGIONS, rows=region_rows, source="reference", batch_id=REFERENCE_BATCH)
+    repo.write(
+        queries.MERGE_REGIONS, rows=region_rows, source="reference", batch_id=REFERENCE_BATCH
+    )
     occupation_rows = [{"code": o.code, "name": o.name} for o in occupations().values()]
     repo.write(
-        queries.MERGE_OCCUPATIONS, rows=occupation_rows, source="reference", batch_id=REFERENCE_BATCH
+        queries.MERGE_OCCUPATIONS,
+        rows=occupation_rows,
+        source="reference",
+        batch_id=REFERENCE_BATCH,
     )
     repo.write(queries.RECORD_SCHEMA_VERSION, version=SCHEMA_VERSION)
 

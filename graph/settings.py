@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # --- Serving.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Per API key: a token bucket refilled at rate_limit_per_s, holding at most rate_limit_burst.
+    rate_limit_per_s: float = 20.0
+    rate_limit_burst: int = 60
+    # A verified key is trusted this long before it is looked up again, so a revocation takes
+    # effect within this many seconds.
+    api_key_cache_s: float = 30.0
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from neo4j import Driver
 
+from graph.access import create_key
 from graph.driver import create_driver
 from graph.embedded import server
 from graph.repository import Repository
@@ -47,6 +51,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         embedded_data_dir=tmp_path_factory.mktemp("neo4j"),
         embedded_heap="768m",
         embedded_pagecache="256m",
+        rate_limit_per_s=50.0,
+        rate_limit_burst=100,
         **TEST_SECRETS,
     )
 
@@ -86,3 +92,54 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for layer in ("integration", "e2e", "system"):
             if f"tests/{layer}/" in str(item.path):
                 item.add_marker(getattr(pytest.mark, layer))
+
+
+class LiveServer:
+    """A uvicorn server in a background thread, so tests speak real HTTP to the app."""
+
+    def __init__(self, app: object, port: int) -> None:
+        import uvicorn
+
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def api_url(driver: Driver, settings: Settings) -> Iterator[str]:
+    from api.app import create_app
+
+    with LiveServer(create_app(settings), _free_port()) as live:
+        yield live.url
+
+
+@pytest.fixture
+def http(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def make_key(repo: Repository) -> Callable[[str], dict[str, str]]:
+    """Headers carrying a fresh API key of the given role (a fresh rate-limit bucket too)."""
+
+    def make(role: str) -> dict[str, str]:
+        _, key = create_key(repo, role, f"test {role}")
+        return {"X-API-Key": key, "X-Purpose": "automated test"}
+
+    return make

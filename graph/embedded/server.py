@@ -9,6 +9,7 @@ data directory and port; pid files live in ``<cache_dir>/run/<port>.pid``, so ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -201,7 +202,9 @@ def start(
                 f"(pid {running.pid}); stop it first or choose another --data-dir"
             )
     if port_in_use(port):
-        raise EmbeddedNeo4jError(f"port {port} on 127.0.0.1 is already in use; choose another --port")
+        raise EmbeddedNeo4jError(
+            f"port {port} on 127.0.0.1 is already in use; choose another --port"
+        )
     if (major := java_major_version()) < MIN_JAVA:
         raise EmbeddedNeo4jError(f"Java {major} found; the embedded Neo4j needs Java {MIN_JAVA}+")
     libs = ensure_jars(settings)
@@ -262,18 +265,14 @@ def _terminate(pid: int, grace: float) -> None:
             _reap(pid)
             return
         time.sleep(0.2)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     _reap(pid)
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def describe(state: ServerState) -> dict[str, object]:

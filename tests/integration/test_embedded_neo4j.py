@@ -12,7 +12,6 @@ import pytest
 from graph.embedded import server
 from graph.repository import Repository
 from graph.settings import Settings
-
 from tests.conftest import TEST_SECRETS, _free_port
 
 pytestmark = pytest.mark.skipif(
@@ -43,9 +42,7 @@ CLI = str(Path(sys.executable).parent / "credit-graph")
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def _java_pids_on(data_dir: Path) -> list[str]:

@@ -17,13 +17,15 @@ def _snapshot(repo: Repository) -> dict[str, object]:
 
 def test_unique_constraint_per_natural_key(repo: Repository) -> None:
     rows = repo.read("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type")
-    unique = {(r["labelsOrTypes"][0], r["properties"][0]) for r in rows if r["type"] == "UNIQUENESS"}
+    unique = {
+        (r["labelsOrTypes"][0], r["properties"][0]) for r in rows if r["type"] == "UNIQUENESS"
+    }
     assert {(str(label), key) for label, key in UNIQUE_KEYS.items()} <= unique
 
 
 def test_indexes_are_online(repo: Repository) -> None:
     states = {r["name"]: r["state"] for r in repo.read("SHOW INDEXES YIELD name, state")}
-    assert "subject_names" in states
+    assert "organization_name_text" in states
     assert "record_status" in states
     assert set(states.values()) == {"ONLINE"}
 
@@ -35,7 +37,8 @@ def test_reference_regions_and_occupations(repo: Repository) -> None:
     }
     assert by_level == {"province": 4, "prefecture": 40, "district": 16}
     suzhou = repo.read_one(
-        "MATCH (:Region {code: '3205'})-[:PART_OF]->(p:Region) RETURN p.code AS code, p.name AS name"
+        "MATCH (:Region {code: '3205'})-[:PART_OF]->(p:Region) "
+        "RETURN p.code AS code, p.name AS name"
     )
     assert suzhou == {"code": "32", "name": "江苏省"}
     occupations = repo.read_one("MATCH (o:Occupation) RETURN count(o) AS c")

@@ -1,0 +1,59 @@
+"""The audit dependency: routes that read subject-level data or write say what they touched."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.auth import PrincipalDep
+from api.deps import RepositoryDep
+from graph import audit
+from graph.access import Principal
+from graph.repository import Repository
+
+PurposeHeader = Annotated[
+    str,
+    Header(
+        alias="X-Purpose",
+        min_length=3,
+        max_length=200,
+        description="Why the subject-level data is needed (case number, review, …); audited.",
+        examples=["procurement review 2026-118"],
+    ),
+]
+
+
+class AuditTrail:
+    """Writes one durable audit event per call, before the response leaves."""
+
+    def __init__(self, repo: Repository, principal: Principal, action: str, purpose: str) -> None:
+        self._repo = repo
+        self._principal = principal
+        self._action = action
+        self._purpose = purpose
+
+    def log(self, subjects: list[str], result_size: int, status: int = 200) -> None:
+        audit.record(
+            self._repo,
+            audit.AuditEvent(
+                key_id=self._principal.key_id,
+                role=self._principal.role,
+                action=self._action,
+                purpose=self._purpose,
+                subjects=sorted(set(subjects)),
+                result_size=result_size,
+                status=status,
+            ),
+        )
+
+
+def audit_trail(
+    request: Request, repo: RepositoryDep, principal: PrincipalDep, purpose: PurposeHeader
+) -> AuditTrail:
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    return AuditTrail(repo, principal, f"{request.method} {path}", purpose)
+
+
+AuditDep = Annotated[AuditTrail, Depends(audit_trail)]

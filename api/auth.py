@@ -1,0 +1,86 @@
+"""Who may call: API keys (``X-API-Key``), roles, and the per-key rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.deps import RepositoryDep
+from api.errors import Forbidden, TooManyRequests, Unauthorized
+from api.ratelimit import RateLimiter, retry_after_header
+from graph.access import Principal, authenticate
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="A key from `credit-graph keys create`."
+)
+
+
+class KeyCache:
+    """Verified keys for a short while, so a request costs no extra database round trip."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl = ttl_s
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, presented: str, lookup: Callable[[str], Principal | None]) -> Principal | None:
+        # Keyed by a digest so the cache never holds a usable key.
+        digest = hashlib.sha256(presented.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        principal = lookup(presented)
+        with self._lock:
+            if principal is None:
+                self._entries.pop(digest, None)
+            else:
+                self._entries[digest] = (now, principal)
+        return principal
+
+
+def current_principal(
+    request: Request,
+    repo: RepositoryDep,
+    presented: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal:
+    if not presented:
+        raise Unauthorized("send an API key in the X-API-Key header")
+    cache: KeyCache = request.app.state.key_cache
+    principal = cache.get(presented, lambda key: authenticate(repo, key))
+    if principal is None:
+        raise Unauthorized("the API key is unknown, malformed or revoked")
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if (wait := limiter.acquire(principal.key_id)) > 0:
+        raise TooManyRequests("rate limit exceeded for this key", headers=retry_after_header(wait))
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting the given roles; ``partner`` admits every ``partner:<code>``."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        role = "partner" if principal.partner_province else principal.role
+        if role not in roles:
+            raise Forbidden(f"role {principal.role!r} may not do this; needs one of {list(roles)}")
+        return principal
+
+    return check
+
+
+# Regulators see subject-level data; analysts see aggregates and masked networks.
+Regulator = Annotated[Principal, Depends(require("regulator", "admin"))]
+Reader = Annotated[Principal, Depends(require("regulator", "analyst", "admin"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Partner = Annotated[Principal, Depends(require("partner"))]

@@ -1,0 +1,42 @@
+"""A token bucket per API key, in process memory.
+
+One process serves the API, so the buckets need no shared store; behind several workers
+each would limit on its own, which only makes the effective limit N times larger.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    def __init__(self, per_second: float, burst: int) -> None:
+        self._rate = per_second
+        self._burst = burst
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str) -> float:
+        """Take a token for ``key``; returns 0 if granted, else seconds until one is free."""
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.setdefault(key, _Bucket(float(self._burst), now))
+            bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.updated = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) / self._rate
+
+
+def retry_after_header(wait_s: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(wait_s)))}

@@ -1,0 +1,54 @@
+"""Admin: the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.auth import Admin
+from api.deps import RepositoryDep
+from api.errors import PROBLEM_RESPONSES
+from graph import audit
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=PROBLEM_RESPONSES)
+
+
+class AuditEventOut(BaseModel):
+    event_id: str
+    at: str
+    key_id: str
+    role: str
+    action: str
+    purpose: str
+    subjects: list[str]
+    result_size: int
+    status: int
+
+
+@router.get("/audit", summary="Query the audit trail", response_model=list[AuditEventOut])
+def query_audit(
+    repo: RepositoryDep,
+    _: Admin,
+    key_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[
+        str | None, Query(max_length=200, examples=["GET /api/v1/subjects/{key}"])
+    ] = None,
+    subject: Annotated[str | None, Query(max_length=80, description="uscc or pid")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, object]]:
+    return audit.query(
+        repo,
+        key_id=key_id,
+        action=action,
+        subject=subject,
+        since=since,
+        until=until,
+        skip=offset,
+        limit=limit,
+    )

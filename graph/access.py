@@ -1,0 +1,85 @@
+"""API keys: issued once, stored hashed, each bound to one role.
+
+A key reads ``cg_<key_id>_<secret>``. Only SHA-256 of the secret is stored: the secret is
+32 random bytes, so unlike an ID number it cannot be brute-forced and needs no slow hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from graph.queries import access as queries
+from graph.repository import Repository
+
+FIXED_ROLES = ("regulator", "analyst", "admin")
+PARTNER_ROLE = re.compile(r"partner:(3[1-4])")
+KEY_FORMAT = re.compile(r"cg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+
+
+class InvalidRole(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id and role (never the secret)."""
+
+    key_id: str
+    role: str
+    name: str
+
+    @property
+    def partner_province(self) -> str | None:
+        match = PARTNER_ROLE.fullmatch(self.role)
+        return match.group(1) if match else None
+
+
+def validate_role(role: str) -> str:
+    if role in FIXED_ROLES or PARTNER_ROLE.fullmatch(role):
+        return role
+    raise InvalidRole(
+        f"unknown role {role!r}: use regulator, analyst, admin or partner:<31|32|33|34>"
+    )
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(repo: Repository, role: str, name: str) -> tuple[Principal, str]:
+    """Create a key; returns the principal and the full key, which is shown only this once."""
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    repo.write(
+        queries.CREATE_API_KEY,
+        key_id=key_id,
+        secret_hash=_hash(secret),
+        role=validate_role(role),
+        name=name,
+    )
+    return Principal(key_id, role, name), f"cg_{key_id}_{secret}"
+
+
+def authenticate(repo: Repository, presented: str) -> Principal | None:
+    """The principal of a presented key, or None if it is malformed, unknown or revoked."""
+    match = KEY_FORMAT.fullmatch(presented.strip())
+    if not match:
+        return None
+    key_id, secret = match.groups()
+    row = repo.read_one(queries.FIND_API_KEY, key_id=key_id)
+    if row is None or row["revoked"]:
+        return None
+    if not hmac.compare_digest(row["secret_hash"], _hash(secret)):
+        return None
+    return Principal(row["key_id"], row["role"], row["name"])
+
+
+def list_keys(repo: Repository) -> list[dict[str, str | None]]:
+    return repo.read(queries.LIST_API_KEYS)
+
+
+def revoke_key(repo: Repository, key_id: str) -> bool:
+    return bool(repo.write_returning(queries.REVOKE_API_KEY, key_id=key_id))

@@ -1,0 +1,104 @@
+"""Finding subjects and reading their profile: attributes, records, flags, relation summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graph.model import (
+    CreditRecord,
+    Flag,
+    Organization,
+    Person,
+    RelationCount,
+    SubjectLabel,
+    SubjectProfile,
+    SubjectRef,
+    label_of,
+)
+from graph.queries import subjects as q
+from graph.repository import Repository
+
+_BY_LABEL: dict[SubjectLabel, dict[str, str]] = {
+    "Organization": {
+        "records": q.RECORDS_OF_ORGANIZATION,
+        "flags": q.FLAGS_OF_ORGANIZATION,
+        "relations": q.RELATIONS_OF_ORGANIZATION,
+    },
+    "Person": {
+        "records": q.RECORDS_OF_PERSON,
+        "flags": q.FLAGS_OF_PERSON,
+        "relations": q.RELATIONS_OF_PERSON,
+    },
+}
+
+
+def search(repo: Repository, text: str, limit: int = 20, persons: bool = True) -> list[SubjectRef]:
+    """Subjects whose name contains ``text`` (organisations first), or the one with that key."""
+    if (found := find(repo, text)) is not None:
+        return [found]
+    rows = repo.read(q.SEARCH_ORGANIZATIONS_BY_NAME, text=text, limit=limit)
+    if persons and len(rows) < limit:
+        rows += repo.read(q.SEARCH_PERSONS_BY_NAME, text=text, limit=limit - len(rows))
+    return [SubjectRef(**row) for row in rows]
+
+
+def find(repo: Repository, key: str) -> SubjectRef | None:
+    """The subject with this exact key (USCC, organisation surrogate or pid), if any."""
+    if label_of(key) == "Person":
+        row = repo.read_one(q.PERSON_BY_PID, key=key)
+        if row is None:
+            return None
+        p = row["person"]
+        return SubjectRef(
+            key=p["pid"], label="Person", name=p["name"], region_code=p["region_code"]
+        )
+    row = repo.read_one(q.ORGANIZATION_BY_USCC, key=key)
+    if row is None:
+        return None
+    o = row["organization"]
+    return SubjectRef(
+        key=o["uscc"], label="Organization", name=o["name"], region_code=o["region_code"]
+    )
+
+
+def profile(repo: Repository, key: str) -> SubjectProfile | None:
+    label = label_of(key)
+    if label == "Person":
+        row = repo.read_one(q.PERSON_BY_PID, key=key)
+        attributes: dict[str, Any] = {"person": Person(**row["person"])} if row else {}
+    else:
+        row = repo.read_one(q.ORGANIZATION_BY_USCC, key=key)
+        attributes = {"organization": _organization(row["organization"])} if row else {}
+    if row is None:
+        return None
+    queries = _BY_LABEL[label]
+    return SubjectProfile(
+        label=label,
+        records=[_record(r["record"]) for r in repo.read(queries["records"], key=key)],
+        flags=flags_of(repo, key),
+        relations=[RelationCount(**r) for r in repo.read(queries["relations"], key=key)],
+        **attributes,
+    )
+
+
+def flags_of(repo: Repository, key: str) -> list[Flag]:
+    """The subject's derived flags, each with its rule, path and legal basis."""
+    rows = repo.read(_BY_LABEL[label_of(key)]["flags"], key=key)
+    return [flag_from_row(row["flag"]) for row in rows]
+
+
+def flag_from_row(props: dict[str, Any]) -> Flag:
+    # The path is stored as JSON text: Neo4j properties cannot hold lists of maps.
+    return Flag(
+        **{**props, "path": json.loads(props["path"]), "computed_at": str(props["computed_at"])}
+    )
+
+
+def _organization(props: dict[str, Any]) -> Organization:
+    return Organization(**{**props, "hub": bool(props.get("hub"))})
+
+
+def _record(props: dict[str, Any]) -> CreditRecord:
+    keep = CreditRecord.model_fields.keys()
+    return CreditRecord(**{k: v for k, v in props.items() if k in keep})

@@ -1,0 +1,133 @@
+"""Related-party tracing: bounded k-hop networks and shortest paths between subjects.
+
+Traversal is a frontier expansion, one query per hop for the whole frontier, so the cost
+grows with what is found, never with the size of the province; hubs are shown but not
+expanded, each node yields a bounded number of neighbours, and the whole walk stops at a
+node cap with ``truncated`` set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from itertools import islice
+
+from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, SubjectRef, label_of
+from graph.queries import tracing as q
+from graph.repository import Repository
+
+RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
+MAX_HOPS = 3
+MAX_PATH_HOPS = 6
+FRONTIER_BATCH = 1000
+
+
+def node_id(repo: Repository, key: str) -> str | None:
+    query = q.NODE_ID_OF_PERSON if label_of(key) == "Person" else q.NODE_ID_OF_ORGANIZATION
+    row = repo.read_one(query, key=key)
+    return None if row is None else str(row["id"])
+
+
+def related_parties(
+    repo: Repository,
+    key: str,
+    *,
+    hops: int = 2,
+    types: Collection[str] = RELATION_TYPES,
+    as_of: date | None = None,
+    offset: int = 0,
+    limit: int = 200,
+    max_nodes: int = 2000,
+    per_node: int = 200,
+    degree_cap: int = 200,
+) -> Network | None:
+    """The subject's related parties within ``hops``, paged; None if the subject is unknown."""
+    if not 1 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops must be within 1..{MAX_HOPS}")
+    as_of = as_of or date.today()
+    root_id = node_id(repo, key)
+    if root_id is None:
+        return None
+    root = repo.read_one(q.NODE_SUMMARY, id=root_id)
+    assert root is not None
+    nodes: dict[str, NetworkNode] = {root_id: NetworkNode(hops=0, **root)}
+    edges: dict[tuple[str, str, str, str | None], NetworkEdge] = {}
+    frontier, truncated = [root_id], False
+    for hop in range(1, hops + 1):
+        found: list[str] = []
+        for batch in _batches(frontier, FRONTIER_BATCH):
+            rows = repo.read(
+                q.EXPAND_FRONTIER,
+                ids=batch,
+                types=list(types),
+                as_of=as_of,
+                per_node=per_node,
+                degree_cap=degree_cap,
+            )
+            for row in rows:
+                source_id, target_id = row.pop("source_id"), row.pop("target_id")
+                rel, outgoing, role, ratio = (
+                    row.pop("rel"), row.pop("outgoing"), row.pop("role"), row.pop("ratio"),
+                )  # fmt: skip
+                if target_id not in nodes:
+                    if len(nodes) >= max_nodes:
+                        truncated = True
+                        continue
+                    nodes[target_id] = NetworkNode(hops=hop, **row)
+                    found.append(target_id)
+                a, b = (source_id, target_id) if outgoing else (target_id, source_id)
+                edge = NetworkEdge(
+                    source=nodes[a].key, target=nodes[b].key, rel=rel, role=role, ratio=ratio
+                )
+                edges[(edge.source, edge.target, rel, role)] = edge
+        frontier = found
+        if not frontier:
+            break
+    ordered = sorted(nodes.values(), key=lambda n: (n.hops, n.label, n.key))
+    page = ordered[offset : offset + limit]
+    on_page = {n.key for n in page}
+    return Network(
+        root=key,
+        hops=hops,
+        as_of=as_of,
+        nodes=page,
+        edges=sorted(
+            (e for e in edges.values() if e.source in on_page or e.target in on_page),
+            key=lambda e: (e.source, e.target, e.rel, e.role or ""),
+        ),
+        total_nodes=len(ordered),
+        offset=offset,
+        limit=limit,
+        truncated=truncated,
+    )
+
+
+def paths_between(
+    repo: Repository, source: str, target: str, *, max_hops: int = 4, limit: int = 10
+) -> list[GraphPath] | None:
+    """Shortest paths (all of the shortest length, up to ``limit``), avoiding hubs.
+
+    None if either subject is unknown; an empty list if none is within ``max_hops``.
+    """
+    if not 1 <= max_hops <= MAX_PATH_HOPS:
+        raise ValueError(f"max_hops must be within 1..{MAX_PATH_HOPS}")
+    source_id, target_id = node_id(repo, source), node_id(repo, target)
+    if source_id is None or target_id is None:
+        return None
+    if source_id == target_id:
+        return []
+    rows = repo.read(
+        q.SHORTEST_PATHS, source_id=source_id, target_id=target_id, max_hops=max_hops, limit=limit
+    )
+    return [
+        GraphPath(
+            nodes=[SubjectRef(**n) for n in row["nodes"]],
+            edges=[NetworkEdge(**e) for e in row["rels"]],
+        )
+        for row in rows
+    ]
+
+
+def _batches(items: list[str], size: int) -> list[list[str]]:
+    iterator = iter(items)
+    return list(iter(lambda: list(islice(iterator, size)), []))

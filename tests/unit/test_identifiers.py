@@ -1,0 +1,402 @@
+"""USCC, resident ID, region code and pid rules, from domain.md's worked examples outward.
+
+No raw ID number appears here except domain.md's published example; every other one is
+built with make_id_number or derived from the example.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import pickle
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.identifiers import (
+    ID_PROVINCE_CODES,
+    USCC_ALPHABET,
+    InvalidIdentifier,
+    id_check_char,
+    make_id_number,
+    make_uscc,
+    mask_id_number,
+    org_code_check_char,
+    pid_for,
+    surrogate_pid,
+    uscc_check_char,
+    validate_id_number,
+    validate_region_code,
+    validate_uscc,
+)
+
+PUBLISHED_ID = "11010519491231002X"  # domain.md's example (GB 11643's own)
+FUJIAN_PILOT = "91350100M0001TGQXM"
+VALID_USCCS = [
+    "91320214745555318W",
+    "91110000600037341L",
+    "91310115MA1K3BTP2B",
+    "91340600MA2PBM9HXD",
+    "121200004013590816",
+]
+KEY = b"test-pid-key"
+TODAY = datetime.date.today()
+
+bounded = settings(max_examples=200, deadline=None)
+
+
+def rejects(
+    validate: Callable[[str], str], value: str, kind: str, reason: str, *fragments: str
+) -> InvalidIdentifier:
+    """Assert ``validate(value)`` raises with this kind and reason and a message naming each
+    fragment; for ID numbers, also that the message hides the number's middle."""
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate(value)
+    error = caught.value
+    assert (error.kind, error.reason) == (kind, reason), str(error)
+    for fragment in fragments:
+        assert fragment in str(error)
+    if kind == "id_number" and len(value) == 18:
+        assert value[4:14] not in str(error)
+    return error
+
+
+# --------------------------------------------------------------------------- USCC examples
+
+
+@pytest.mark.parametrize("code", VALID_USCCS)
+def test_domain_examples_are_valid_usccs(code: str) -> None:
+    assert validate_uscc(code) == code
+
+
+@pytest.mark.parametrize(
+    ("first16", "authority", "category", "code"),
+    [(c[2:16], c[0], c[1], c) for c in VALID_USCCS],
+)
+def test_make_uscc_rebuilds_domain_examples(
+    first16: str, authority: str, category: str, code: str
+) -> None:
+    assert make_uscc(first16[:6], first16[6:], authority, category) == code
+
+
+def test_char_17_uses_gb11714_letter_values_not_the_uscc_alphabet() -> None:
+    # MA1K3BTP: with USCC-alphabet values (M=21, K=19, T=26, P=23) the check would be '9'.
+    assert org_code_check_char("MA1K3BTP") == "2"
+    assert org_code_check_char("MA2PBM9H") == "X"
+    assert org_code_check_char("74555531") == "8"
+
+
+def test_org_code_check_maps_eleven_to_zero() -> None:
+    # 8 * 2 = 16 → 11 - 16 mod 11 = 6; 2 * 3 = 6 → 11 - 6 = 5; 0 → 11 → '0'.
+    assert org_code_check_char("00000008") == "6"
+    assert org_code_check_char("20000000") == "5"
+    assert org_code_check_char("00000000") == "0"
+
+
+def test_uscc_is_normalised() -> None:
+    assert validate_uscc("  91310115ma1k3btp2b\n") == "91310115MA1K3BTP2B"
+    # Full-width forms, as exported by Chinese-language spreadsheets.
+    assert validate_uscc("９１３２０２１４７４５５５５３１８Ｗ") == "91320214745555318W"
+
+
+def test_fujian_pilot_code_needs_the_allow_list() -> None:
+    rejects(validate_uscc, FUJIAN_PILOT, "uscc", "check_char_18", "18", "'M'", "'1'")
+    assert validate_uscc(FUJIAN_PILOT, allow_list=[FUJIAN_PILOT]) == FUJIAN_PILOT
+    assert validate_uscc(FUJIAN_PILOT.lower(), allow_list={f" {FUJIAN_PILOT.lower()}"}) == (
+        FUJIAN_PILOT
+    )
+
+
+def test_allow_list_does_not_excuse_length_or_alphabet() -> None:
+    short = FUJIAN_PILOT[:17]
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_uscc(short, allow_list=[short])
+    assert caught.value.reason == "length"
+
+
+# --------------------------------------------------------------------------- USCC failures
+
+
+def test_uscc_length() -> None:
+    error = rejects(validate_uscc, "9132021474555531W", "uscc", "length")
+    assert str(error) == "USCC must be 18 characters, got 17"
+
+
+def test_uscc_alphabet_names_position_and_character() -> None:
+    error = rejects(validate_uscc, "9132I214745555318W", "uscc", "alphabet")
+    assert str(error) == "USCC character 5 'I' is not in the USCC alphabet"
+
+
+def test_uscc_char_17() -> None:
+    error = rejects(validate_uscc, "91320214745555319W", "uscc", "check_char_17")
+    assert str(error) == "USCC check character 17 is '9', expected '8'"
+
+
+def test_uscc_char_18() -> None:
+    error = rejects(validate_uscc, "91320214745555318X", "uscc", "check_char_18")
+    assert str(error) == "USCC check character 18 is 'X', expected 'W'"
+
+
+def test_uscc_message_never_quotes_an_id_number_put_in_the_wrong_column() -> None:
+    rejects(validate_uscc, PUBLISHED_ID, "uscc", "check_char_17")
+    assert PUBLISHED_ID not in str(rejects(validate_uscc, PUBLISHED_ID + "0", "uscc", "length"))
+
+
+def test_uscc_check_char_refuses_bad_input() -> None:
+    with pytest.raises(InvalidIdentifier, match="17 characters"):
+        uscc_check_char("9132021474555531")
+    with pytest.raises(InvalidIdentifier, match="character 3 'O'"):
+        uscc_check_char("91O20214745555318")
+
+
+# --------------------------------------------------------------------------- USCC properties
+
+
+@st.composite
+def valid_usccs(draw: st.DrawFn) -> str:
+    return make_uscc(
+        draw(st.text("0123456789", min_size=6, max_size=6)),
+        draw(st.text(USCC_ALPHABET, min_size=8, max_size=8)),
+        draw(st.sampled_from(USCC_ALPHABET)),
+        draw(st.sampled_from(USCC_ALPHABET)),
+    )
+
+
+@bounded
+@given(valid_usccs())
+def test_generated_usccs_are_valid(code: str) -> None:
+    assert len(code) == 18
+    assert validate_uscc(code) == code
+
+
+# The alphabet, its five excluded letters, lower case and punctuation.
+USCC_SUBSTITUTES = USCC_ALPHABET + "IOSVZ" + "abcioz" + " -*/."
+
+
+@bounded
+@given(valid_usccs(), st.integers(0, 17), st.sampled_from(USCC_SUBSTITUTES))
+def test_any_single_substitution_breaks_a_uscc(code: str, position: int, new: str) -> None:
+    if new.upper() == code[position]:
+        new = "I"  # never in a valid code, so still a substitution
+    changed = code[:position] + new + code[position + 1 :]
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_uscc(changed)
+    assert caught.value.kind == "uscc"
+
+
+# --------------------------------------------------------------------------- ID numbers
+
+
+def _with_check_char(first17: str) -> str:
+    """Complete a body with its correct check character, so only the body's flaw shows."""
+    return first17 + id_check_char(first17)
+
+
+def test_published_example_is_valid() -> None:
+    assert validate_id_number(PUBLISHED_ID) == PUBLISHED_ID
+    assert validate_id_number(f" {PUBLISHED_ID.lower()} ") == PUBLISHED_ID
+    assert id_check_char(PUBLISHED_ID[:17]) == "X"
+
+
+def test_make_id_number_rebuilds_published_example() -> None:
+    assert make_id_number("110105", datetime.date(1949, 12, 31), 2) == PUBLISHED_ID
+
+
+@pytest.mark.parametrize("province", ["31", "32", "33", "34"])
+def test_delta_provinces_pass(province: str) -> None:
+    number = make_id_number(province + "0101", datetime.date(1990, 1, 1), 11)
+    assert validate_id_number(number) == number
+
+
+def test_id_length_never_quotes_the_input() -> None:
+    error = rejects(validate_id_number, PUBLISHED_ID[:17], "id_number", "length", "got 17")
+    assert PUBLISHED_ID[:17] not in str(error)
+
+
+def test_id_alphabet() -> None:
+    number = PUBLISHED_ID[:6] + "A" + PUBLISHED_ID[7:]
+    rejects(validate_id_number, number, "id_number", "alphabet", "character 7 'A'")
+
+
+def test_id_check_character_must_be_digit_or_x() -> None:
+    rejects(validate_id_number, PUBLISHED_ID[:17] + "Y", "id_number", "alphabet", "'Y'")
+
+
+def test_id_unknown_province() -> None:
+    number = _with_check_char("99" + PUBLISHED_ID[2:17])
+    rejects(validate_id_number, number, "id_number", "region", "'99'")
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19491331",  # month 13
+        "19490230",  # 30 February
+        "18991231",  # before 1900
+        f"{TODAY + datetime.timedelta(days=1):%Y%m%d}",  # tomorrow
+    ],
+)
+def test_id_birth_date(birth: str) -> None:
+    number = _with_check_char("320102" + birth + "123")
+    rejects(validate_id_number, number, "id_number", "birth_date", "characters 7–14")
+
+
+def test_id_check_char_names_position_and_expected_and_masks() -> None:
+    number = PUBLISHED_ID[:17] + "1"
+    error = rejects(validate_id_number, number, "id_number", "check_char_18")
+    assert str(error) == "ID number 1101**********0021: check character 18 is '1', expected 'X'"
+
+
+def test_make_id_number_refuses_what_it_cannot_build() -> None:
+    with pytest.raises(ValueError, match="0–999"):
+        make_id_number("320102", datetime.date(1990, 1, 1), 1000)
+    with pytest.raises(InvalidIdentifier) as caught:
+        make_id_number("320102", TODAY + datetime.timedelta(days=1), 1)
+    assert caught.value.reason == "birth_date"
+
+
+@st.composite
+def valid_id_numbers(draw: st.DrawFn) -> str:
+    return make_id_number(
+        draw(st.sampled_from(sorted(ID_PROVINCE_CODES)))
+        + draw(st.text("0123456789", min_size=4, max_size=4)),
+        draw(st.dates(datetime.date(1900, 1, 1), TODAY)),
+        draw(st.integers(0, 999)),
+    )
+
+
+@bounded
+@given(valid_id_numbers())
+def test_generated_id_numbers_are_valid(number: str) -> None:
+    assert validate_id_number(number) == number
+
+
+@bounded
+@given(valid_id_numbers(), st.integers(0, 17), st.sampled_from("0123456789X"))
+def test_any_single_substitution_breaks_an_id_number(number: str, position: int, new: str) -> None:
+    if position < 17 and new == "X":
+        new = "0"
+    if new == number[position]:
+        new = "1" if new == "0" else "0"
+    changed = number[:position] + new + number[position + 1 :]
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_id_number(changed)
+    assert caught.value.kind == "id_number"
+    assert changed[4:14] not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- masking, pids
+
+
+def test_mask_matches_domain_form() -> None:
+    assert mask_id_number(PUBLISHED_ID) == "1101**********002X"
+    assert mask_id_number(PUBLISHED_ID.lower()) == "1101**********002X"
+    with pytest.raises(InvalidIdentifier):
+        mask_id_number(PUBLISHED_ID[:17])
+
+
+@bounded
+@given(valid_id_numbers())
+def test_mask_never_reveals_the_middle(number: str) -> None:
+    masked = mask_id_number(number)
+    assert masked == number[:4] + "*" * 10 + number[14:]
+
+
+def test_pid_is_hmac_sha256_of_the_normalised_number() -> None:
+    expected = hmac.new(KEY, PUBLISHED_ID.encode(), hashlib.sha256).hexdigest()
+    assert pid_for(PUBLISHED_ID, KEY) == expected
+    assert pid_for(PUBLISHED_ID.lower(), KEY) == expected
+
+
+def test_pid_refuses_invalid_numbers_and_empty_keys() -> None:
+    with pytest.raises(InvalidIdentifier):
+        pid_for(PUBLISHED_ID[:17] + "1", KEY)
+    with pytest.raises(ValueError, match="empty"):
+        pid_for(PUBLISHED_ID, b"")
+    with pytest.raises(ValueError, match="empty"):
+        surrogate_pid("court", "p1", b"")
+
+
+@bounded
+@given(valid_id_numbers(), st.binary(min_size=1, max_size=64), st.binary(min_size=1))
+def test_pid_is_deterministic_and_key_dependent(number: str, key: bytes, other: bytes) -> None:
+    pid = pid_for(number, key)
+    assert pid == pid_for(number, key)
+    assert len(pid) == 64 and set(pid) <= set("0123456789abcdef")
+    if other != key:
+        assert pid_for(number, other) != pid
+
+
+def test_surrogate_pid_format() -> None:
+    message = b"surrogate|court|case-17/person-3"
+    expected = "s:" + hmac.new(KEY, message, hashlib.sha256).hexdigest()
+    assert surrogate_pid("court", "case-17/person-3", KEY) == expected
+    assert surrogate_pid("tax", "case-17/person-3", KEY) != expected
+
+
+def test_surrogate_source_cannot_shift_the_separator() -> None:
+    with pytest.raises(ValueError, match="'\\|'"):
+        surrogate_pid("a|b", "c", KEY)
+
+
+@bounded
+@given(valid_id_numbers(), st.text(max_size=20).filter(lambda s: "|" not in s), st.text())
+def test_surrogate_never_equals_an_id_pid(number: str, source: str, person_key: str) -> None:
+    surrogate = surrogate_pid(source, person_key, KEY)
+    assert surrogate.startswith("s:")
+    assert surrogate != pid_for(number, KEY)
+    # Not even when the source's person key is the ID number itself.
+    assert surrogate_pid(source, number, KEY) != pid_for(number, KEY)
+
+
+def test_invalid_identifier_survives_pickling() -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_uscc("91320214745555318X")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (copy.kind, copy.reason, str(copy)) == ("uscc", "check_char_18", str(caught.value))
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "32",  # Jiangsu
+        "3205",  # Suzhou
+        "320505",  # a county of Suzhou, via its prefecture
+        "320500",  # Suzhou's city code
+        "320000",  # Jiangsu's six-digit form
+        "310115",  # Pudong, a listed Shanghai district
+        "3418",  # Xuancheng
+    ],
+)
+def test_known_regions_pass(code: str) -> None:
+    assert validate_region_code(f" {code} ") == code
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("3214", "region"),  # Jiangsu has 13 prefectures
+        ("3409", "region"),  # unused in Anhui
+        ("341405", "region"),  # under the unused 3414
+        ("310108", "region"),  # not a listed Shanghai district
+        ("110105", "region"),  # Beijing is outside the Delta reference
+        ("35", "region"),
+        ("320", "length"),
+        ("32A5", "alphabet"),
+    ],
+)
+def test_unknown_regions_are_named(code: str, reason: str) -> None:
+    error = rejects(validate_region_code, code, "region_code", reason)
+    if reason == "region":
+        assert repr(code) in str(error)
+
+
+def test_region_message_never_quotes_an_id_number() -> None:
+    error = rejects(validate_region_code, PUBLISHED_ID, "region_code", "length")
+    assert PUBLISHED_ID not in str(error)
