@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import KeyCache
 from api.ratelimit import RateLimiter
-from api.routers import admin, health
+from api.routers import admin, health, subjects
 from graph.driver import create_driver
 from graph.repository import Repository
 from graph.settings import Settings
@@ -40,5 +40,6 @@ def create_app(settings: Settings) -> FastAPI:
     metrics.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(subjects.router)
     app.include_router(admin.router)
     return app

@@ -1,0 +1,61 @@
+"""What analysts see of persons: no personal fields, a stable alias instead of the pid.
+
+The alias is a truncated digest of the pid, so one person is the same node across an
+analyst's responses (a network can still be read) but cannot be joined to anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from graph.model import Flag, Network, NetworkEdge, NetworkNode, PathStep, label_of
+
+PERSON_PLACEHOLDER = "自然人 (person)"
+
+
+def person_alias(pid: str) -> str:
+    return "person~" + hashlib.sha256(("analyst|" + pid).encode()).hexdigest()[:16]
+
+
+def _alias(key: str) -> str:
+    return person_alias(key) if label_of(key) == "Person" else key
+
+
+def network(net: Network) -> Network:
+    return net.model_copy(
+        update={
+            "root": _alias(net.root),
+            "nodes": [_node(n) for n in net.nodes],
+            "edges": [_edge(e) for e in net.edges],
+        }
+    )
+
+
+def _node(node: NetworkNode) -> NetworkNode:
+    if node.label != "Person":
+        return node
+    return node.model_copy(
+        update={"key": person_alias(node.key), "name": PERSON_PLACEHOLDER, "region_code": None}
+    )
+
+
+def _edge(edge: NetworkEdge) -> NetworkEdge:
+    return edge.model_copy(update={"source": _alias(edge.source), "target": _alias(edge.target)})
+
+
+def flag(f: Flag) -> Flag:
+    return f.model_copy(
+        update={
+            "record_subject": _alias(f.record_subject),
+            "path": [
+                PathStep(
+                    source=_alias(s.source),
+                    rel=s.rel,
+                    direction=s.direction,
+                    target=_alias(s.target),
+                    rule=s.rule,
+                )
+                for s in f.path
+            ],
+        }
+    )

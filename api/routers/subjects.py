@@ -1,0 +1,180 @@
+"""Subjects: search, profile, related-party network, paths between two subjects."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from api import masking
+from api.audit import AuditDep
+from api.auth import Reader, Regulator
+from api.deps import RepositoryDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, Forbidden, InvalidInput, NotFound
+from graph import subjects, tracing
+from graph.access import Principal
+from graph.identifiers import pid_for, validate_id_number, validate_uscc
+from graph.model import GraphPath, Network, SubjectProfile, SubjectRef, label_of
+from graph.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
+
+SubjectKey = Annotated[
+    str,
+    Path(
+        min_length=3,
+        max_length=80,
+        pattern=r"^[0-9A-Za-z:_\-~]+$",
+        description="A USCC, an organisation surrogate key, or a person's pid.",
+        examples=["91320214745555318W"],
+    ),
+]
+
+EXAMPLE_USCC = "91320214745555318W"
+
+
+def checked_key(key: str, settings: Settings) -> str:
+    """Reject a malformed USCC with the reason (422) before asking the graph."""
+    if label_of(key) == "Organization" and len(key) == 18 and ":" not in key:
+        return validate_uscc(key, settings.uscc_allow_list)
+    return key
+
+
+def _is_analyst(principal: Principal) -> bool:
+    return principal.role == "analyst"
+
+
+@router.get(
+    "/subjects",
+    summary="Search subjects by name fragment or exact key",
+    response_model=list[SubjectRef],
+)
+def search_subjects(
+    repo: RepositoryDep,
+    principal: Reader,
+    trail: AuditDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, examples=["无锡"])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SubjectRef]:
+    # Analysts receive no personal fields, so their search covers organisations only.
+    found = subjects.search(repo, q.strip(), limit=limit, persons=not _is_analyst(principal))
+    trail.log([s.key for s in found], len(found))
+    return found
+
+
+class IdNumberQuery(BaseModel):
+    id_number: str = Field(
+        min_length=1,
+        max_length=32,
+        description="A resident ID number; hashed on arrival, never stored or logged.",
+        examples=["11010519491231002X"],
+    )
+
+
+@router.post(
+    "/subjects/by-id-number",
+    summary="Find a person by resident ID number (regulators)",
+    response_model=list[SubjectRef],
+)
+def find_by_id_number(
+    body: IdNumberQuery,
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    _: Regulator,
+    trail: AuditDep,
+) -> list[SubjectRef]:
+    pid = pid_for(validate_id_number(body.id_number), settings.pid_key.get_secret_value().encode())
+    found = subjects.find(repo, pid)
+    result = [found] if found else []
+    trail.log([pid], len(result))
+    return result
+
+
+@router.get(
+    "/subjects/{key}",
+    summary="A subject's profile: attributes, records, flags with explanations, relations",
+    response_model=SubjectProfile,
+)
+def subject_profile(
+    key: SubjectKey,
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    principal: Reader,
+    trail: AuditDep,
+) -> SubjectProfile:
+    key = checked_key(key, settings)
+    if _is_analyst(principal) and label_of(key) == "Person":
+        raise Forbidden("analysts receive no personal fields; person profiles need a regulator")
+    prof = subjects.profile(repo, key)
+    trail.log([key], 0 if prof is None else 1)
+    if prof is None:
+        raise NotFound(f"no subject with key {key}", field="key")
+    if _is_analyst(principal):
+        prof = prof.model_copy(update={"flags": [masking.flag(f) for f in prof.flags]})
+    return prof
+
+
+@router.get(
+    "/subjects/{key}/network",
+    summary="Related parties within k hops, for the explorer (capped and paged)",
+    response_model=Network,
+)
+def subject_network(
+    key: SubjectKey,
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    principal: Reader,
+    trail: AuditDep,
+    hops: Annotated[int, Query(ge=1, le=tracing.MAX_HOPS)] = 2,
+    types: Annotated[
+        list[str] | None,
+        Query(description=f"Relationship types to follow; any of {list(tracing.RELATION_TYPES)}"),
+    ] = None,
+    as_of: Annotated[date | None, Query(description="Only relations valid on this date")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Network:
+    key = checked_key(key, settings)
+    if types is not None:
+        unknown = sorted(set(types) - set(tracing.RELATION_TYPES))
+        if unknown:
+            raise InvalidInput(f"unknown relationship types {unknown}", field="types")
+    net = tracing.related_parties(
+        repo,
+        key,
+        hops=hops,
+        types=types or tracing.RELATION_TYPES,
+        as_of=as_of,
+        offset=offset,
+        limit=limit,
+    )
+    if net is None:
+        trail.log([key], 0)
+        raise NotFound(f"no subject with key {key}", field="key")
+    trail.log([n.key for n in net.nodes], len(net.nodes))
+    return masking.network(net) if _is_analyst(principal) else net
+
+
+@router.get(
+    "/paths",
+    summary="Shortest paths between two subjects (regulators)",
+    response_model=list[GraphPath],
+)
+def paths(
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    _: Regulator,
+    trail: AuditDep,
+    source: Annotated[str, Query(min_length=3, max_length=80, examples=[EXAMPLE_USCC])],
+    target: Annotated[str, Query(min_length=3, max_length=80, examples=["91110000600037341L"])],
+    max_hops: Annotated[int, Query(ge=1, le=tracing.MAX_PATH_HOPS)] = 4,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[GraphPath]:
+    source, target = checked_key(source, settings), checked_key(target, settings)
+    found = tracing.paths_between(repo, source, target, max_hops=max_hops, limit=limit)
+    trail.log([source, target], 0 if found is None else len(found))
+    if found is None:
+        raise NotFound("source or target is not a known subject", field="source")
+    return found
