@@ -40,15 +40,31 @@ public class Launcher {
             dbms.shutdown();
             stopped.countDown();
         }));
-
-        // Neo4j creates user neo4j/neo4j with a forced change on first start; set ours every
-        // start so the password in settings is always the one that works.
-        dbms.database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        try {
+            setPassword(dbms, password);
+        } catch (RuntimeException e) {
+            // Without this the DBMS threads would keep a half-started JVM alive.
+            e.printStackTrace();
+            System.exit(1);
+        }
         watchParent();
         System.out.println("READY bolt://127.0.0.1:" + port);
         System.out.flush();
         stopped.await();
+    }
+
+    // Neo4j creates user neo4j/neo4j with a forced change on first start; set ours on every
+    // start so the password in settings is always the one that works.
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        } catch (RuntimeException e) {
+            // A restart over an existing store: the password is already this one.
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     private static void watchParent() {

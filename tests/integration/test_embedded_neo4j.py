@@ -50,7 +50,7 @@ def _java_pids_on(data_dir: Path) -> list[str]:
     return found.stdout.split()
 
 
-def test_cli_start_schema_status_stop_leaves_no_jvm(settings: Settings, tmp_path: Path) -> None:
+def test_cli_start_schema_status_restart_stop_leaves_no_jvm(settings: Settings, tmp_path: Path) -> None:
     port, data_dir = _free_port(), tmp_path / "cli-db"
     env = {
         **os.environ,
@@ -74,6 +74,11 @@ def test_cli_start_schema_status_stop_leaves_no_jvm(settings: Settings, tmp_path
         status = _cli("neo4j", "status", env=env)
         assert f"bolt://127.0.0.1:{port}" in status.stdout
         assert "answers" in status.stdout
+        # A restart over the existing store keeps data and credentials working.
+        assert _cli("neo4j", "stop", "--port", str(port), env=env).returncode == 0
+        again = _cli("neo4j", "start", "--port", str(port), "--data-dir", str(data_dir), env=env)
+        assert again.returncode == 0, again.stderr
+        assert "schema version" in _cli("schema", "apply", env=with_uri).stdout
     finally:
         stopped = _cli("neo4j", "stop", "--port", str(port), env=env)
     assert stopped.returncode == 0, stopped.stderr
