@@ -1,6 +1,6 @@
 // Runs a Neo4j Community DBMS in this JVM with Bolt on 127.0.0.1:<port>.
-// Started by graph/embedded/server.py through Java's single-file source launcher,
-// so there is no build step: `java -cp 'lib/*' Launcher.java <home> <port> <pagecache-bytes>`.
+// Compiled and started by graph/embedded/server.py:
+// `java -cp 'lib/*:<classes>' Launcher <home> <port> <pagecache-bytes>`.
 // The password arrives in the environment (NEO4J_AUTH_PASSWORD), never on the command line.
 // With CREDIT_GRAPH_PARENT_PID set, the server shuts itself down when that process is gone,
 // so a test run that is killed never leaves a JVM behind.

@@ -1,8 +1,8 @@
 """A real Neo4j Community server run by the project itself, from Maven Central jars.
 
 Neo4j's own download site is out of reach on our machines, so the DBMS comes from the
-``org.neo4j:neo4j`` artifact, resolved once by Maven into a cache folder and started with
-Java's single-file source launcher (``Launcher.java`` beside this module). One server per
+``org.neo4j:neo4j`` artifact, resolved once by Maven into a cache folder, and is started by
+``Launcher.java`` beside this module (compiled once into the same cache). One server per
 data directory and port; pid files live in ``<cache_dir>/run/<port>.pid``, so ``status`` and
 ``stop`` find every server without being told where it was started.
 """
@@ -10,6 +10,7 @@ data directory and port; pid files live in ``<cache_dir>/run/<port>.pid``, so ``
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -89,6 +90,30 @@ def ensure_jars(settings: Settings) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target
+
+
+def compiled_launcher(settings: Settings, libs: Path) -> Path:
+    """Compile Launcher.java once per source version; a class directory for ``-cp``.
+
+    The single-file source launcher would recompile on every start (several seconds).
+    """
+    source = HERE / "Launcher.java"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    classes = lib_dir(settings).parent / f"launcher-{digest}"
+    if (classes / "Launcher.class").exists():
+        return classes
+    javac = shutil.which("javac")
+    if javac is None:
+        raise EmbeddedNeo4jError(f"javac is not on PATH; a JDK {MIN_JAVA}+ runs the embedded Neo4j")
+    staging = classes.with_name(classes.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    done = subprocess.run(
+        [javac, "-cp", f"{libs}/*", "-d", str(staging), str(source)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise EmbeddedNeo4jError(f"compiling {source.name} failed:\n{done.stderr[-2000:]}")
+    staging.rename(classes)
+    return classes
 
 
 def java_major_version() -> int:
@@ -208,6 +233,7 @@ def start(
     if (major := java_major_version()) < MIN_JAVA:
         raise EmbeddedNeo4jError(f"Java {major} found; the embedded Neo4j needs Java {MIN_JAVA}+")
     libs = ensure_jars(settings)
+    launcher = compiled_launcher(settings, libs)
 
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / LAUNCHER_LOG
@@ -215,7 +241,7 @@ def start(
     cmd = [
         "java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
         "-Dfile.encoding=UTF-8", *JVM_OPENS,
-        "-cp", f"{libs}/*", str(HERE / "Launcher.java"),
+        "-cp", f"{libs}/*:{launcher}", "Launcher",
         str(data_dir), str(port), str(parse_size(settings.embedded_pagecache)),
     ]  # fmt: skip
     env = {**os.environ, "NEO4J_AUTH_PASSWORD": settings.neo4j_password.get_secret_value()}
