@@ -33,7 +33,7 @@ TEST_SECRETS = {
 # Reference data survives between tests; everything a test writes is removed.
 WIPE_TEST_DATA = """
 MATCH (n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta
-CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
 
 
