@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, NotificationMinimumSeverity
 
 from graph.settings import Settings
 
@@ -22,6 +22,9 @@ def create_driver(settings: Settings) -> Driver:
         connection_timeout=CONNECTION_TIMEOUT_S,
         connection_acquisition_timeout=ACQUISITION_TIMEOUT_S,
         max_transaction_retry_time=MAX_RETRY_TIME_S,
+        # Notifications (unknown label on an empty graph, deprecations) are for query authors
+        # at a console; in a service they only flood the log.
+        notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
 
 

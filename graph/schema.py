@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from graph.repository import Repository
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -30,8 +30,12 @@ class Label(StrEnum):
     REGION = "Region"
     OCCUPATION = "Occupation"
     SCHEMA_META = "SchemaMeta"
+    PROPAGATION_RUN = "PropagationRun"
+    FLAG_CHANGE = "FlagChange"
     API_KEY = "ApiKey"
     AUDIT_EVENT = "AuditEvent"
+    LOAD_BATCH = "LoadBatch"  # one load of a set of files, identified by their content
+    DATA_QUALITY = "DataQuality"  # a department's data-quality measures in one batch
 
 
 class Rel(StrEnum):
@@ -46,6 +50,8 @@ class Rel(StrEnum):
     IN_REGION = "IN_REGION"
     PART_OF = "PART_OF"  # (:Region)-[:PART_OF]->(:Region), prefecture → province
     FLAGGED = "FLAGGED"
+    CHANGED = "CHANGED"  # (:PropagationRun)-[:CHANGED]->(:FlagChange), the change feed
+    OF_BATCH = "OF_BATCH"  # (:DataQuality)-[:OF_BATCH]->(:LoadBatch)
 
 
 # Natural keys. Constraint names are stable so `schema apply` can be rerun (IF NOT EXISTS).
@@ -57,8 +63,11 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.REGION: "code",
     Label.OCCUPATION: "code",
     Label.SCHEMA_META: "id",
+    Label.PROPAGATION_RUN: "run_id",
     Label.API_KEY: "key_id",
     Label.AUDIT_EVENT: "event_id",
+    Label.LOAD_BATCH: "batch_id",
+    Label.DATA_QUALITY: "quality_id",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.
@@ -70,6 +79,8 @@ RANGE_INDEXES: list[tuple[Label, str]] = [
     (Label.RECORD, "publish_until"),
     (Label.RECORD, "source_province"),
     (Label.AUDIT_EVENT, "at"),
+    (Label.FLAG_CHANGE, "run_id"),
+    (Label.DATA_QUALITY, "department"),
 ]
 
 # Name search is `CONTAINS` on a fragment (Chinese names have no word boundaries), which a
