@@ -1,0 +1,119 @@
+"""The canonical input layouts (``LAYOUTS.md``) as data: kinds, their columns, value sets.
+
+Readers check headers against these, mappings produce these columns, validation reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """One kind of input file. Definition order is load order: a kind only references kinds
+    before it, so every reference made within one load resolves against the graph."""
+
+    DEPARTMENTS = "departments"
+    ORGANIZATIONS = "organizations"
+    PERSONS = "persons"
+    LEGAL_REPS = "legal_reps"
+    OFFICERS = "officers"
+    SHAREHOLDINGS = "shareholdings"
+    BRANCHES = "branches"
+    LICENCES = "licences"
+    RECORDS = "records"
+
+
+LOAD_ORDER: tuple[Kind, ...] = tuple(Kind)
+KIND_NAMES = frozenset(kind.value for kind in Kind)
+# Kinds whose rows become nodes (the rest become relationships between existing nodes).
+NODE_KINDS = frozenset({Kind.DEPARTMENTS, Kind.ORGANIZATIONS, Kind.PERSONS, Kind.RECORDS})
+
+# A required entry is a column name, or a tuple of alternatives of which exactly one is given.
+Required = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: Kind
+    required: tuple[Required, ...]
+    optional: tuple[str, ...] = ()
+    # Accepted without complaint and not stored (data minimisation): see LAYOUTS.md.
+    unstored: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> frozenset[str]:
+        names = {c for r in self.required for c in ((r,) if isinstance(r, str) else r)}
+        return frozenset(names | set(self.optional) | set(self.unstored))
+
+
+PERSON = ("id_number", "person_key")
+
+LAYOUTS: dict[Kind, Layout] = {
+    layout.kind: layout
+    for layout in (
+        Layout(Kind.DEPARTMENTS, ("code", "name", "province")),
+        Layout(
+            Kind.ORGANIZATIONS,
+            ("uscc", "name"),
+            (
+                "kind",
+                "region_code",
+                "status",
+                "established_on",
+                "registered_capital",
+                "hub",
+                "stock_code",
+            ),
+        ),
+        Layout(Kind.PERSONS, (PERSON, "name"), ("region_code",), ("gender", "birth_year")),
+        Layout(Kind.LEGAL_REPS, (PERSON, "uscc"), ("since", "until")),
+        Layout(Kind.OFFICERS, (PERSON, "uscc", "role"), ("since", "until")),
+        Layout(
+            Kind.SHAREHOLDINGS,
+            (("holder_uscc", "holder_id_number", "holder_person_key"), "uscc", "ratio"),
+            ("since", "until"),
+        ),
+        Layout(Kind.BRANCHES, ("branch_uscc", "head_uscc")),
+        Layout(
+            Kind.LICENCES,
+            (PERSON, "occupation_code"),
+            ("licence_no", "valid_until", "practises_at_uscc"),
+        ),
+        Layout(
+            Kind.RECORDS,
+            (
+                "record_id",
+                ("subject_uscc", "subject_id_number", "subject_person_key"),
+                "list",
+                "authority",
+                "basis",
+                "decided_on",
+            ),
+            ("category", "level", "publish_from", "publish_until", "status", "source_province"),
+        ),
+    )
+}
+
+# --- Value sets (LAYOUTS.md, "Value sets").
+ORGANIZATION_KINDS = frozenset(
+    {"enterprise", "individual_business", "farmer_coop", "social_org", "public_institution",
+     "state_asset_holder"}
+)  # fmt: skip
+ORGANIZATION_STATUSES = frozenset({"active", "revoked", "cancelled"})
+OFFICER_ROLES = frozenset(
+    {"chairman", "vice_chairman", "honorary_chairman", "director", "independent_director",
+     "employee_director", "executive_director", "supervisor", "general_manager",
+     "deputy_general_manager", "cfo", "board_secretary", "manager", "principal"}
+)  # fmt: skip
+RECORD_LISTS = frozenset({"black", "red", "focus"})
+RECORD_LEVELS = frozenset({"general", "serious", "severe"})
+RECORD_STATUSES = frozenset({"active", "expired", "repaired", "revoked", "under_objection"})
+RECORD_CATEGORIES = frozenset(
+    {"food_drug", "product_quality", "intellectual_property", "environment", "tax", "contract",
+     "judgment_debtor", "labour", "safety", "finance", "honour", "other"}
+)  # fmt: skip
+DELTA_PROVINCES = frozenset({"31", "32", "33", "34"})
+
+# Organisation keys of sources without a USCC: `listed:<6-digit stock code>`.
+LISTED_PREFIX = "listed:"

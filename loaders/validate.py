@@ -1,0 +1,545 @@
+"""Validation: one canonical row in, the parameters of one write (or the reasons not to) out.
+
+Pure: no I/O, no graph. :func:`validate` checks identifiers (with :mod:`graph.identifiers`),
+value sets, dates, numbers and the internal consistency of a row, and turns a raw resident ID
+number into ``pid`` and ``id_masked`` at once, so the number goes no further than this
+module. Whether a referenced subject exists is the one check left to the pipeline (it needs
+the graph); :class:`Valid` lists those references.
+
+No message built here quotes an ID number: values are quoted through :func:`quote`, which
+masks anything shaped like one (a mis-mapped column can put an ID number in any field).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from graph.identifiers import (
+    ID_PROVINCE_CODES,
+    InvalidIdentifier,
+    mask_id_number,
+    pid_for,
+    surrogate_pid,
+    validate_id_number,
+    validate_region_code,
+    validate_uscc,
+)
+from graph.reference import occupations, prefecture_of, regions
+from loaders.layouts import (
+    DELTA_PROVINCES,
+    LISTED_PREFIX,
+    OFFICER_ROLES,
+    ORGANIZATION_KINDS,
+    ORGANIZATION_STATUSES,
+    RECORD_CATEGORIES,
+    RECORD_LEVELS,
+    RECORD_LISTS,
+    RECORD_STATUSES,
+    Kind,
+)
+
+RawRow = Mapping[str, str | None]
+
+EARLIEST_DATE = date(1900, 1, 1)
+MAX_TEXT = 500
+_ID_CANDIDATE = re.compile(r"(?=(\d{17}[\dXx]))")
+_LONG_DIGITS = re.compile(r"\d{15,}[\dXx]?")
+_STOCK_CODE = re.compile(r"\d{6}")
+
+
+class Target(StrEnum):
+    """What a reference points at; the pipeline looks these up in the graph."""
+
+    ORGANIZATION = "organization"
+    PERSON = "person"
+    DEPARTMENT = "department"
+
+
+class FieldError(NamedTuple):
+    field: str
+    reason: str  # short machine code, e.g. "missing", "check_char_18", "out_of_range"
+    message: str
+
+
+class Ref(NamedTuple):
+    field: str
+    target: Target
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Valid:
+    params: dict[str, Any]  # one element of the write query's $rows
+    refs: tuple[Ref, ...] = ()
+    decided_on: date | None = None  # records only: the data-quality timeliness measure
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation needs to know beyond the row."""
+
+    pid_key: bytes
+    source: str  # namespace of person_key surrogates (graph.identifiers.surrogate_pid)
+    province: str  # this instance's province, for records' source_province
+    today: date  # no decision or establishment lies after the load date
+    uscc_allow_list: frozenset[str] = frozenset()
+
+
+def quote(value: str) -> str:
+    """A value fit for a message: shortened, and any long digit run masked."""
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return repr(_LONG_DIGITS.sub(lambda m: m.group()[:4] + "*" * 10 + m.group()[-4:], shown))
+
+
+def contains_id_number(text: str) -> bool:
+    """Whether ``text`` holds a valid resident ID number anywhere (windows may overlap)."""
+    for candidate in _ID_CANDIDATE.finditer(text):
+        try:
+            validate_id_number(candidate.group(1))
+        except InvalidIdentifier:
+            continue
+        return True
+    return False
+
+
+# Identifiers repeat across kinds (an organisation is named by its own row, its officers,
+# shareholdings and records); the checks are pure, so their results are cached.
+@lru_cache(maxsize=1 << 17)
+def _uscc(value: str, allow_list: frozenset[str]) -> str:
+    return validate_uscc(value, allow_list)
+
+
+@lru_cache(maxsize=1 << 17)
+def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
+    return pid_for(id_number, key), mask_id_number(id_number)
+
+
+class _Check:
+    """Reads the fields of one raw row, collecting every problem rather than the first."""
+
+    __slots__ = ("ctx", "errors", "raw", "refs")
+
+    def __init__(self, raw: RawRow, ctx: Context) -> None:
+        self.raw = raw
+        self.ctx = ctx
+        self.errors: list[FieldError] = []
+        self.refs: list[Ref] = []
+
+    def fail(self, field: str, reason: str, message: str) -> None:
+        self.errors.append(FieldError(field, reason, message))
+
+    def value(self, field: str) -> str | None:
+        value = self.raw.get(field)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def text(self, field: str, required: bool = False, max_len: int = MAX_TEXT) -> str | None:
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.fail(field, "missing", f"{field} is required")
+            return None
+        if len(value) > max_len:
+            self.fail(field, "too_long", f"{field} is {len(value)} characters, at most {max_len}")
+            return None
+        if contains_id_number(value):
+            self.fail(field, "contains_id_number", f"{field} holds a resident ID number")
+            return None
+        return value
+
+    def choice(self, field: str, allowed: frozenset[str], required: bool = False) -> str | None:
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.fail(field, "missing", f"{field} is required")
+            return None
+        if value not in allowed:
+            self.fail(
+                field,
+                "not_allowed",
+                f"{field} {quote(value)} is not one of {', '.join(sorted(allowed))}",
+            )
+            return None
+        return value
+
+    def day(self, field: str, required: bool = False, not_after_today: bool = False) -> str | None:
+        """An ISO date, returned as its ISO text (the write converts it with Cypher's date())."""
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.fail(field, "missing", f"{field} is required")
+            return None
+        try:
+            parsed = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail(field, "date", f"{field} {quote(value)} is not a date YYYY-MM-DD")
+            return None
+        if parsed < EARLIEST_DATE:
+            self.fail(field, "date", f"{field} {value} is before {EARLIEST_DATE}")
+            return None
+        if not_after_today and parsed > self.ctx.today:
+            self.fail(field, "future_date", f"{field} {value} is after the load date")
+            return None
+        return value
+
+    def number(self, field: str, required: bool = False) -> float | None:
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.fail(field, "missing", f"{field} is required")
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            self.fail(field, "number", f"{field} {quote(value)} is not a number")
+            return None
+        return number
+
+    def ratio(self, field: str) -> float | None:
+        number = self.number(field, required=True)
+        if number is not None and not 0 <= number <= 1:
+            self.fail(field, "out_of_range", f"{field} {number:g} is not in [0, 1]")
+            return None
+        return number
+
+    def flag(self, field: str) -> bool | None:
+        value = self.value(field)
+        if value is None:
+            return None
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.fail(field, "boolean", f"{field} {quote(value)} is not true or false")
+        return None
+
+    def region(self, field: str) -> tuple[str, str | None] | None:
+        """A region code and the Region node it files under (None outside the Delta)."""
+        value = self.value(field)
+        if value is None:
+            return None
+        try:
+            return region_of(value)
+        except InvalidIdentifier as exc:
+            self.fail(field, exc.reason, f"{field}: {exc}")
+            return None
+
+    def org_key(self, field: str, required: bool = True) -> tuple[str, str] | None:
+        """An organisation key and its kind: a USCC, or ``listed:<stock code>``."""
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.fail(field, "missing", f"{field} is required")
+            return None
+        if value.startswith(LISTED_PREFIX):
+            code = value[len(LISTED_PREFIX) :]
+            if not _STOCK_CODE.fullmatch(code):
+                self.fail(field, "stock_code", f"{field}: a listed key is 'listed:' + 6 digits")
+                return None
+            return value, "listed"
+        try:
+            return _uscc(value, self.ctx.uscc_allow_list), "uscc"
+        except InvalidIdentifier as exc:
+            self.fail(field, exc.reason, f"{field}: {exc}")
+            return None
+
+    def org_ref(self, field: str, required: bool = True) -> str | None:
+        found = self.org_key(field, required)
+        if found is None:
+            return None
+        self.refs.append(Ref(field, Target.ORGANIZATION, found[0]))
+        return found[0]
+
+    def person(self, id_field: str, key_field: str) -> tuple[str, str | None] | None:
+        """The pid and masked ID number of the person a row names by ID number or key."""
+        id_number, person_key = self.value(id_field), self.value(key_field)
+        if id_number is not None and person_key is not None:
+            self.fail(id_field, "ambiguous", f"give {id_field} or {key_field}, not both")
+            return None
+        if id_number is not None:
+            try:
+                return _pid_and_mask(id_number, self.ctx.pid_key)
+            except InvalidIdentifier as exc:
+                self.fail(id_field, exc.reason, f"{id_field}: {exc}")
+                return None
+        if person_key is not None:
+            key = self.text(key_field)
+            return (
+                None
+                if key is None
+                else (surrogate_pid(self.ctx.source, key, self.ctx.pid_key), None)
+            )
+        self.fail(id_field, "missing", f"{id_field} or {key_field} is required")
+        return None
+
+    def person_ref(self, id_field: str, key_field: str) -> str | None:
+        found = self.person(id_field, key_field)
+        if found is None:
+            return None
+        field = id_field if self.value(id_field) is not None else key_field
+        self.refs.append(Ref(field, Target.PERSON, found[0]))
+        return found[0]
+
+    def period(self, start_field: str, end_field: str) -> tuple[str | None, str | None]:
+        start, end = self.day(start_field), self.day(end_field)
+        if start is not None and end is not None and end < start:
+            self.fail(end_field, "before_start", f"{end_field} {end} is before {start_field}")
+        return start, end
+
+    def result(self, params: dict[str, Any], decided_on: date | None = None) -> Valid | Invalid:
+        if self.errors:
+            return Invalid(tuple(self.errors))
+        return Valid(params, tuple(self.refs), decided_on)
+
+
+def region_of(value: str) -> tuple[str, str | None]:
+    """A GB/T 2260 code and the Region node it files under, or None for a code outside the
+    Delta: a related party registered elsewhere (a Beijing shareholder) has a well-formed
+    6-digit code that no Region node of ours carries."""
+    try:
+        code = validate_region_code(value)
+    except InvalidIdentifier as exc:
+        if (
+            exc.reason == "region"
+            and len(value) == 6
+            and value.isdigit()
+            and value[:2] in ID_PROVINCE_CODES
+        ):
+            return value, None
+        raise
+    return code, _region_node(code)
+
+
+def _region_node(code: str) -> str | None:
+    """The Region node a code files under: its prefecture or Shanghai district, or the
+    province itself for the province-level form ``XX0000``."""
+    known = regions()
+    node = prefecture_of(code)
+    if node in known:
+        return node
+    return code[:2] if code[2:].strip("0") == "" and code[:2] in known else None
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    # An absent value never overwrites a stored one, so absent values are not sent at all.
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# --------------------------------------------------------------------------- per kind
+
+
+def _departments(c: _Check) -> Valid | Invalid:
+    code = c.text("code", required=True, max_len=64)
+    name = c.text("name", required=True)
+    province = c.choice("province", DELTA_PROVINCES, required=True)
+    return c.result({"code": code, "props": {"name": name, "province": province}})
+
+
+def _organizations(c: _Check) -> Valid | Invalid:
+    key = c.org_key("uscc")
+    name = c.text("name", required=True)
+    region = c.region("region_code")
+    stock_code = c.value("stock_code")
+    if stock_code is not None and not _STOCK_CODE.fullmatch(stock_code):
+        c.fail("stock_code", "stock_code", "stock_code must be 6 digits")
+    if key is not None and key[1] == "listed":
+        listed_code = key[0][len(LISTED_PREFIX) :]
+        if stock_code not in (None, listed_code):
+            c.fail("stock_code", "mismatch", "stock_code differs from the listed key")
+        stock_code = listed_code
+    if region is None and key is not None and key[1] == "uscc":
+        # Characters 3–8 of a USCC are the division of the registering authority.
+        region = _uscc_region(key[0])
+    capital = c.number("registered_capital")
+    if capital is not None and capital < 0:
+        c.fail("registered_capital", "out_of_range", "registered_capital is negative")
+    props = {
+        "name": name,
+        "key_kind": key[1] if key else None,
+        "kind": c.choice("kind", ORGANIZATION_KINDS),
+        "status": c.choice("status", ORGANIZATION_STATUSES),
+        "registered_capital": capital,
+        "hub": c.flag("hub"),
+        "stock_code": stock_code,
+        "region_code": region[0] if region else None,
+        "province": region[0][:2] if region else None,
+    }
+    return c.result(
+        {
+            "uscc": key[0] if key else None,
+            "props": _present(props),
+            "established_on": c.day("established_on", not_after_today=True),
+            "region": region[1] if region else None,
+        }
+    )
+
+
+def _uscc_region(uscc: str) -> tuple[str, str | None] | None:
+    try:
+        return region_of(uscc[2:8])
+    except InvalidIdentifier:
+        return None
+
+
+def _persons(c: _Check) -> Valid | Invalid:
+    person = c.person("id_number", "person_key")
+    name = c.text("name", required=True)
+    region = c.region("region_code")
+    props = {
+        "name": name,
+        "id_masked": person[1] if person else None,
+        "region_code": region[0] if region else None,
+        "province": region[0][:2] if region else None,
+    }
+    return c.result(
+        {
+            "pid": person[0] if person else None,
+            "props": _present(props),
+            "region": region[1] if region else None,
+        }
+    )
+
+
+def _legal_reps(c: _Check) -> Valid | Invalid:
+    pid = c.person_ref("id_number", "person_key")
+    uscc = c.org_ref("uscc")
+    since, until = c.period("since", "until")
+    return c.result({"pid": pid, "uscc": uscc, "since": since, "until": until})
+
+
+def _officers(c: _Check) -> Valid | Invalid:
+    pid = c.person_ref("id_number", "person_key")
+    uscc = c.org_ref("uscc")
+    role = c.choice("role", OFFICER_ROLES, required=True)
+    since, until = c.period("since", "until")
+    return c.result({"pid": pid, "uscc": uscc, "role": role, "since": since, "until": until})
+
+
+def _holder(c: _Check, prefix: str, suffix: str = "") -> str | None:
+    """The key of the subject a row names by ``<prefix>uscc``, ``<prefix>id_number`` or
+    ``<prefix>person_key`` (exactly one of them)."""
+    org_field, id_field, key_field = (
+        f"{prefix}{name}" for name in ("uscc", "id_number", "person_key")
+    )
+    given = [f for f in (org_field, id_field, key_field) if c.value(f) is not None]
+    if len(given) != 1:
+        reason = "missing" if not given else "ambiguous"
+        c.fail(org_field, reason, f"give exactly one of {org_field}, {id_field}, {key_field}")
+        return None
+    if given[0] == org_field:
+        return c.org_ref(org_field)
+    return c.person_ref(id_field, key_field)
+
+
+def _shareholdings(c: _Check) -> Valid | Invalid:
+    holder = _holder(c, "holder_")
+    uscc = c.org_ref("uscc")
+    if holder is not None and holder == uscc:
+        c.fail("holder_uscc", "self_reference", "an organisation cannot hold itself")
+    ratio = c.ratio("ratio")
+    since, until = c.period("since", "until")
+    return c.result(
+        {"holder": holder, "uscc": uscc, "ratio": ratio, "since": since, "until": until}
+    )
+
+
+def _branches(c: _Check) -> Valid | Invalid:
+    branch = c.org_ref("branch_uscc")
+    head = c.org_ref("head_uscc")
+    if branch is not None and branch == head:
+        c.fail("head_uscc", "self_reference", "a branch cannot be its own head office")
+    return c.result({"branch": branch, "head": head})
+
+
+def _licences(c: _Check) -> Valid | Invalid:
+    pid = c.person_ref("id_number", "person_key")
+    occupation = c.choice("occupation_code", frozenset(occupations()), required=True)
+    practises_at = c.org_ref("practises_at_uscc", required=False)
+    return c.result(
+        {
+            "pid": pid,
+            "occupation": occupation,
+            "licence_no": c.text("licence_no", max_len=64),
+            "valid_until": c.day("valid_until"),
+            "practises_at": practises_at,
+        }
+    )
+
+
+def _records(c: _Check) -> Valid | Invalid:
+    record_id = c.text("record_id", required=True, max_len=128)
+    subject = _holder(c, "subject_")
+    listing = c.choice("list", RECORD_LISTS, required=True)
+    level = c.choice("level", RECORD_LEVELS)
+    if listing in ("black", "focus") and level is None and c.value("level") is None:
+        c.fail("level", "missing", f"level is required on a {listing}-list record")
+    if listing == "red" and level is not None:
+        c.fail("level", "not_allowed", "a red-list record has no level")
+    authority = c.text("authority", required=True, max_len=64)
+    if authority is not None:
+        c.refs.append(Ref("authority", Target.DEPARTMENT, authority))
+    decided_on = c.day("decided_on", required=True, not_after_today=True)
+    publish_from, publish_until = c.period("publish_from", "publish_until")
+    props = {
+        "list": listing,
+        "level": level,
+        "category": c.choice("category", RECORD_CATEGORIES),
+        "authority": authority,
+        "basis": c.text("basis", required=True),
+        "status": c.choice("status", RECORD_STATUSES),
+        "source_province": c.choice("source_province", DELTA_PROVINCES),
+    }
+    return c.result(
+        {
+            "record_id": record_id,
+            "subject": subject,
+            "authority": authority,
+            "props": _present(props),
+            "decided_on": decided_on,
+            "publish_from": publish_from,
+            "publish_until": publish_until,
+        },
+        decided_on=date.fromisoformat(decided_on) if decided_on else None,
+    )
+
+
+_VALIDATORS: dict[Kind, Callable[[_Check], Valid | Invalid]] = {
+    Kind.DEPARTMENTS: _departments,
+    Kind.ORGANIZATIONS: _organizations,
+    Kind.PERSONS: _persons,
+    Kind.LEGAL_REPS: _legal_reps,
+    Kind.OFFICERS: _officers,
+    Kind.SHAREHOLDINGS: _shareholdings,
+    Kind.BRANCHES: _branches,
+    Kind.LICENCES: _licences,
+    Kind.RECORDS: _records,
+}
+
+
+def validate(kind: Kind, raw: RawRow, ctx: Context) -> Valid | Invalid:
+    """Check one canonical row of ``kind``; the result holds every problem found, or the
+    parameters of its write and the subjects it references.
+
+    >>> from datetime import date
+    >>> ctx = Context(pid_key=b"k", source="doc", province="32", today=date(2026, 1, 1))
+    >>> validate(Kind.BRANCHES, {"branch_uscc": "91320214745555318W",
+    ...                          "head_uscc": "91320214745555318W"}, ctx).errors[0].reason
+    'self_reference'
+    """
+    return _VALIDATORS[kind](_Check(raw, ctx))
