@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from api import errors, metrics
 from api.auth import KeyCache
 from api.ratelimit import RateLimiter
-from api.routers import admin, health, subjects
+from api.routers import admin, health, records, review, subjects
 from graph.driver import create_driver
 from graph.repository import Repository
+from graph.rules import load_rules
 from graph.settings import Settings
 
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings) -> FastAPI:
         driver = create_driver(settings)
         app.state.settings = settings
         app.state.repository = Repository(driver, settings.neo4j_database)
+        app.state.rules = load_rules()
         app.state.key_cache = KeyCache(settings.api_key_cache_s)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         try:
@@ -41,5 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(subjects.router)
+    app.include_router(review.router)
+    app.include_router(records.router)
     app.include_router(admin.router)
     return app

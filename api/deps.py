@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from graph.repository import Repository
+from graph.rules import RuleSet
 from graph.settings import Settings
 
 
@@ -20,5 +21,11 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _rules(request: Request) -> RuleSet:
+    rules: RuleSet = request.app.state.rules
+    return rules
+
+
+RulesDep = Annotated[RuleSet, Depends(_rules)]
 RepositoryDep = Annotated[Repository, Depends(_repository)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

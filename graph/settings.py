@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Genuine early pilot USCCs that fail the 18th check character (domain.md).
     uscc_allow_list: list[str] = ["91350100M0001TGQXM"]
 
+    # --- Subject rights. Shanghai and Zhejiang decide an objection within 5 working days.
+    objection_deadline_working_days: int = 5
+
     # --- Serving.
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -1,0 +1,249 @@
+"""Records: an authority files one; objections, decisions, repairs and revocations.
+
+Every write recomputes the record's flags in the same request, so the response already
+reflects what the change means for every related party.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path
+from pydantic import BaseModel, Field
+
+from api.audit import AuditDep
+from api.auth import Regulator
+from api.deps import RepositoryDep, RulesDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
+from graph import records, subjects
+from graph.access import Principal
+from graph.queries import load as load_queries
+from graph.queries import records as record_queries
+from graph.recompute import RunSummary, incremental_recompute
+from graph.settings import Settings
+from loaders.layouts import Kind
+from loaders.validate import Context, Invalid, validate
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
+
+RecordId = Annotated[
+    str,
+    Path(min_length=1, max_length=128, pattern=r"^[\w\-.:/]+$", examples=["JS-SCJGJ-2026-00017"]),
+]
+
+
+class RecordIn(BaseModel):
+    """A record as an authority files it; the same fields as the canonical `records` layout."""
+
+    record_id: str = Field(min_length=1, max_length=128, examples=["JS-SCJGJ-2026-00017"])
+    subject_uscc: str | None = Field(default=None, max_length=18, examples=["91320214745555318W"])
+    subject_id_number: str | None = Field(
+        default=None, max_length=18, description="Hashed on arrival; never stored or echoed."
+    )
+    subject_person_key: str | None = Field(default=None, max_length=128)
+    list: Literal["black", "red", "focus"]
+    level: Literal["general", "serious", "severe"] | None = None
+    category: str | None = Field(default=None, max_length=40, examples=["judgment_debtor"])
+    authority: str = Field(min_length=1, max_length=64, examples=["JS-GY"])
+    basis: str = Field(min_length=1, max_length=500, examples=["(2026)苏02执123号"])
+    decided_on: date
+    publish_from: date | None = None
+    publish_until: date | None = None
+
+
+class PropagationOut(BaseModel):
+    run_id: str
+    flags: int
+    gained: int
+    lost: int
+    changed: int
+
+
+class RecordChange(BaseModel):
+    record_id: str
+    status: str
+    propagation: PropagationOut
+    objection_deadline: date | None = Field(
+        default=None, description="The decision is due by this date (working days)."
+    )
+
+
+class ObjectionIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000, examples=["罚款已于2026-03-01缴清"])
+
+
+class DecisionIn(BaseModel):
+    upheld: bool = Field(description="True: the objection stands and the record is revoked.")
+    note: str = Field(min_length=3, max_length=2000, examples=["经复核，异议不成立"])
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=3, max_length=2000, examples=["已履行义务并作出信用承诺"])
+
+
+def _out(run: RunSummary) -> PropagationOut:
+    return PropagationOut(
+        run_id=run.run_id, flags=run.flags, gained=run.gained, lost=run.lost, changed=run.changed
+    )
+
+
+def _context(settings: Settings, principal: Principal) -> Context:
+    return Context(
+        pid_key=settings.pid_key.get_secret_value().encode(),
+        source=f"api:{principal.key_id}",
+        province=settings.province_code,
+        today=date.today(),
+        uscc_allow_list=frozenset(settings.uscc_allow_list),
+    )
+
+
+@router.post("", summary="File a record (an issuing authority)", response_model=RecordChange)
+def add_record(
+    body: RecordIn,
+    repo: RepositoryDep,
+    rules: RulesDep,
+    settings: SettingsDep,
+    principal: Regulator,
+    trail: AuditDep,
+) -> RecordChange:
+    raw: dict[str, Any] = {
+        k: (v.isoformat() if isinstance(v, date) else v)
+        for k, v in body.model_dump().items()
+        if v is not None
+    }
+    checked = validate(Kind.RECORDS, raw, _context(settings, principal))
+    if isinstance(checked, Invalid):
+        first = checked.errors[0]
+        raise InvalidInput(
+            "; ".join(f"{e.field}: {e.message}" for e in checked.errors), field=first.field
+        )
+    row = checked.params
+    if subjects.find(repo, row["subject"]) is None:
+        raise NotFound("the record's subject is not in the credit graph", field="subject")
+    if repo.read_one(record_queries.DEPARTMENT_EXISTS, code=row["authority"]) is None:
+        raise InvalidInput(f"unknown issuing authority {row['authority']}", field="authority")
+    repo.write(
+        load_queries.MERGE_RECORDS,
+        rows=[row],
+        source=f"api:{principal.key_id}",
+        batch_id=f"api-{body.record_id}",
+        loaded_at=datetime.now(UTC),
+        province=settings.province_code,
+    )
+    run = incremental_recompute(repo, rules, date.today(), [body.record_id])
+    trail.log([row["subject"]], 1)
+    status = records.read_record(repo, body.record_id)["status"]
+    return RecordChange(record_id=body.record_id, status=status, propagation=_out(run))
+
+
+@router.get("/{record_id}", summary="A record with its status history fields")
+def get_record(
+    record_id: RecordId, repo: RepositoryDep, _: Regulator, trail: AuditDep
+) -> dict[str, Any]:
+    try:
+        record = records.read_record(repo, record_id)
+    except records.RecordNotFound as exc:
+        raise NotFound(str(exc), field="record_id") from exc
+    trail.log([record["subject"]], 1)
+    return record
+
+
+def _transition(trail: AuditDep, repo: RepositoryDep, record_id: str, step: Any) -> RecordChange:
+    try:
+        subject = records.read_record(repo, record_id)["subject"]
+        result = step()
+    except records.RecordNotFound as exc:
+        raise NotFound(str(exc), field="record_id") from exc
+    except records.TransitionRefused as exc:
+        raise Conflict(str(exc), field="record_id") from exc
+    transition, deadline = result if isinstance(result, tuple) else (result, None)
+    trail.log([subject], 1)
+    return RecordChange(
+        record_id=transition.record_id,
+        status=transition.status,
+        propagation=_out(transition.propagation),
+        objection_deadline=deadline,
+    )
+
+
+@router.post(
+    "/{record_id}/objection",
+    summary="File an objection (异议): the record is marked at once and its flags turn pending",
+    response_model=RecordChange,
+)
+def file_objection(
+    record_id: RecordId,
+    body: ObjectionIn,
+    repo: RepositoryDep,
+    rules: RulesDep,
+    settings: SettingsDep,
+    principal: Regulator,
+    trail: AuditDep,
+) -> RecordChange:
+    return _transition(
+        trail, repo, record_id,
+        lambda: records.file_objection(
+            repo, rules, record_id, body.reason, principal.key_id,
+            settings.objection_deadline_working_days, date.today(),
+        ),
+    )  # fmt: skip
+
+
+@router.post(
+    "/{record_id}/objection/decision",
+    summary="Decide an objection: upheld revokes the record, rejected restores it",
+    response_model=RecordChange,
+)
+def decide_objection(
+    record_id: RecordId,
+    body: DecisionIn,
+    repo: RepositoryDep,
+    rules: RulesDep,
+    principal: Regulator,
+    trail: AuditDep,
+) -> RecordChange:
+    return _transition(
+        trail, repo, record_id,
+        lambda: records.decide_objection(
+            repo, rules, record_id, body.upheld, body.note, principal.key_id, date.today()
+        ),
+    )  # fmt: skip
+
+
+@router.post(
+    "/{record_id}/repair",
+    summary="Repair (信用修复): publication, sharing and every derived flag stop at once",
+    response_model=RecordChange,
+)
+def repair_record(
+    record_id: RecordId,
+    body: Annotated[NoteIn, Body()],
+    repo: RepositoryDep,
+    rules: RulesDep,
+    principal: Regulator,
+    trail: AuditDep,
+) -> RecordChange:
+    return _transition(
+        trail, repo, record_id,
+        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, date.today()),
+    )  # fmt: skip
+
+
+@router.post(
+    "/{record_id}/revocation",
+    summary="Revoke a record (撤销): it and its flags stop counting",
+    response_model=RecordChange,
+)
+def revoke_record(
+    record_id: RecordId,
+    body: Annotated[NoteIn, Body()],
+    repo: RepositoryDep,
+    rules: RulesDep,
+    principal: Regulator,
+    trail: AuditDep,
+) -> RecordChange:
+    return _transition(
+        trail, repo, record_id,
+        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, date.today()),
+    )  # fmt: skip

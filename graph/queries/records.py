@@ -1,0 +1,47 @@
+"""Cypher for a record's life after it is filed: objection, decision, repair, revocation."""
+
+READ_RECORD = """
+MATCH (s:Subject)-[:HAS_RECORD]->(r:Record {record_id: $record_id})
+OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
+RETURN r {.*, authority_name: d.name} AS record, coalesce(s.uscc, s.pid) AS subject
+"""
+
+DEPARTMENT_EXISTS = "MATCH (d:Department {code: $code}) RETURN d.code AS code"
+
+# The status a record returns to when an objection is rejected is kept on the record.
+FILE_OBJECTION = """
+MATCH (r:Record {record_id: $record_id})
+WHERE r.status IN ['active', 'expired']
+SET r.status_before_objection = r.status, r.status = 'under_objection',
+    r.objection_reason = $reason, r.objection_filed_at = datetime($at),
+    r.objection_deadline = date($deadline), r.objection_filed_by = $by
+RETURN r.record_id AS record_id
+"""
+
+DECIDE_OBJECTION = """
+MATCH (r:Record {record_id: $record_id, status: 'under_objection'})
+SET r.status = CASE WHEN $upheld THEN 'revoked' ELSE r.status_before_objection END,
+    r.objection_decision = CASE WHEN $upheld THEN 'upheld' ELSE 'rejected' END,
+    r.objection_decided_at = datetime($at), r.objection_note = $note,
+    r.objection_decided_by = $by
+REMOVE r.status_before_objection
+RETURN r.record_id AS record_id
+"""
+
+REPAIR_RECORD = """
+MATCH (r:Record {record_id: $record_id})
+WHERE r.status IN ['active', 'expired', 'under_objection']
+SET r.status = 'repaired', r.repaired_at = datetime($at), r.repair_note = $note,
+    r.repaired_by = $by
+REMOVE r.status_before_objection
+RETURN r.record_id AS record_id
+"""
+
+REVOKE_RECORD = """
+MATCH (r:Record {record_id: $record_id})
+WHERE r.status <> 'revoked'
+SET r.status = 'revoked', r.revoked_at = datetime($at), r.revocation_note = $note,
+    r.revoked_by = $by
+REMOVE r.status_before_objection
+RETURN r.record_id AS record_id
+"""

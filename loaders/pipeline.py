@@ -1,0 +1,497 @@
+"""Orchestration of a load: plan, read, validate, check references, write, report.
+
+1. Plan: every file is matched to its kind(s) (by name, or by a mapping), opened and read
+   to the end once. A file that cannot be parsed, or lacks a column its kind or mapping
+   needs, stops the load here, before anything is written (:class:`LoadError`).
+2. Kinds are loaded in :data:`loaders.layouts.LOAD_ORDER`, so every subject a row refers to
+   was written before, by this load or an earlier one. Rows are streamed: read, mapped and
+   validated in a background thread, up to a few batches ahead of the writer.
+3. Per batch: the subjects the valid rows refer to are looked up in the graph at once;
+   rows naming an unknown one are rejected; the rest are written in one transaction
+   (``UNWIND $rows``, MERGE on natural keys, provenance only on what changed).
+4. The batch's totals and per-department data quality are stored on a ``LoadBatch`` node and
+   its ``DataQuality`` nodes, once per batch identity.
+
+The batch id is a digest of the content (file names and bytes, the mapping, the source), so
+loading the same files again is the same batch: it changes nothing, and a load killed
+half-way is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from graph.queries import load as q
+from graph.repository import Repository
+from graph.schema import SCHEMA_VERSION, apply_schema, schema_version
+from graph.settings import Settings
+from loaders.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
+from loaders.mapping import FileMapping, Mapping, Output
+from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
+from loaders.rejects import RejectsWriter
+from loaders.report import FileSummary, LoadReport
+from loaders.validate import Context, FieldError, Invalid, Target, Valid, quote, validate
+
+DEFAULT_BATCH_SIZE = 5_000
+# Batches read and validated ahead of the writer: enough to keep it busy, few enough that
+# memory stays a few batches deep.
+PREFETCH_BATCHES = 4
+# Decisions are dated in China Standard Time (UTC+8, no daylight saving).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+WRITES: dict[Kind, str] = {
+    Kind.DEPARTMENTS: q.MERGE_DEPARTMENTS,
+    Kind.ORGANIZATIONS: q.MERGE_ORGANIZATIONS,
+    Kind.PERSONS: q.MERGE_PERSONS,
+    Kind.LEGAL_REPS: q.MERGE_LEGAL_REPS,
+    Kind.OFFICERS: q.MERGE_OFFICERS,
+    Kind.SHAREHOLDINGS: q.MERGE_SHAREHOLDINGS,
+    Kind.BRANCHES: q.MERGE_BRANCHES,
+    Kind.LICENCES: q.MERGE_LICENCES,
+    Kind.RECORDS: q.MERGE_RECORDS,
+}
+# The natural key of each kind's write: within one batch the last row of a key wins, as it
+# would row by row (the writes read before they write, so a key must occur once per batch).
+MERGE_KEYS: dict[Kind, tuple[str, ...]] = {
+    Kind.DEPARTMENTS: ("code",),
+    Kind.ORGANIZATIONS: ("uscc",),
+    Kind.PERSONS: ("pid",),
+    Kind.LEGAL_REPS: ("pid", "uscc"),
+    Kind.OFFICERS: ("pid", "uscc", "role"),
+    Kind.SHAREHOLDINGS: ("holder", "uscc"),
+    Kind.BRANCHES: ("branch",),  # a branch has one head office
+    Kind.LICENCES: ("pid", "occupation"),
+    Kind.RECORDS: ("record_id",),
+}
+EXISTING: dict[Target, str] = {
+    Target.ORGANIZATION: q.EXISTING_ORGANIZATIONS,
+    Target.PERSON: q.EXISTING_PERSONS,
+    Target.DEPARTMENT: q.EXISTING_DEPARTMENTS,
+}
+
+
+class LoadError(Exception):
+    """The load cannot go ahead (a file cannot be parsed, a column is missing); nothing was
+    written."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One pass over one file, producing rows of one kind."""
+
+    table: Table
+    kind: Kind
+    rows: int  # source rows, counted when the file was checked
+    file_mapping: FileMapping | None = None
+    output: Output | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    batch_id: str
+    source: str
+    tasks: list[Task]  # in load order
+    files: list[FileSummary]
+    skipped: list[tuple[str, str]]
+
+
+def load_paths(
+    repo: Repository,
+    settings: Settings,
+    paths: Sequence[Path],
+    mapping: Mapping | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rejects_path: Path | None = None,
+    source: str | None = None,
+    progress: bool | None = None,
+) -> LoadReport:
+    """Load files of the canonical layouts (or of a mapping's) into the graph.
+
+    ``source`` names the sending department in provenance and scopes its ``person_key``
+    surrogates; it defaults to the mapping's, else to the name of the (first) directory.
+    Rejected rows go to ``rejects_path`` (default ``rejects-<batch id>.csv`` in the working
+    directory, written only if a row is rejected). ``progress`` shows bars; None: only on a
+    terminal.
+    """
+    began = time.perf_counter()
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    source = source or (mapping.source if mapping else _directory_name(paths))
+    plan = plan_load(paths, mapping, source)
+    loaded_at = datetime.now(UTC)
+    ctx = Context(
+        pid_key=settings.pid_key.get_secret_value().encode(),
+        source=source,
+        province=settings.province_code,
+        today=loaded_at.astimezone(CHINA_TIME).date(),
+        uscc_allow_list=frozenset(settings.uscc_allow_list),
+    )
+    report = LoadReport(plan.batch_id, source, loaded_at, plan.files, plan.skipped)
+
+    # Constraints first: MERGE relies on them, for speed and for uniqueness.
+    if schema_version(repo) != SCHEMA_VERSION:
+        apply_schema(repo)
+    params: dict[str, Any] = {
+        "source": source,
+        "batch_id": plan.batch_id,
+        "loaded_at": loaded_at,
+        "province": settings.province_code,
+    }
+    status = repo.write_returning(
+        q.BEGIN_BATCH,
+        mapping=mapping.origin if mapping else None,
+        files=[f.name for f in plan.files],
+        **params,
+    )[0]["status"]
+    report.first_load = status != "complete"
+
+    rejects = RejectsWriter(
+        rejects_path or Path(f"rejects-{plan.batch_id}.csv"), always=rejects_path is not None
+    )
+    with rejects, _Writer(repo, report, rejects, ctx.today, params, progress) as writer:
+        batches = _batches(plan.tasks, ctx, batch_size, source)
+        for batch in _prefetched(batches, PREFETCH_BATCHES):
+            writer.write(batch)
+    report.rejects_path = rejects.path if rejects.written else None
+    report.rejected_rows = rejects.rows
+    if report.first_load:
+        quality = [t.properties(plan.batch_id, ctx.today) for t in report.quality.values()]
+        repo.write(
+            q.COMPLETE_BATCH,
+            totals=report.totals(),
+            quality=quality,
+            finished_at=datetime.now(UTC),
+            **params,
+        )
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Plan:
+    """Match files to kinds, read each to the end once, and fix the batch identity.
+
+    Directories are expanded to their files; a file there that no kind (or mapping entry)
+    claims is skipped with the reason in the report, while a file named explicitly must load.
+    """
+    files: list[FileSummary] = []
+    skipped: list[tuple[str, str]] = []
+    tasks: list[Task] = []
+    digest = hashlib.sha256(f"source={source}\n".encode())
+    if mapping is not None:
+        digest.update(f"mapping={mapping.digest}\n".encode())
+    for path, explicit in _expand(paths):
+        claim = _claim(path, mapping)
+        if isinstance(claim, _Skip):
+            if explicit:
+                raise LoadError(f"{path.name}: {claim.reason}")
+            skipped.append((path.name, claim.reason))
+            continue
+        try:
+            table = open_table(path)
+            rows = _check(table, claim)
+        except UnreadableFile as exc:
+            raise LoadError(str(exc)) from None
+        file_mapping = claim if isinstance(claim, FileMapping) else None
+        kinds = (claim,) if isinstance(claim, Kind) else tuple(o.kind for o in claim.outputs)
+        files.append(
+            FileSummary(path.name, table.format, table.encoding, rows, kinds, _unused(table, claim))
+        )
+        if file_mapping is None:
+            tasks.append(Task(table, kinds[0], rows))
+        else:
+            tasks += [Task(table, o.kind, rows, file_mapping, o) for o in file_mapping.outputs]
+        digest.update(f"file={path.name}\n{_file_digest(path)}\n".encode())
+    if not tasks:
+        raise LoadError("no file to load" + (f" (skipped: {len(skipped)})" if skipped else ""))
+    tasks.sort(key=lambda t: LOAD_ORDER.index(t.kind))  # stable: files keep their order
+    return Plan(digest.hexdigest()[:24], source, tasks, files, skipped)
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.is_file() and not child.name.startswith("."):
+                    yield child, False
+        else:
+            yield path, True
+
+
+@dataclass(frozen=True)
+class _Skip:
+    reason: str
+
+
+def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
+    """What a file loads as, or why it is not loaded."""
+    if mapping is not None:
+        found = mapping.for_file(path)
+        return found if found is not None else _Skip(f"not named in the mapping {mapping.origin}")
+    if format_of(path) is None:
+        return _Skip(f"not a supported format ({path.suffix or 'no suffix'})")
+    if path.stem not in KIND_NAMES:
+        return _Skip(f"{path.stem!r} is not a kind ({', '.join(Kind)})")
+    return Kind(path.stem)
+
+
+def _check(table: Table, claim: Kind | FileMapping) -> int:
+    """Check the columns a file needs and read it to the end; return its row count."""
+    if table.columns is not None:
+        present = set(table.columns)
+        if isinstance(claim, Kind):
+            lacking = [
+                " or ".join(r) if isinstance(r, tuple) else r
+                for r in LAYOUTS[claim].required
+                if not present.intersection((r,) if isinstance(r, str) else r)
+            ]
+        else:
+            lacking = sorted(claim.reads - present)
+        if lacking:
+            raise UnreadableFile(table.path, f"missing column(s): {', '.join(lacking)}")
+    return sum(1 for _ in table.rows())
+
+
+def _unused(table: Table, claim: Kind | FileMapping) -> tuple[str, ...]:
+    if table.columns is None:
+        return ()
+    used = LAYOUTS[claim].columns if isinstance(claim, Kind) else claim.reads
+    return tuple(c for c in table.columns if c and c not in used)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _directory_name(paths: Sequence[Path]) -> str:
+    first = paths[0].resolve() if paths else Path.cwd()
+    return (first if first.is_dir() else first.parent).name or "canonical"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(slots=True)
+class _Outcome:
+    row: int
+    result: Valid | Invalid
+    department: str
+    present: int  # required fields given
+    expected: int  # required fields asked for
+
+
+@dataclass
+class _Batch:
+    task: Task
+    outcomes: list[_Outcome]
+    source_rows: int  # rows of the file consumed for this batch
+    last: bool  # the task's final batch
+
+
+def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) -> Iterator[_Batch]:
+    """Read, map and validate: pure work, run ahead of the writer in another thread."""
+    for task in tasks:
+        required = LAYOUTS[task.kind].required
+        outcomes: list[_Outcome] = []
+        consumed = 0
+        for number, raw in task.table.rows():
+            consumed += 1
+            for row in _canonical_rows(task, raw):
+                result = _surplus(raw) or validate(task.kind, row, ctx)
+                present = sum(
+                    1
+                    for r in required
+                    if any(row.get(c) for c in ((r,) if isinstance(r, str) else r))
+                )
+                department = (row.get("authority") if task.kind is Kind.RECORDS else None) or source
+                outcomes.append(_Outcome(number, result, department, present, len(required)))
+            if len(outcomes) >= batch_size:
+                yield _Batch(task, outcomes, consumed, last=False)
+                outcomes, consumed = [], 0
+        yield _Batch(task, outcomes, consumed, last=True)
+
+
+def _canonical_rows(task: Task, raw: TextRow) -> list[TextRow]:
+    if task.output is None or task.file_mapping is None:
+        return [raw]
+    return task.output.rows(task.file_mapping.prepared(raw))
+
+
+def _surplus(raw: TextRow) -> Invalid | None:
+    if SURPLUS not in raw:
+        return None
+    message = f"the row has {raw[SURPLUS]} more fields than the header"
+    return Invalid((FieldError("*", "surplus_fields", message),))
+
+
+T = TypeVar("T")
+
+
+def _prefetched(items: Iterator[T], depth: int) -> Iterator[T]:
+    """``items``, produced in a background thread up to ``depth`` ahead.
+
+    Reading and validation then overlap the writes: the driver releases the GIL while it
+    waits for the server. An exception in the producer is raised here, in order; when the
+    consumer stops early, the producer stops too.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(message, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="load-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, payload = queue.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise payload
+            yield payload
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                continue
+        thread.join()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class _Writer:
+    """Checks references, writes, and keeps the books: counts, quality, rejects, progress."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        report: LoadReport,
+        rejects: RejectsWriter,
+        today: Any,
+        params: dict[str, Any],
+        progress: bool | None,
+    ) -> None:
+        self.repo = repo
+        self.report = report
+        self.rejects = rejects
+        self.today = today
+        self.params = params
+        self.progress = progress
+        self._bar: tqdm[Any] | None = None
+        self._clock = time.perf_counter()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def write(self, batch: _Batch) -> None:
+        task = batch.task
+        kind = task.kind
+        counts = self.report.counts(kind)
+        if self._bar is None:
+            self._bar = tqdm(
+                total=task.rows,
+                desc=f"{kind} ← {task.table.path.name}",
+                unit="rows",
+                # None disables the bar unless stderr is a terminal.
+                disable=None if self.progress is None else not self.progress,
+            )
+        missing = self._missing_references(batch.outcomes)
+        key_names = MERGE_KEYS[kind]
+        accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for outcome in batch.outcomes:
+            result = outcome.result
+            if isinstance(result, Valid) and missing:
+                result = _unresolved(result, missing)
+            tally = self.report.tally(outcome.department, kind)
+            tally.rows += 1
+            tally.required_cells += outcome.expected
+            tally.present_cells += outcome.present
+            counts.read += 1
+            if isinstance(result, Invalid):
+                counts.rejected += 1
+                self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
+                continue
+            counts.accepted += 1
+            tally.accepted += 1
+            if result.decided_on is not None:
+                tally.delays[(self.today - result.decided_on).days] += 1
+            accepted[tuple(result.params[k] for k in key_names)] = result.params
+        if accepted:
+            rows = list(accepted.values())
+            written = self.repo.write_returning(WRITES[kind], rows=rows, **self.params)[0]
+            counts.created += written["created"]
+            counts.updated += written["updated"]
+        now = time.perf_counter()
+        counts.seconds += now - self._clock
+        self._clock = now
+        self._bar.update(batch.source_rows)
+        if batch.last:
+            self._bar.close()
+            self._bar = None
+
+    def _missing_references(self, outcomes: list[_Outcome]) -> set[tuple[Target, str]]:
+        wanted: dict[Target, set[str]] = {}
+        for outcome in outcomes:
+            if isinstance(outcome.result, Valid):
+                for ref in outcome.result.refs:
+                    wanted.setdefault(ref.target, set()).add(ref.key)
+        missing: set[tuple[Target, str]] = set()
+        for target, keys in wanted.items():
+            row = self.repo.read_one(EXISTING[target], keys=sorted(keys))
+            found = set(row["found"]) if row else set()
+            missing.update((target, key) for key in keys - found)
+        return missing
+
+
+def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:
+    errors = tuple(
+        FieldError(ref.field, "unknown_reference", _unknown_message(ref.field, ref.target, ref.key))
+        for ref in result.refs
+        if (ref.target, ref.key) in missing
+    )
+    return Invalid(errors) if errors else result
+
+
+def _unknown_message(field: str, target: Target, key: str) -> str:
+    # A pid means nothing to the department, and the ID number behind it is not ours to show.
+    named = "with this ID number or key" if target is Target.PERSON else quote(key)
+    return f"{field}: no {target} {named} in this load or the graph"

@@ -1,0 +1,181 @@
+"""The load report: what was read, accepted, rejected, created and updated, per kind, and the
+data-quality measures of each source department.
+
+Data quality, per (department, kind) — the department is a record's issuing authority, and
+the load's ``source`` for every other kind:
+
+- completeness: the share of required fields present (an either/or group counts once);
+- validity: the share of rows accepted;
+- timeliness (records only): days from the decision to the load, median and 90th percentile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from loaders.layouts import LOAD_ORDER, NODE_KINDS, Kind
+
+
+@dataclass
+class KindCounts:
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    created: int = 0
+    updated: int = 0
+    seconds: float = 0.0  # wall time from this kind's first read to its last write
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class QualityTally:
+    department: str
+    kind: Kind
+    rows: int = 0
+    accepted: int = 0
+    required_cells: int = 0
+    present_cells: int = 0
+    delays: Counter[int] = field(default_factory=Counter)  # days from decision to load
+
+    @property
+    def rejected(self) -> int:
+        return self.rows - self.accepted
+
+    @property
+    def completeness(self) -> float:
+        return self.present_cells / self.required_cells if self.required_cells else 1.0
+
+    @property
+    def validity(self) -> float:
+        return self.accepted / self.rows if self.rows else 1.0
+
+    def delay_quantile(self, q: float) -> int | None:
+        """The nearest-rank ``q`` quantile of the delays (an observed value, never between)."""
+        total = sum(self.delays.values())
+        if not total:
+            return None
+        rank, seen = max(1, math.ceil(q * total)), 0
+        for days in sorted(self.delays):
+            seen += self.delays[days]
+            if seen >= rank:
+                return days
+        return max(self.delays)
+
+    def properties(self, batch_id: str, measured_on: date) -> dict[str, Any]:
+        return {
+            "quality_id": f"{batch_id}|{self.department}|{self.kind}",
+            "department": self.department,
+            "kind": str(self.kind),
+            "rows_read": self.rows,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "completeness": round(self.completeness, 6),
+            "validity": round(self.validity, 6),
+            "timeliness_median_days": self.delay_quantile(0.5),
+            "timeliness_p90_days": self.delay_quantile(0.9),
+            "measured_on": measured_on,
+        }
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    name: str
+    format: str
+    encoding: str | None
+    rows: int
+    kinds: tuple[Kind, ...]
+    unused_columns: tuple[str, ...] = ()
+
+
+@dataclass
+class LoadReport:
+    batch_id: str
+    source: str
+    loaded_at: datetime
+    files: list[FileSummary] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    kinds: dict[Kind, KindCounts] = field(default_factory=dict)
+    quality: dict[tuple[str, Kind], QualityTally] = field(default_factory=dict)
+    rejects_path: Path | None = None
+    rejected_rows: int = 0
+    first_load: bool = True  # False: this content was loaded before and its batch recorded
+    seconds: float = 0.0
+
+    def counts(self, kind: Kind) -> KindCounts:
+        return self.kinds.setdefault(kind, KindCounts())
+
+    def tally(self, department: str, kind: Kind) -> QualityTally:
+        key = (department, kind)
+        if key not in self.quality:
+            self.quality[key] = QualityTally(department, kind)
+        return self.quality[key]
+
+    def total(self, name: str, kinds: frozenset[Kind] | None = None) -> int:
+        return sum(getattr(c, name) for k, c in self.kinds.items() if kinds is None or k in kinds)
+
+    @property
+    def node_rows(self) -> int:
+        return self.total("read", NODE_KINDS)
+
+    def totals(self) -> dict[str, int]:
+        """The batch's totals as stored on its LoadBatch node."""
+        return {
+            "rows_read": self.total("read"),
+            "accepted": self.total("accepted"),
+            "rejected": self.total("rejected"),
+        }
+
+    def render(self) -> str:
+        lines = [
+            f"batch {self.batch_id}  source {self.source}  "
+            f"loaded {self.loaded_at:%Y-%m-%d %H:%M:%S %Z}  in {self.seconds:.1f}s",
+        ]
+        if not self.first_load:
+            lines.append("these files were loaded before: only rows that differ were written")
+        for f in self.files:
+            encoding = f" {f.encoding}" if f.encoding else ""
+            lines.append(
+                f"  read {f.name} ({f.format}{encoding}, {f.rows} rows) as "
+                + ", ".join(f.kinds)
+                + (f"; columns not used: {', '.join(f.unused_columns)}" if f.unused_columns else "")
+            )
+        lines += [f"  skipped {name}: {why}" for name, why in self.skipped]
+        lines.append("")
+        lines.append(
+            f"{'kind':<15}{'read':>9}{'accepted':>10}{'rejected':>10}{'created':>9}"
+            f"{'updated':>9}{'rows/s':>9}"
+        )
+        for kind in LOAD_ORDER:
+            if kind in self.kinds:
+                c = self.kinds[kind]
+                lines.append(
+                    f"{kind:<15}{c.read:>9}{c.accepted:>10}{c.rejected:>10}{c.created:>9}"
+                    f"{c.updated:>9}{c.rate:>9.0f}"
+                )
+        lines.append("")
+        lines.append("data quality by department")
+        lines.append(
+            f"{'department':<24}{'kind':<15}{'rows':>8}{'complete':>10}{'valid':>8}"
+            f"{'days to load (median/p90)':>27}"
+        )
+        for (department, kind), q in sorted(self.quality.items()):
+            median, p90 = q.delay_quantile(0.5), q.delay_quantile(0.9)
+            timeliness = "" if median is None else f"{median}/{p90}"
+            lines.append(
+                f"{department:<24}{kind:<15}{q.rows:>8}{q.completeness:>10.1%}"
+                f"{q.validity:>8.1%}{timeliness:>27}"
+            )
+        lines.append("")
+        if self.rejected_rows:
+            lines.append(f"{self.rejected_rows} rows rejected: see {self.rejects_path}")
+        else:
+            lines.append("no row rejected")
+        return "\n".join(lines)

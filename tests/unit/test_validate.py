@@ -1,0 +1,320 @@
+"""Validation: raw canonical rows in, write parameters or named reasons out. Pure, no graph."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from loaders.layouts import LAYOUTS, Kind
+from loaders.validate import (
+    Context,
+    Invalid,
+    Ref,
+    Target,
+    Valid,
+    contains_id_number,
+    quote,
+    validate,
+)
+from tests.utils.canonical import id_number, small_province, uscc
+
+KEY = b"test-pid-key"
+CTX = Context(pid_key=KEY, source="js-amr", province="32", today=datetime.date(2026, 11, 1))
+ORG = uscc(1)
+BROKEN_ORG = ORG[:-1] + ("0" if ORG[-1] != "0" else "1")
+
+
+def valid(kind: Kind, row: dict[str, str | None]) -> Valid:
+    result = validate(kind, row, CTX)
+    assert isinstance(result, Valid), result
+    return result
+
+
+def reasons(kind: Kind, row: dict[str, str | None]) -> list[tuple[str, str]]:
+    result = validate(kind, row, CTX)
+    assert isinstance(result, Invalid), result
+    return [(e.field, e.reason) for e in result.errors]
+
+
+def test_every_row_of_the_small_province_is_valid() -> None:
+    for kind, rows in small_province().rows.items():
+        for row in rows:
+            valid(kind, row)
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+def test_organization_params() -> None:
+    result = valid(
+        Kind.ORGANIZATIONS,
+        {"uscc": f" {ORG.lower()} ", "name": "某公司", "region_code": "320505",
+         "established_on": "2010-03-04", "registered_capital": "500", "hub": "TRUE"},
+    )  # fmt: skip
+    assert result.params == {
+        "uscc": ORG,
+        "props": {"name": "某公司", "key_kind": "uscc", "registered_capital": 500.0, "hub": True,
+                  "region_code": "320505", "province": "32"},
+        "established_on": "2010-03-04",
+        "region": "3205",
+    }  # fmt: skip
+    assert result.refs == ()
+
+
+def test_broken_uscc_is_rejected_by_check_character() -> None:
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": BROKEN_ORG, "name": "x"}) == [
+        ("uscc", "check_char_18")
+    ]
+
+
+def test_allow_listed_pilot_code_passes() -> None:
+    ctx = Context(KEY, "s", "32", CTX.today, frozenset({"91350100M0001TGQXM"}))
+    result = validate(Kind.ORGANIZATIONS, {"uscc": "91350100M0001TGQXM", "name": "x"}, ctx)
+    assert isinstance(result, Valid)
+
+
+def test_region_is_taken_from_the_uscc_when_absent() -> None:
+    params = valid(Kind.ORGANIZATIONS, {"uscc": uscc(9, "320214"), "name": "x"}).params
+    assert (params["props"]["region_code"], params["region"]) == ("320214", "3202")
+
+
+@pytest.mark.parametrize(
+    ("code", "node"),
+    [("3205", "3205"), ("320000", "32"), ("310115", "310115"), ("110105", None)],
+)
+def test_region_nodes(code: str, node: str | None) -> None:
+    params = valid(Kind.ORGANIZATIONS, {"uscc": ORG, "name": "x", "region_code": code}).params
+    assert params["region"] == node
+    assert params["props"]["province"] == code[:2]
+
+
+def test_listed_company_key() -> None:
+    params = valid(Kind.ORGANIZATIONS, {"uscc": "listed:000001", "name": "某银行"}).params
+    assert params["uscc"] == "listed:000001"
+    assert params["props"]["key_kind"] == "listed"
+    assert params["props"]["stock_code"] == "000001"
+    assert "region_code" not in params["props"]
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": "listed:1", "name": "x"}) == [
+        ("uscc", "stock_code")
+    ]
+    assert reasons(
+        Kind.ORGANIZATIONS, {"uscc": "listed:000001", "name": "x", "stock_code": "000002"}
+    ) == [("stock_code", "mismatch")]
+
+
+def test_every_problem_of_a_row_is_named() -> None:
+    row = {"uscc": BROKEN_ORG, "name": None, "kind": "company", "status": "dead",
+           "established_on": "2030-01-01", "registered_capital": "-5", "hub": "是",
+           "region_code": "99"}  # fmt: skip
+    assert sorted(reasons(Kind.ORGANIZATIONS, row)) == [
+        ("established_on", "future_date"),
+        ("hub", "boolean"),
+        ("kind", "not_allowed"),
+        ("name", "missing"),
+        ("region_code", "region"),
+        ("registered_capital", "out_of_range"),
+        ("status", "not_allowed"),
+        ("uscc", "check_char_18"),
+    ]
+
+
+@pytest.mark.parametrize("value", ["2020-13-01", "2020/01/01", "20200101", "1899-12-31"])
+def test_bad_dates(value: str) -> None:
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": ORG, "name": "x", "established_on": value}) == [
+        ("established_on", "date")
+    ]
+
+
+# --------------------------------------------------------------------------- persons
+
+
+def test_id_number_becomes_pid_and_mask_at_once() -> None:
+    raw = id_number(5)
+    params = valid(Kind.PERSONS, {"id_number": raw.lower(), "name": "赵一"}).params
+    assert params["pid"] == pid_for(raw, KEY)
+    assert params["props"] == {"name": "赵一", "id_masked": mask_id_number(raw)}
+    assert raw not in repr(params)
+
+
+def test_person_key_becomes_a_surrogate_in_its_own_namespace() -> None:
+    params = valid(Kind.PERSONS, {"person_key": "emp-007", "name": "孙三"}).params
+    assert params["pid"] == surrogate_pid("js-amr", "emp-007", KEY)
+    assert params["pid"].startswith("s:")
+    assert "id_masked" not in params["props"]
+
+
+def test_person_needs_exactly_one_of_id_number_and_key() -> None:
+    assert reasons(Kind.PERSONS, {"name": "x"}) == [("id_number", "missing")]
+    assert reasons(Kind.PERSONS, {"id_number": id_number(1), "person_key": "k", "name": "x"}) == [
+        ("id_number", "ambiguous")
+    ]
+
+
+def test_invalid_id_number_is_named_masked() -> None:
+    raw = id_number(7)
+    broken = raw[:17] + ("0" if raw[17] != "0" else "1")
+    result = validate(Kind.PERSONS, {"id_number": broken, "name": "x"}, CTX)
+    assert isinstance(result, Invalid)
+    [error] = result.errors
+    assert (error.field, error.reason) == ("id_number", "check_char_18")
+    assert broken not in error.message
+    assert broken[:4] + "*" * 10 + broken[14:] in error.message
+
+
+@pytest.mark.parametrize("field", ["name", "person_key"])
+def test_an_id_number_in_a_text_field_is_refused(field: str) -> None:
+    row = {"person_key": "k", "name": "x", field: f"备注{id_number(3)}"}
+    assert reasons(Kind.PERSONS, row) == [(field, "contains_id_number")]
+
+
+# --------------------------------------------------------------------------- relationships
+
+
+def test_relationship_rows_list_their_references() -> None:
+    raw = id_number(1)
+    result = valid(Kind.OFFICERS, {"id_number": raw, "uscc": ORG, "role": "chairman"})
+    pid = pid_for(raw, KEY)
+    assert result.params == {"pid": pid, "uscc": ORG, "role": "chairman", "since": None,
+                             "until": None}  # fmt: skip
+    assert result.refs == (
+        Ref("id_number", Target.PERSON, pid),
+        Ref("uscc", Target.ORGANIZATION, ORG),
+    )
+
+
+def test_officer_role_is_from_the_value_set() -> None:
+    row = {"person_key": "k", "uscc": ORG, "role": "董事长"}
+    assert reasons(Kind.OFFICERS, row) == [("role", "not_allowed")]
+
+
+def test_period_must_not_end_before_it_starts() -> None:
+    row = {"person_key": "k", "uscc": ORG, "since": "2020-01-02", "until": "2020-01-01"}
+    assert reasons(Kind.LEGAL_REPS, row) == [("until", "before_start")]
+
+
+@pytest.mark.parametrize(("ratio", "reason"), [("1.7", "out_of_range"), ("-0.1", "out_of_range"),
+                                               ("30%", "number"), ("nan", "number"),
+                                               (None, "missing")])  # fmt: skip
+def test_ratio_in_unit_interval(ratio: str | None, reason: str) -> None:
+    row = {"holder_uscc": uscc(2), "uscc": ORG, "ratio": ratio}
+    assert reasons(Kind.SHAREHOLDINGS, row) == [("ratio", reason)]
+
+
+def test_holder_is_exactly_one_subject_and_not_the_firm_itself() -> None:
+    assert reasons(Kind.SHAREHOLDINGS, {"uscc": ORG, "ratio": "0.2"}) == [
+        ("holder_uscc", "missing")
+    ]
+    both = {"holder_uscc": uscc(2), "holder_person_key": "k", "uscc": ORG, "ratio": "0.2"}
+    assert reasons(Kind.SHAREHOLDINGS, both) == [("holder_uscc", "ambiguous")]
+    itself = {"holder_uscc": ORG, "uscc": ORG, "ratio": "0.2"}
+    assert reasons(Kind.SHAREHOLDINGS, itself) == [("holder_uscc", "self_reference")]
+
+
+def test_person_holder() -> None:
+    params = valid(Kind.SHAREHOLDINGS, {"holder_person_key": "k", "uscc": ORG, "ratio": "1"}).params
+    assert params["holder"] == surrogate_pid("js-amr", "k", KEY)
+    assert params["ratio"] == 1.0
+
+
+def test_branch_is_not_its_own_head() -> None:
+    assert reasons(Kind.BRANCHES, {"branch_uscc": ORG, "head_uscc": ORG}) == [
+        ("head_uscc", "self_reference")
+    ]
+
+
+def test_licence_occupation_from_reference_data() -> None:
+    row = {"person_key": "k", "occupation_code": "astronaut"}
+    assert reasons(Kind.LICENCES, row) == [("occupation_code", "not_allowed")]
+    ok = valid(Kind.LICENCES, {"person_key": "k", "occupation_code": "lawyer"})
+    assert [r.target for r in ok.refs] == [Target.PERSON]
+
+
+# --------------------------------------------------------------------------- records
+
+RECORD = {"record_id": "R1", "subject_uscc": ORG, "list": "black", "level": "severe",
+          "authority": "JS-SWJ", "basis": "苏税罚〔2025〕1号",
+          "decided_on": "2025-06-01"}  # fmt: skip
+
+
+def test_record_params_and_references() -> None:
+    result = valid(Kind.RECORDS, RECORD)
+    assert result.params["props"] == {"list": "black", "level": "severe", "authority": "JS-SWJ",
+                                      "basis": "苏税罚〔2025〕1号"}  # fmt: skip
+    assert result.decided_on == datetime.date(2025, 6, 1)
+    assert {r.target for r in result.refs} == {Target.ORGANIZATION, Target.DEPARTMENT}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"level": "extreme"}, [("level", "not_allowed")]),
+        ({"level": None}, [("level", "missing")]),
+        ({"list": "red"}, [("level", "not_allowed")]),
+        ({"list": "grey"}, [("list", "not_allowed")]),
+        ({"decided_on": "2027-01-01"}, [("decided_on", "future_date")]),
+        ({"publish_from": "2025-06-01", "publish_until": "2025-05-01"},
+         [("publish_until", "before_start")]),
+        ({"status": "deleted"}, [("status", "not_allowed")]),
+        ({"source_province": "11"}, [("source_province", "not_allowed")]),
+        ({"basis": None, "authority": None}, [("authority", "missing"), ("basis", "missing")]),
+        ({"subject_uscc": None}, [("subject_uscc", "missing")]),
+    ],
+)  # fmt: skip
+def test_record_rules(change: dict[str, str | None], expected: list[tuple[str, str]]) -> None:
+    assert sorted(reasons(Kind.RECORDS, {**RECORD, **change})) == expected
+
+
+def test_red_record_without_level() -> None:
+    params = valid(Kind.RECORDS, {**RECORD, "list": "red", "level": None}).params
+    assert "level" not in params["props"]
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def test_quote_masks_long_digit_runs() -> None:
+    raw = id_number(3)
+    assert raw not in quote(f"x{raw}y")
+    assert quote("1.7") == "'1.7'"
+    assert len(quote("长" * 100)) < 50
+
+
+def test_contains_id_number_finds_overlapping_windows() -> None:
+    raw = id_number(4)
+    assert contains_id_number("1" + raw)
+    assert not contains_id_number("320000123456")
+    assert not contains_id_number(raw[:17] + ("0" if raw[17] != "0" else "1"))
+
+
+ID_FIELDS = st.sampled_from(
+    sorted({c for layout in LAYOUTS.values() for c in layout.columns} - {"gender", "birth_year"})
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(list(Kind)),
+    field=ID_FIELDS,
+    n=st.integers(0, 20_000),
+    mangle=st.sampled_from(["as is", "check", "prefix", "suffix"]),
+)
+def test_no_message_quotes_an_id_number(kind: Kind, field: str, n: int, mangle: str) -> None:
+    """Whatever field an ID number lands in, and however mangled, no message shows it."""
+    raw = id_number(n % 20_000)
+    value = {
+        "as is": raw,
+        "check": raw[:17] + ("0" if raw[17] != "0" else "1"),
+        "prefix": "A" + raw,
+        "suffix": raw + "0",
+    }[mangle]
+    result = validate(kind, {field: value}, CTX)
+    if isinstance(result, Invalid):
+        for error in result.errors:
+            assert raw[6:14] not in error.message, error
+            assert value not in error.message, error
+    else:
+        assert value not in repr(result.params)
