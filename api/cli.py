@@ -307,15 +307,36 @@ def propagate(
 # --- demo -------------------------------------------------------------------------------
 
 
+DEMO_ORGS = 2000
+DEMO_SEED = 7
+
+
 @main.command()
-def demo() -> None:
-    """Start the embedded Neo4j if needed, apply the schema, and serve (the README's demo)."""
+@click.option("--orgs", type=click.IntRange(min=1), default=DEMO_ORGS, show_default=True)
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+def demo(orgs: int, seed: int) -> None:
+    """The README's demo: embedded Neo4j, schema, a generated province loaded and propagated,
+    demo API keys, then serve."""
     settings = get_settings()
+    if settings.environment != "development":
+        raise CliError("the demo creates keys and data; run it only with environment=development")
     if settings.uses_embedded_neo4j:
         _ensure_embedded(settings)
     with repository(settings) as repo:
         apply_schema(repo)
-    click.echo(f"schema version {SCHEMA_VERSION} applied")
+        click.echo(f"schema version {SCHEMA_VERSION} applied")
+        province = Path(".credit-graph") / f"demo-province-{orgs}-{seed}"
+        if not (province / "organizations.csv").exists():
+            generate_province(province, orgs, seed)
+        # Loading is idempotent: a second demo run finds every row unchanged.
+        report = load_paths(repo, settings, [province], rejects_path=province / "rejects.csv")
+        click.echo(report.render())
+        run = full_recompute(repo, load_rules(), date.today())
+        click.echo(f"propagation: {run.records} records, {run.flags} flags")
+        click.echo("demo API keys (development only; send as X-API-Key):")
+        for role in ("regulator", "analyst", "admin"):
+            _, key = create_key(repo, role, "demo")
+            click.echo(f"  {role:<10} {key}")
     _serve(settings, settings.api_host, settings.api_port)
 
 
@@ -349,7 +370,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from api.app import create_app
 
-    click.echo(f"serving on http://{host}:{port}/  — API docs at http://{host}:{port}/docs")
+    click.echo(f"point your browser at http://{host}:{port}/docs (the API, with its examples)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
