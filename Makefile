@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install browser lint bench clean
+.PHONY: demo test install lint clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,24 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Headless Chromium and its driver for the end-to-end tests, from Debian's packages.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
-
 demo: install
 	$(BIN)/credit-graph demo
 
-test: install browser
+test: install
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check graph loaders api dashboards tests bench
 	$(BIN)/ruff format --check graph loaders api dashboards tests bench
 	$(BIN)/mypy
-
-bench: install
-	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .credit-graph .pytest_cache .mypy_cache .ruff_cache
