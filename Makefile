@@ -17,12 +17,12 @@ install: $(STAMP)
 demo: install
 	$(BIN)/credit-graph demo
 
-test: install
+test: install lint
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check graph loaders api dashboards tests bench
-	$(BIN)/ruff format --check graph loaders api dashboards tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:

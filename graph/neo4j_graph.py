@@ -54,7 +54,8 @@ class Neo4jGraph:
 
 
 def _split(keys: Collection[str]) -> tuple[list[str], list[str]]:
-    orgs, persons = [], []
+    orgs: list[str] = []
+    persons: list[str] = []
     for key in keys:
         (persons if label_of(key) == "Person" else orgs).append(key)
     return orgs, persons

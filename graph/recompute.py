@@ -180,7 +180,8 @@ def _write_split(
     to_row: Any,
     **params: Any,
 ) -> None:
-    orgs, persons = [], []
+    orgs: list[dict[str, Any]] = []
+    persons: list[dict[str, Any]] = []
     for flag in flags:
         (persons if label_of(flag.subject) == "Person" else orgs).append(to_row(flag))
     for query, rows in ((org_query, orgs), (person_query, persons)):

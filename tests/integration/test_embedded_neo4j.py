@@ -50,7 +50,9 @@ def _java_pids_on(data_dir: Path) -> list[str]:
     return found.stdout.split()
 
 
-def test_cli_start_schema_status_restart_stop_leaves_no_jvm(settings: Settings, tmp_path: Path) -> None:
+def test_cli_start_schema_status_restart_stop_leaves_no_jvm(
+    settings: Settings, tmp_path: Path
+) -> None:
     port, data_dir = _free_port(), tmp_path / "cli-db"
     env = {
         **os.environ,
