@@ -54,8 +54,13 @@ def query(
         key_id=key_id,
         action=action,
         subject=subject,
-        since=since.isoformat() if since else None,
-        until=until.isoformat() if until else None,
+        since=_utc(since),
+        until=_utc(until),
         skip=skip,
         limit=limit,
     )
+
+
+def _utc(moment: datetime | None) -> str | None:
+    # Python accepts offsets Neo4j refuses (beyond ±18:00); UTC is always accepted.
+    return None if moment is None else moment.astimezone(UTC).isoformat()
