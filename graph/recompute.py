@@ -49,7 +49,7 @@ class RunSummary:
 def full_recompute(repo: Repository, rules: RuleSet, as_of: date) -> RunSummary:
     """Recompute every record's flags; stored flags of records no longer live are removed."""
     began = time.perf_counter()
-    records = [_source_record(row) for row in repo.stream(q.CANDIDATE_RECORDS)]
+    records = [source_record(row) for row in repo.stream(q.CANDIDATE_RECORDS)]
     before = [_stored_flag(row) for row in repo.stream(q.ALL_FLAGS)]
     after = propagate(records, rules, as_of, Neo4jGraph(repo))
     return _apply(repo, "full", rules, as_of, [], records, before, after, began)
@@ -62,7 +62,7 @@ def incremental_recompute(
     or deleted); the walk stays within the hop limit around each of them."""
     began = time.perf_counter()
     ids = sorted(set(record_ids))
-    records = [_source_record(row) for row in repo.read(q.RECORDS_BY_ID, record_ids=ids)]
+    records = [source_record(row) for row in repo.read(q.RECORDS_BY_ID, record_ids=ids)]
     before = [_stored_flag(row) for row in repo.read(q.FLAGS_OF_RECORDS, record_ids=ids)]
     after = propagate(records, rules, as_of, Neo4jGraph(repo))
     return _apply(repo, "incremental", rules, as_of, ids, records, before, after, began)
@@ -154,7 +154,7 @@ def _stored_flag(row: Row) -> Flag:
     )
 
 
-def _source_record(row: Row) -> SourceRecord:
+def source_record(row: Row) -> SourceRecord:
     return SourceRecord(
         record_id=row["record_id"],
         subject=row["subject"],
