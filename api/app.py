@@ -11,7 +11,17 @@ from fastapi.responses import RedirectResponse
 from api import errors, metrics
 from api.auth import KeyCache
 from api.ratelimit import RateLimiter
-from api.routers import admin, health, records, review, subjects
+from api.routers import (
+    admin,
+    findings,
+    health,
+    ownership,
+    propagation,
+    records,
+    review,
+    statistics,
+    subjects,
+)
 from graph.driver import create_driver
 from graph.repository import Repository
 from graph.rules import load_rules
@@ -52,4 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(review.router)
     app.include_router(records.router)
     app.include_router(admin.router)
+    app.include_router(ownership.router)
+    app.include_router(findings.router)
+    app.include_router(statistics.router)
+    app.include_router(propagation.router)
     return app

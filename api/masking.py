@@ -9,6 +9,13 @@ from __future__ import annotations
 import hashlib
 
 from graph.model import Flag, Network, NetworkEdge, NetworkNode, PathStep, label_of
+from graph.ownership_graph import (
+    ActualController,
+    Ownership,
+    OwnershipChain,
+    OwnershipParty,
+    UltimateOwner,
+)
 
 PERSON_PLACEHOLDER = "自然人 (person)"
 
@@ -58,4 +65,41 @@ def flag(f: Flag) -> Flag:
                 for s in f.path
             ],
         }
+    )
+
+
+def ownership(report: Ownership) -> Ownership:
+    """Owners and controller with every person aliased; organisations stay as they are."""
+    control = report.actual_controller
+    return report.model_copy(
+        update={
+            "beneficial_owners": [_owner(o) for o in report.beneficial_owners],
+            "other_owners": [_owner(o) for o in report.other_owners],
+            "actual_controller": None
+            if control is None
+            else ActualController(
+                holder=_party(control.holder),
+                voting_ratio=control.voting_ratio,
+                controlled=control.controlled,  # organisations only
+                chains=[_chain(c) for c in control.chains],
+            ),
+        }
+    )
+
+
+def _party(party: OwnershipParty) -> OwnershipParty:
+    if party.label != "Person":
+        return party
+    return party.model_copy(
+        update={"key": person_alias(party.key), "name": PERSON_PLACEHOLDER, "id_masked": None}
+    )
+
+
+def _chain(chain: OwnershipChain) -> OwnershipChain:
+    return chain.model_copy(update={"nodes": [_party(p) for p in chain.nodes]})
+
+
+def _owner(owner: UltimateOwner) -> UltimateOwner:
+    return owner.model_copy(
+        update={"holder": _party(owner.holder), "chains": [_chain(c) for c in owner.chains]}
     )

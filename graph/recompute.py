@@ -222,5 +222,10 @@ def list_runs(repo: Repository, skip: int = 0, limit: int = 50) -> list[Row]:
     return [row["run"] for row in repo.read(q.LIST_RUNS, skip=skip, limit=limit)]
 
 
+def find_run(repo: Repository, run_id: str) -> Row | None:
+    row = repo.read_one(q.RUN_BY_ID, run_id=run_id)
+    return None if row is None else row["run"]
+
+
 def changes_of_run(repo: Repository, run_id: str, skip: int = 0, limit: int = 500) -> list[Row]:
     return repo.read(q.CHANGES_OF_RUN, run_id=run_id, skip=skip, limit=limit)

@@ -123,6 +123,12 @@ ORDER BY run.started_at DESC
 SKIP $skip LIMIT $limit
 """
 
+RUN_BY_ID = """
+MATCH (run:PropagationRun {run_id: $run_id})
+RETURN run {.*, started_at: toString(run.started_at), finished_at: toString(run.finished_at)}
+       AS run
+"""
+
 CHANGES_OF_RUN = """
 MATCH (c:FlagChange {run_id: $run_id})
 RETURN c.seq AS seq, c.change AS change, c.subject AS subject, c.record_id AS record_id,

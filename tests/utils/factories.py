@@ -7,6 +7,7 @@ persons get 64-hex pids (the shape `graph.model.label_of` recognises) derived fr
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,6 +34,12 @@ MATCH (s:Subject) WHERE s.uscc = $subject OR s.pid = $subject
 MATCH (d:Department {code: $authority})
 CREATE (s)-[:HAS_RECORD {source: 'test'}]->(r:Record)-[:ISSUED_BY]->(d)
 SET r = $props, r.record_id = $record_id, r.authority = $authority
+"""
+CREATE_FLAG = """
+MATCH (s:Subject) WHERE s.uscc = $subject OR s.pid = $subject
+MATCH (r:Record {record_id: $record_id})
+CREATE (s)-[f:FLAGGED]->(r)
+SET f = $props, f.record_id = $record_id, f.computed_at = datetime()
 """
 
 
@@ -90,3 +97,15 @@ class GraphBuilder:
             props={k: v for k, v in props.items() if v is not None},
         )
         return record_id
+
+    def flag(self, subject: str, record_id: str, path: list[dict[str, str]], *,
+             rule: str = "R1", kind: str = "extended", score: float = 1.0,
+             rules_version: str = "test") -> None:  # fmt: skip
+        """A FLAGGED relationship as propagation stores it, the path as JSON text of steps
+        ``{source, rel, direction, target, rule}``."""
+        props = {
+            "rule": rule, "kind": kind, "score": score, "hops": len(path),
+            "path": json.dumps(path, ensure_ascii=False), "basis": f"test basis of {rule}",
+            "rules_version": rules_version,
+        }  # fmt: skip
+        self.repo.write(CREATE_FLAG, subject=subject, record_id=record_id, props=props)

@@ -1,0 +1,151 @@
+"""Propagation runs and their change feeds: who gained, lost or changed a flag, and when."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from api.audit import AuditDep
+from api.auth import Regulator
+from api.deps import RepositoryDep
+from api.errors import PROBLEM_RESPONSES, NotFound, Problem
+from graph import recompute
+
+router = APIRouter(prefix="/api/v1/propagation", tags=["propagation"], responses=PROBLEM_RESPONSES)
+
+RUN_ID = "5f0c7e1a9b2d4c3e8f6a1b2c3d4e5f60"
+
+
+class PropagationRun(BaseModel):
+    run_id: str
+    mode: Literal["full", "incremental"]
+    status: Literal["running", "completed"]  # a run that died half-way stays `running`
+    as_of: date
+    rules_version: str
+    started_at: str
+    finished_at: str | None = None
+    record_ids: list[str] = []  # the records an incremental run recomputed
+    records: int | None = None
+    flags: int | None = None
+    gained: int | None = None
+    lost: int | None = None
+    changed: int | None = None
+    seconds: float | None = None
+
+
+class FlagChange(BaseModel):
+    seq: int
+    change: Literal["gained", "lost", "changed"]
+    subject: str
+    record_id: str
+    before: dict[str, Any] | None  # the flag before the run, with its rule, path and basis
+    after: dict[str, Any] | None
+
+
+_FLAG = {
+    "subject": "91320214745555318W",
+    "record_id": "JS-FY-2026-00123",
+    "rule": "R3",
+    "kind": "associated",
+    "score": 0.5,
+    "hops": 1,
+    "path": [
+        {
+            "source": "91320200MA1XYZ0001",
+            "rel": "SHAREHOLDER_OF",
+            "direction": "out",
+            "target": "91320214745555318W",
+            "rule": "R3",
+        }
+    ],
+    "basis": "Control relationship (持股 ≥ 50%) between separate legal persons",
+    "rules_version": "2025.1",
+}
+
+RUNS_EXAMPLE = [
+    {
+        "run_id": RUN_ID,
+        "mode": "incremental",
+        "status": "completed",
+        "as_of": "2026-05-01",
+        "rules_version": "2025.1",
+        "started_at": "2026-05-01T08:00:00.123000Z",
+        "finished_at": "2026-05-01T08:00:01.456000Z",
+        "record_ids": ["JS-FY-2026-00123"],
+        "records": 1,
+        "flags": 3,
+        "gained": 1,
+        "lost": 0,
+        "changed": 0,
+        "seconds": 1.333,
+    }
+]
+CHANGES_EXAMPLE = [
+    {
+        "seq": 0,
+        "change": "gained",
+        "subject": "91320214745555318W",
+        "record_id": "JS-FY-2026-00123",
+        "before": None,
+        "after": _FLAG,
+    }
+]
+
+RunId = Annotated[
+    str,
+    Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$", examples=[RUN_ID]),
+]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get(
+    "/runs",
+    summary="Propagation runs, newest first",
+    response_model=list[PropagationRun],
+    responses={200: {"content": {"application/json": {"example": RUNS_EXAMPLE}}}},
+)
+def runs(
+    repo: RepositoryDep,
+    _: Regulator,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    return recompute.list_runs(repo, skip=offset, limit=limit)
+
+
+@router.get(
+    "/runs/{run_id}/changes",
+    summary="A run's change feed: who gained, lost or changed a flag, in order",
+    response_model=list[FlagChange],
+    responses={
+        200: {"content": {"application/json": {"example": CHANGES_EXAMPLE}}},
+        404: {"model": Problem, "description": "No propagation run with this id"},
+    },
+)
+def run_changes(
+    run_id: RunId,
+    repo: RepositoryDep,
+    _: Regulator,
+    trail: AuditDep,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
+) -> list[FlagChange]:
+    if recompute.find_run(repo, run_id) is None:
+        raise NotFound(f"no propagation run with id {run_id}", field="run_id")
+    rows = recompute.changes_of_run(repo, run_id, skip=offset, limit=limit)
+    changes = [
+        FlagChange(**{**row, "before": _parsed(row["before"]), "after": _parsed(row["after"])})
+        for row in rows
+    ]
+    # Who gained or lost a flag is subject-level data.
+    trail.log([c.subject for c in changes], len(changes))
+    return changes
+
+
+def _parsed(text: str | None) -> dict[str, Any] | None:
+    # Stored as JSON text: Neo4j properties cannot hold maps.
+    return None if text is None else json.loads(text)
