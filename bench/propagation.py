@@ -3,7 +3,7 @@
     .venv/bin/python bench/propagation.py                 # 100k organisations
     .venv/bin/python bench/propagation.py --orgs 1000000  # 1M
 
-Loads the province (bench/load.py's cached files) into its own embedded Neo4j, then prints:
+Runs on the province loaded once by bench/province.py (kept for later runs), and prints:
 - full propagation where the computation runs in Neo4j's neighbourhood (the engine asks
   Neo4j one hop per frontier), and the alternative measured in the same run: project the
   propagation relationships into networkx, run the same engine in memory, write back
@@ -16,25 +16,20 @@ Figures are printed, never asserted. Targets (issue #4): full ≤ 60 s at 1M, in
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import time
 from datetime import date
-from pathlib import Path
 
 import networkx as nx
-from load import ROOT, bench_settings, generate  # bench/ is the script's directory
+from province import arguments, loaded_province  # bench/ is the script's directory
 
-from graph.driver import open_driver
-from graph.embedded import server
 from graph.propagation import NetworkxGraph, propagate
 from graph.queries.propagation import CANDIDATE_RECORDS
 from graph.recompute import full_recompute, incremental_recompute, source_record
 from graph.repository import Repository
 from graph.rules import load_rules
 from graph.tracing import related_parties
-from loaders.pipeline import load_paths
 
 AS_OF = date(2026, 11, 1)  # the generator's reference date
 
@@ -54,29 +49,14 @@ SUBJECT_SAMPLE = "MATCH (o:Organization) RETURN o.uscc AS key SKIP $skip LIMIT 1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--heap", default="4g")
-    parser.add_argument("--pagecache", default="2g")
+    parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--traces", type=int, default=1000)
-    parser.add_argument("--work-dir", type=Path, default=ROOT / ".credit-graph" / "bench")
     args = parser.parse_args()
 
-    province = generate(args.work_dir / f"province-{args.orgs}-{args.seed}", args.orgs, args.seed)
-    settings = bench_settings(args, "neo4j-propagation")
-    state = server.start(settings)
-    try:
-        with open_driver(settings) as driver:
-            repo = Repository(driver, settings.neo4j_database)
-            began = time.perf_counter()
-            load_paths(repo, settings, [province], rejects_path=args.work_dir / "rejects.csv")
-            print(f"loaded {args.orgs:,} organisations in {time.perf_counter() - began:.0f}s")
-            bench_full(repo)
-            bench_incremental(repo)
-            bench_trace(repo, args.orgs, args.traces)
-    finally:
-        server.stop(state, settings)
+    with loaded_province(args) as (repo, _settings):
+        bench_full(repo)
+        bench_incremental(repo)
+        bench_trace(repo, args.orgs, args.traces)
 
 
 def bench_full(repo: Repository) -> None:

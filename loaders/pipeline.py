@@ -8,7 +8,7 @@
    validated in a background thread, up to a few batches ahead of the writer.
 3. Per batch: the subjects the valid rows refer to are looked up in the graph at once;
    rows naming an unknown one are rejected; the rest are written in one transaction
-   (``UNWIND $rows``, MERGE on natural keys, provenance only on what changed).
+   (``UNWIND $rows``, an upsert on natural keys, provenance only on what changed).
 4. The batch's totals and per-department data quality are stored on a ``LoadBatch`` node and
    its ``DataQuality`` nodes, once per batch identity.
 
@@ -60,8 +60,9 @@ WRITES: dict[Kind, str] = {
     Kind.LICENCES: q.MERGE_LICENCES,
     Kind.RECORDS: q.MERGE_RECORDS,
 }
-# The natural key of each kind's write: within one batch the last row of a key wins, as it
-# would row by row (the writes read before they write, so a key must occur once per batch).
+# The natural key of each kind's write. A batch names each key once (the last row of a key
+# wins, as it would row by row): the writes look a key up and create it when absent, so a key
+# twice in one batch would be created twice.
 MERGE_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.DEPARTMENTS: ("code",),
     Kind.ORGANIZATIONS: ("uscc",),
@@ -138,7 +139,7 @@ def load_paths(
     )
     report = LoadReport(plan.batch_id, source, loaded_at, plan.files, plan.skipped)
 
-    # Constraints first: MERGE relies on them, for speed and for uniqueness.
+    # Constraints first: every lookup by natural key relies on them, for speed and uniqueness.
     if schema_version(repo) != SCHEMA_VERSION:
         apply_schema(repo)
     params: dict[str, Any] = {
