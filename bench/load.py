@@ -13,8 +13,10 @@
 3. Starts a server on another fresh (empty) data directory and writes the same node rows
    with the plainest ``UNWIND $rows AS row CREATE (n:Label) SET n = row`` (no validation, no
    MERGE, no constraint), reading the same files; prints our node rate as a ratio of it.
-   Then once more into a database holding our schema (constraints and indexes, no data),
-   which separates the cost of the indexes from the cost of the loader.
+   With ``--schema-baseline``, once more into a database holding our schema (constraints and
+   indexes, no data), which separates the cost of the indexes from the cost of the loader.
+
+The loaded store is kept under the work directory for bench/propagation.py and bench/api.py.
 
 Figures are printed, never asserted. Targets (issue #3): >= 20k node rows/s, >= 0.5 of the
 baseline.
@@ -32,7 +34,13 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from province import arguments, fresh_settings, generate  # bench/ is the script's directory
+from province import (  # bench/ is the script's directory
+    COMPLETE,
+    arguments,
+    fresh_settings,
+    generate,
+    loaded_dir,
+)
 
 from graph.driver import open_driver
 from graph.embedded import server
@@ -55,12 +63,18 @@ NOT_WRITTEN = {"id_number", "subject_id_number"}
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument(
+        "--schema-baseline",
+        action="store_true",
+        help="also time the baseline into a database holding the schema (what indexes cost)",
+    )
     args = parser.parse_args()
 
     province = generate(args)
     ours, ours_cpu = run_ours(args, province)
     print()
-    for with_schema, label in ((False, "an empty database"), (True, "the same schema")):
+    for with_schema in (False, True) if args.schema_baseline else (False,):
+        label = "the same schema" if with_schema else "an empty database"
         baseline, baseline_cpu = run_baseline(args, province, with_schema)
         # Other processes on the machine slow runs unevenly; the server's own CPU time per
         # row is the steadier comparison.
@@ -74,7 +88,7 @@ def main() -> None:
 def run_ours(args: argparse.Namespace, province: Path) -> tuple[float, float]:
     """Node files first, then relationship files (a load each), so node rates are measured
     on their own; returns node rows per wall second and per JVM CPU second."""
-    settings = fresh_settings(args, "neo4j-ours")
+    settings = fresh_settings(args, loaded_dir(args))
     state = server.start(settings)
     node_files = [province / f"{kind}.csv" for kind in Kind if kind in NODE_KINDS]
     relation_files = [province / f"{kind}.csv" for kind in Kind if kind not in NODE_KINDS]
@@ -94,7 +108,8 @@ def run_ours(args: argparse.Namespace, province: Path) -> tuple[float, float]:
         jvm_peak = _peak_mb(state.pid)
     finally:
         server.stop(state, settings)
-        shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)
+    # Kept for bench/propagation.py and bench/api.py, which then need not load it again.
+    (settings.embedded_data_dir / COMPLETE).touch()
 
     print(f"\nload of {args.orgs:,} organisations, batch size {args.batch_size}")
     print(f"{'kind':<15}{'rows':>10}{'rejected':>10}{'seconds':>10}{'rows/s':>10}")
@@ -125,7 +140,7 @@ def run_baseline(
 ) -> tuple[float, float]:
     """The plain CREATE of the node rows: into an empty database, or into one holding the
     schema (constraints and indexes) our load maintains, which shows what they cost."""
-    settings = fresh_settings(args, "neo4j-baseline")
+    settings = fresh_settings(args, args.work_dir / "neo4j-baseline")
     state = server.start(settings)
     rows = 0
     try:

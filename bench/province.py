@@ -56,11 +56,15 @@ def generate(args: argparse.Namespace) -> Path:
     return directory
 
 
-def fresh_settings(args: argparse.Namespace, name: str) -> Settings:
-    """Settings for a server of this run on an empty data directory ``name``."""
-    data_dir = args.work_dir / name
+def fresh_settings(args: argparse.Namespace, data_dir: Path) -> Settings:
+    """Settings for a server of this run on ``data_dir``, emptied first."""
     shutil.rmtree(data_dir, ignore_errors=True)
     return _settings(args, data_dir)
+
+
+def loaded_dir(args: argparse.Namespace) -> Path:
+    """Where the province's loaded store is kept; bench/load.py leaves its load there."""
+    return args.work_dir / f"neo4j-loaded-{args.orgs}-{args.seed}"
 
 
 @contextmanager
@@ -69,7 +73,7 @@ def loaded_province(args: argparse.Namespace) -> Iterator[tuple[Repository, Sett
     kept for later runs. Benchmarks may write to it (flags, a record's status) but leave it
     in a state a next run can start from."""
     province = generate(args)
-    data_dir = args.work_dir / f"neo4j-loaded-{args.orgs}-{args.seed}"
+    data_dir = loaded_dir(args)
     loaded = (data_dir / COMPLETE).exists()
     if not loaded:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -105,14 +105,37 @@ def index_statements() -> list[str]:
         f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
         for label, prop in RANGE_INDEXES
     ]
-    statements += [
-        f"CREATE TEXT INDEX {label.lower()}_{prop}_text IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
-        for label, prop in TEXT_INDEXES
-    ]
+    statements += search_index_statements()
     statements.append(
         f"CREATE INDEX flagged_record IF NOT EXISTS FOR ()-[f:{Rel.FLAGGED}]-() ON (f.record_id)"
     )
     return statements
+
+
+def search_index_statements() -> list[str]:
+    return [
+        f"CREATE TEXT INDEX {_search_index(label, prop)} IF NOT EXISTS FOR (n:{label}) "
+        f"ON (n.{prop})"
+        for label, prop in TEXT_INDEXES
+    ]
+
+
+def _search_index(label: Label, prop: str) -> str:
+    return f"{label.lower()}_{prop}_text"
+
+
+def drop_search_indexes(repo: Repository) -> None:
+    """Drop the name-search indexes, for a bulk load to build them once at its end (a TEXT
+    index maintained row by row costs more than the rest of a load; bench/load.py)."""
+    for label, prop in TEXT_INDEXES:
+        repo.run_ddl(f"DROP INDEX {_search_index(label, prop)} IF EXISTS")
+
+
+def ensure_search_indexes(repo: Repository, index_timeout_s: int = 3600) -> None:
+    """Create the name-search indexes if absent and wait until they are online."""
+    for statement in search_index_statements():
+        repo.run_ddl(statement)
+    repo.write(queries.AWAIT_INDEXES, timeout_s=index_timeout_s)
 
 
 def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:

@@ -33,7 +33,13 @@ from tqdm import tqdm
 
 from graph.queries import load as q
 from graph.repository import Repository
-from graph.schema import SCHEMA_VERSION, apply_schema, schema_version
+from graph.schema import (
+    SCHEMA_VERSION,
+    apply_schema,
+    drop_search_indexes,
+    ensure_search_indexes,
+    schema_version,
+)
 from graph.settings import Settings
 from loaders.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
 from loaders.mapping import FileMapping, Mapping, Output
@@ -49,21 +55,38 @@ PREFETCH_BATCHES = 4
 # Decisions are dated in China Standard Time (UTC+8, no daylight saving).
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
-WRITES: dict[Kind, str] = {
-    Kind.DEPARTMENTS: q.MERGE_DEPARTMENTS,
-    Kind.ORGANIZATIONS: q.MERGE_ORGANIZATIONS,
-    Kind.PERSONS: q.MERGE_PERSONS,
+
+@dataclass(frozen=True)
+class NodeWrite:
+    """A node kind's upsert: which keys exist, then create the absent, update the present."""
+
+    key: str
+    existing: str
+    create: str
+    update: str
+
+
+NODE_WRITES: dict[Kind, NodeWrite] = {
+    Kind.DEPARTMENTS: NodeWrite(
+        "code", q.EXISTING_DEPARTMENTS, q.CREATE_DEPARTMENTS, q.UPDATE_DEPARTMENTS
+    ),
+    Kind.ORGANIZATIONS: NodeWrite(
+        "uscc", q.EXISTING_ORGANIZATIONS, q.CREATE_ORGANIZATIONS, q.UPDATE_ORGANIZATIONS
+    ),
+    Kind.PERSONS: NodeWrite("pid", q.EXISTING_PERSONS, q.CREATE_PERSONS, q.UPDATE_PERSONS),
+    Kind.RECORDS: NodeWrite("record_id", q.EXISTING_RECORDS, q.CREATE_RECORDS, q.UPDATE_RECORDS),
+}
+RELATIONSHIP_WRITES: dict[Kind, str] = {
     Kind.LEGAL_REPS: q.MERGE_LEGAL_REPS,
     Kind.OFFICERS: q.MERGE_OFFICERS,
     Kind.SHAREHOLDINGS: q.MERGE_SHAREHOLDINGS,
     Kind.BRANCHES: q.MERGE_BRANCHES,
     Kind.LICENCES: q.MERGE_LICENCES,
-    Kind.RECORDS: q.MERGE_RECORDS,
 }
-# The natural key of each kind's write. A batch names each key once (the last row of a key
-# wins, as it would row by row): the writes look a key up and create it when absent, so a key
-# twice in one batch would be created twice.
-MERGE_KEYS: dict[Kind, tuple[str, ...]] = {
+# The natural key of each kind. A batch names each key once (the last row of a key wins, as
+# it would row by row): the writes look a key up and create it when absent, so a key twice in
+# one batch would be created twice.
+KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.DEPARTMENTS: ("code",),
     Kind.ORGANIZATIONS: ("uscc",),
     Kind.PERSONS: ("pid",),
@@ -142,6 +165,12 @@ def load_paths(
     # Constraints first: every lookup by natural key relies on them, for speed and uniqueness.
     if schema_version(repo) != SCHEMA_VERSION:
         apply_schema(repo)
+    # Into an empty graph (a province's first load) the name-search indexes are built once at
+    # the end, not row by row: several times faster, and there is nothing to search yet.
+    # Every load ends by making sure they exist, so the rerun of a first load that died
+    # half-way builds them too.
+    if repo.read_one(q.ANY_SUBJECT) is None:
+        drop_search_indexes(repo)
     params: dict[str, Any] = {
         "source": source,
         "batch_id": plan.batch_id,
@@ -163,6 +192,7 @@ def load_paths(
         batches = _batches(plan.tasks, ctx, batch_size, source)
         for batch in _prefetched(batches, PREFETCH_BATCHES):
             writer.write(batch)
+    ensure_search_indexes(repo)
     report.rejects_path = rejects.path if rejects.written else None
     report.rejected_rows = rejects.rows
     if report.first_load:
@@ -436,7 +466,7 @@ class _Writer:
                 disable=None if self.progress is None else not self.progress,
             )
         missing = self._missing_references(batch.outcomes)
-        key_names = MERGE_KEYS[kind]
+        key_names = KEYS[kind]
         accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
         for outcome in batch.outcomes:
             result = outcome.result
@@ -457,10 +487,9 @@ class _Writer:
                 tally.delays[(self.today - result.decided_on).days] += 1
             accepted[tuple(result.params[k] for k in key_names)] = result.params
         if accepted:
-            rows = list(accepted.values())
-            written = self.repo.write_returning(WRITES[kind], rows=rows, **self.params)[0]
-            counts.created += written["created"]
-            counts.updated += written["updated"]
+            created, updated = upsert(self.repo, kind, list(accepted.values()), self.params)
+            counts.created += created
+            counts.updated += updated
         now = time.perf_counter()
         counts.seconds += now - self._clock
         self._clock = now
@@ -481,6 +510,26 @@ class _Writer:
             found = set(row["found"]) if row else set()
             missing.update((target, key) for key in keys - found)
         return missing
+
+
+def upsert(
+    repo: Repository, kind: Kind, rows: list[dict[str, Any]], params: dict[str, Any]
+) -> tuple[int, int]:
+    """Write validated rows of one kind, each key once; return how many targets were created
+    and how many updated. ``params``: ``source``, ``batch_id``, ``loaded_at``, ``province``."""
+    if kind not in NODE_WRITES:
+        written = repo.write_returning(RELATIONSHIP_WRITES[kind], rows=rows, **params)
+        return written[0]["created"], written[0]["updated"]
+    write = NODE_WRITES[kind]
+    found = repo.read_one(write.existing, keys=[row[write.key] for row in rows])
+    present = set(found["found"]) if found else set()
+    absent = [row for row in rows if row[write.key] not in present]
+    if absent:
+        repo.write(write.create, rows=absent, **params)
+    if not present:
+        return len(absent), 0
+    stale = [row for row in rows if row[write.key] in present]
+    return len(absent), repo.write_returning(write.update, rows=stale, **params)[0]["updated"]
 
 
 def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:

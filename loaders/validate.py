@@ -176,8 +176,8 @@ class _Check:
             return None
         return value
 
-    def day(self, field: str, required: bool = False, not_after_today: bool = False) -> str | None:
-        """An ISO date, returned as its ISO text (the write converts it with Cypher's date())."""
+    def day(self, field: str, required: bool = False, not_after_today: bool = False) -> date | None:
+        """An ISO date YYYY-MM-DD."""
         value = self.value(field)
         if value is None:
             if required:
@@ -196,7 +196,7 @@ class _Check:
         if not_after_today and parsed > self.ctx.today:
             self.fail(field, "future_date", f"{field} {value} is after the load date")
             return None
-        return value
+        return parsed
 
     def number(self, field: str, required: bool = False) -> float | None:
         value = self.value(field)
@@ -296,7 +296,7 @@ class _Check:
         self.refs.append(Ref(field, Target.PERSON, found[0]))
         return found[0]
 
-    def period(self, start_field: str, end_field: str) -> tuple[str | None, str | None]:
+    def period(self, start_field: str, end_field: str) -> tuple[date | None, date | None]:
         start, end = self.day(start_field), self.day(end_field)
         if start is not None and end is not None and end < start:
             self.fail(end_field, "before_start", f"{end_field} {end} is before {start_field}")
@@ -515,7 +515,7 @@ def _records(c: _Check) -> Valid | Invalid:
             "publish_from": publish_from,
             "publish_until": publish_until,
         },
-        decided_on=date.fromisoformat(decided_on) if decided_on else None,
+        decided_on=decided_on,
     )
 
 

@@ -18,11 +18,11 @@ from api.deps import RepositoryDep, RulesDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
 from graph import records, subjects
 from graph.access import Principal
-from graph.queries import load as load_queries
 from graph.queries import records as record_queries
 from graph.recompute import RunSummary, incremental_recompute
 from graph.settings import Settings
 from loaders.layouts import Kind
+from loaders.pipeline import upsert
 from loaders.validate import Context, Invalid, validate
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
@@ -123,14 +123,13 @@ def add_record(
         raise NotFound("the record's subject is not in the credit graph", field="subject")
     if repo.read_one(record_queries.DEPARTMENT_EXISTS, code=row["authority"]) is None:
         raise InvalidInput(f"unknown issuing authority {row['authority']}", field="authority")
-    repo.write(
-        load_queries.MERGE_RECORDS,
-        rows=[row],
-        source=f"api:{principal.key_id}",
-        batch_id=f"api-{body.record_id}",
-        loaded_at=datetime.now(UTC),
-        province=settings.province_code,
-    )
+    provenance = {
+        "source": f"api:{principal.key_id}",
+        "batch_id": f"api-{body.record_id}",
+        "loaded_at": datetime.now(UTC),
+        "province": settings.province_code,
+    }
+    upsert(repo, Kind.RECORDS, [row], provenance)
     run = incremental_recompute(repo, rules, date.today(), [body.record_id])
     trail.log([row["subject"]], 1)
     status = records.read_record(repo, body.record_id)["status"]

@@ -1,75 +1,68 @@
 """Cypher for the loaders: batched, idempotent writes of validated rows, with provenance.
 
-Every ``MERGE_*`` takes ``$rows`` (the parameters :mod:`loaders.validate` built, one map per
-row) and ``$source``, ``$batch_id``, ``$loaded_at``, and returns one row of counts:
-``created`` and ``updated``. The shared shape, per row:
+Every write takes ``$rows`` (the parameters :mod:`loaders.validate` built, one map per row)
+and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
 
-- Look the target up by its natural key (relationships: start, type, end; OFFICER_OF also
-  role) with OPTIONAL MATCH. Absent: CREATE it. Present and different: SET what the row
-  states. Present and equal: nothing at all, provenance included, so a second load of the
-  same files changes no property, and a retried transaction writes the same values again.
-  This is an upsert like MERGE, at about half MERGE's cost (measured: bench/load.py). It
-  relies on two things MERGE would not: a batch names each key once (the pipeline
-  de-duplicates), and one load writes a given subject at a time (concurrent loads of the
-  same nodes fail on the unique constraints; of the same relationships they could both
-  create one).
-- An absent value never erases a stored one (``coalesce(new, stored)``); defaults
-  (LAYOUTS.md) apply when a node is created. ``row.props`` carries the plain present
-  values; dates travel as ISO text and are converted here by ``date()``, named one by one,
-  which costs far less than the driver's encoding of temporal values.
+- Nodes are upserted in two statements: the pipeline looks a batch's keys up
+  (``EXISTING_*``), sends the absent rows to ``CREATE_*`` — a plain ``UNWIND … CREATE``, the
+  cheapest write there is, which is what a first load of a province consists of — and the
+  present ones to ``UPDATE_*``, which returns how many it changed. Relationships are upserted
+  in one ``MERGE_*`` statement (look up with OPTIONAL MATCH; create if absent) that returns
+  ``created`` and ``updated``. Both are upserts at a fraction of MERGE's cost (measured:
+  bench/load.py); both rely on a batch naming each key once (the pipeline de-duplicates) and
+  on one load writing a given subject at a time (concurrent loads of the same nodes fail on
+  the unique constraints; of the same relationships they could both create one).
+- A row equal to what is stored changes nothing, provenance included, so a second load of
+  the same files changes no property, and a retried transaction writes the same values
+  again. An absent value never erases a stored one (``coalesce(new, stored)``); defaults
+  (LAYOUTS.md) apply when a node is created. ``row.props`` carries the plain present values;
+  dates arrive as dates.
 - Functional relationships (a subject's region, a record's subject and issuer, a branch's
   head office) are replaced, not added to, when a row changes them.
 """
 
 # --- nodes --------------------------------------------------------------------------------
 
-MERGE_DEPARTMENTS = """
+CREATE_DEPARTMENTS = """
 UNWIND $rows AS row
-OPTIONAL MATCH (d:Department {code: row.code})
-WITH row, d, d IS NULL AS created,
-     d IS NOT NULL AND any(k IN keys(row.props) WHERE coalesce(d[k] <> row.props[k], true))
-     AS changed
-CALL (row, created) {
-  WITH * WHERE created
-  CREATE (n:Department {code: row.code})
-  SET n += row.props, n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-}
-CALL (d, row, changed) {
-  WITH * WHERE changed
-  SET d += row.props, d.source = $source, d.batch_id = $batch_id, d.loaded_at = $loaded_at
-}
-RETURN count(CASE WHEN created THEN 1 END) AS created,
-       count(CASE WHEN changed THEN 1 END) AS updated
+CREATE (n:Department)
+SET n = row.props, n.code = row.code,
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 """
 
-MERGE_ORGANIZATIONS = """
+UPDATE_DEPARTMENTS = """
 UNWIND $rows AS row
-OPTIONAL MATCH (o:Organization {uscc: row.uscc})
-WITH row, o, o IS NULL AS created,
-     o IS NOT NULL AND (
-       any(k IN keys(row.props) WHERE coalesce(o[k] <> row.props[k], true))
-       OR coalesce(o.established_on <> date(row.established_on), row.established_on IS NOT NULL)
-     ) AS changed
-CALL (row, created) {
-  WITH * WHERE created
-  CREATE (n:Subject:Organization {uscc: row.uscc})
-  SET n += row.props,
-      n.established_on = date(row.established_on),
-      n.kind = coalesce(n.kind, 'enterprise'),
-      n.status = coalesce(n.status, 'active'),
-      n.hub = coalesce(n.hub, false),
-      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-  WITH n, row WHERE row.region IS NOT NULL
-  MATCH (r:Region {code: row.region})
-  CREATE (n)-[ir:IN_REGION]->(r)
-  SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
-}
-CALL (o, row, changed) {
-  WITH * WHERE changed
-  SET o += row.props,
-      o.established_on = coalesce(date(row.established_on), o.established_on),
-      o.source = $source, o.batch_id = $batch_id, o.loaded_at = $loaded_at
-  WITH o, row WHERE row.region IS NOT NULL
+MATCH (d:Department {code: row.code})
+WITH d, row WHERE any(k IN keys(row.props) WHERE coalesce(d[k] <> row.props[k], true))
+SET d += row.props, d.source = $source, d.batch_id = $batch_id, d.loaded_at = $loaded_at
+RETURN count(*) AS updated
+"""
+
+CREATE_ORGANIZATIONS = """
+UNWIND $rows AS row
+CREATE (n:Subject:Organization)
+SET n = row.props, n.uscc = row.uscc, n.established_on = row.established_on,
+    n.kind = coalesce(row.props.kind, 'enterprise'),
+    n.status = coalesce(row.props.status, 'active'),
+    n.hub = coalesce(row.props.hub, false),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+WITH n, row WHERE row.region IS NOT NULL
+MATCH (r:Region {code: row.region})
+CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
+"""
+
+UPDATE_ORGANIZATIONS = """
+UNWIND $rows AS row
+MATCH (o:Organization {uscc: row.uscc})
+WITH o, row
+WHERE any(k IN keys(row.props) WHERE coalesce(o[k] <> row.props[k], true))
+   OR coalesce(o.established_on <> row.established_on, row.established_on IS NOT NULL)
+SET o += row.props,
+    o.established_on = coalesce(row.established_on, o.established_on),
+    o.source = $source, o.batch_id = $batch_id, o.loaded_at = $loaded_at
+WITH o, row
+CALL (o, row) {
+  WITH * WHERE row.region IS NOT NULL
   OPTIONAL MATCH (o)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
   DELETE stale
   WITH DISTINCT o, row
@@ -77,29 +70,27 @@ CALL (o, row, changed) {
   MERGE (o)-[ir:IN_REGION]->(r)
   ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
 }
-RETURN count(CASE WHEN created THEN 1 END) AS created,
-       count(CASE WHEN changed THEN 1 END) AS updated
+RETURN count(*) AS updated
 """
 
-MERGE_PERSONS = """
+CREATE_PERSONS = """
 UNWIND $rows AS row
-OPTIONAL MATCH (p:Person {pid: row.pid})
-WITH row, p, p IS NULL AS created,
-     p IS NOT NULL AND any(k IN keys(row.props) WHERE coalesce(p[k] <> row.props[k], true))
-     AS changed
-CALL (row, created) {
-  WITH * WHERE created
-  CREATE (n:Subject:Person {pid: row.pid})
-  SET n += row.props, n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-  WITH n, row WHERE row.region IS NOT NULL
-  MATCH (r:Region {code: row.region})
-  CREATE (n)-[ir:IN_REGION]->(r)
-  SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
-}
-CALL (p, row, changed) {
-  WITH * WHERE changed
-  SET p += row.props, p.source = $source, p.batch_id = $batch_id, p.loaded_at = $loaded_at
-  WITH p, row WHERE row.region IS NOT NULL
+CREATE (n:Subject:Person)
+SET n = row.props, n.pid = row.pid,
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+WITH n, row WHERE row.region IS NOT NULL
+MATCH (r:Region {code: row.region})
+CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
+"""
+
+UPDATE_PERSONS = """
+UNWIND $rows AS row
+MATCH (p:Person {pid: row.pid})
+WITH p, row WHERE any(k IN keys(row.props) WHERE coalesce(p[k] <> row.props[k], true))
+SET p += row.props, p.source = $source, p.batch_id = $batch_id, p.loaded_at = $loaded_at
+WITH p, row
+CALL (p, row) {
+  WITH * WHERE row.region IS NOT NULL
   OPTIONAL MATCH (p)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
   DELETE stale
   WITH DISTINCT p, row
@@ -107,49 +98,52 @@ CALL (p, row, changed) {
   MERGE (p)-[ir:IN_REGION]->(r)
   ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
 }
-RETURN count(CASE WHEN created THEN 1 END) AS created,
-       count(CASE WHEN changed THEN 1 END) AS updated
+RETURN count(*) AS updated
 """
 
 # A record's subject is an Organization or a Person; the key spaces are disjoint (a USCC or
 # `listed:` key, a 64-hex or `s:` pid), so at most one of the two lookups finds a node.
-MERGE_RECORDS = """
+_RECORD_ENDS = """
 UNWIND $rows AS row
 OPTIONAL MATCH (org:Organization {uscc: row.subject})
 OPTIONAL MATCH (person:Person {pid: row.subject})
 WITH row, coalesce(org, person) AS s
 MATCH (d:Department {code: row.authority})
-OPTIONAL MATCH (rec:Record {record_id: row.record_id})
-WITH s, d, rec, row, rec IS NULL AS created,
-     rec IS NOT NULL AND (
-       any(k IN keys(row.props) WHERE coalesce(rec[k] <> row.props[k], true))
-       OR coalesce(rec.decided_on <> date(row.decided_on), true)
-       OR coalesce(rec.publish_from <> date(row.publish_from), row.publish_from IS NOT NULL)
-       OR coalesce(rec.publish_until <> date(row.publish_until), row.publish_until IS NOT NULL)
-       OR NOT EXISTS { (s)-[:HAS_RECORD]->(rec) }
-       OR NOT EXISTS { (rec)-[:ISSUED_BY]->(d) }
-     ) AS changed
-CALL (s, d, row, created) {
-  WITH * WHERE created
-  CREATE (s)-[h:HAS_RECORD]->(n:Record {record_id: row.record_id})-[i:ISSUED_BY]->(d)
-  SET n += row.props,
-      n.decided_on = date(row.decided_on),
-      n.publish_from = date(row.publish_from),
-      n.publish_until = date(row.publish_until),
-      n.status = coalesce(n.status, 'active'),
-      n.source_province = coalesce(n.source_province, $province),
-      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at,
-      h.source = $source, h.batch_id = $batch_id, h.loaded_at = $loaded_at,
-      i.source = $source, i.batch_id = $batch_id, i.loaded_at = $loaded_at
-}
-CALL (s, d, rec, row, changed) {
-  WITH * WHERE changed
-  SET rec += row.props,
-      rec.decided_on = date(row.decided_on),
-      rec.publish_from = coalesce(date(row.publish_from), rec.publish_from),
-      rec.publish_until = coalesce(date(row.publish_until), rec.publish_until),
-      rec.source = $source, rec.batch_id = $batch_id, rec.loaded_at = $loaded_at
-  WITH s, d, rec
+"""
+
+CREATE_RECORDS = (
+    _RECORD_ENDS
+    + """
+CREATE (s)-[:HAS_RECORD {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->
+       (n:Record)-[:ISSUED_BY {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(d)
+SET n = row.props, n.record_id = row.record_id,
+    n.decided_on = row.decided_on,
+    n.publish_from = row.publish_from,
+    n.publish_until = row.publish_until,
+    n.status = coalesce(row.props.status, 'active'),
+    n.source_province = coalesce(row.props.source_province, $province),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+"""
+)
+
+UPDATE_RECORDS = (
+    _RECORD_ENDS
+    + """
+MATCH (rec:Record {record_id: row.record_id})
+WITH s, d, rec, row
+WHERE any(k IN keys(row.props) WHERE coalesce(rec[k] <> row.props[k], true))
+   OR coalesce(rec.decided_on <> row.decided_on, true)
+   OR coalesce(rec.publish_from <> row.publish_from, row.publish_from IS NOT NULL)
+   OR coalesce(rec.publish_until <> row.publish_until, row.publish_until IS NOT NULL)
+   OR NOT EXISTS { (s)-[:HAS_RECORD]->(rec) }
+   OR NOT EXISTS { (rec)-[:ISSUED_BY]->(d) }
+SET rec += row.props,
+    rec.decided_on = row.decided_on,
+    rec.publish_from = coalesce(row.publish_from, rec.publish_from),
+    rec.publish_until = coalesce(row.publish_until, rec.publish_until),
+    rec.source = $source, rec.batch_id = $batch_id, rec.loaded_at = $loaded_at
+WITH s, d, rec
+CALL (s, d, rec) {
   OPTIONAL MATCH (other:Subject)-[stale:HAS_RECORD]->(rec) WHERE other <> s
   DELETE stale
   WITH DISTINCT s, d, rec
@@ -161,9 +155,9 @@ CALL (s, d, rec, row, changed) {
   MERGE (rec)-[i:ISSUED_BY]->(d)
   ON CREATE SET i.source = $source, i.batch_id = $batch_id, i.loaded_at = $loaded_at
 }
-RETURN count(CASE WHEN created THEN 1 END) AS created,
-       count(CASE WHEN changed THEN 1 END) AS updated
+RETURN count(*) AS updated
 """
+)
 
 # --- relationships ------------------------------------------------------------------------
 
@@ -174,19 +168,19 @@ MATCH (o:Organization {uscc: row.uscc})
 OPTIONAL MATCH (p)-[r:LEGAL_REP_OF]->(o)
 WITH p, o, r, row, r IS NULL AS created,
      r IS NOT NULL AND (
-       coalesce(r.since <> date(row.since), row.since IS NOT NULL)
-       OR coalesce(r.until <> date(row.until), row.until IS NOT NULL)
+       coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
      ) AS changed
 CALL (p, o, row, created) {
   WITH * WHERE created
   CREATE (p)-[n:LEGAL_REP_OF]->(o)
-  SET n.since = date(row.since), n.until = date(row.until),
+  SET n.since = row.since, n.until = row.until,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
   WITH * WHERE changed
-  SET r.since = coalesce(date(row.since), r.since),
-      r.until = coalesce(date(row.until), r.until),
+  SET r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
       r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
@@ -200,19 +194,19 @@ MATCH (o:Organization {uscc: row.uscc})
 OPTIONAL MATCH (p)-[r:OFFICER_OF {role: row.role}]->(o)
 WITH p, o, r, row, r IS NULL AS created,
      r IS NOT NULL AND (
-       coalesce(r.since <> date(row.since), row.since IS NOT NULL)
-       OR coalesce(r.until <> date(row.until), row.until IS NOT NULL)
+       coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
      ) AS changed
 CALL (p, o, row, created) {
   WITH * WHERE created
   CREATE (p)-[n:OFFICER_OF {role: row.role}]->(o)
-  SET n.since = date(row.since), n.until = date(row.until),
+  SET n.since = row.since, n.until = row.until,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
   WITH * WHERE changed
-  SET r.since = coalesce(date(row.since), r.since),
-      r.until = coalesce(date(row.until), r.until),
+  SET r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
       r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
@@ -230,20 +224,20 @@ OPTIONAL MATCH (h)-[r:SHAREHOLDER_OF]->(o)
 WITH h, o, r, row, r IS NULL AS created,
      r IS NOT NULL AND (
        coalesce(r.ratio <> row.ratio, true)
-       OR coalesce(r.since <> date(row.since), row.since IS NOT NULL)
-       OR coalesce(r.until <> date(row.until), row.until IS NOT NULL)
+       OR coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
      ) AS changed
 CALL (h, o, row, created) {
   WITH * WHERE created
   CREATE (h)-[n:SHAREHOLDER_OF]->(o)
-  SET n.ratio = row.ratio, n.since = date(row.since), n.until = date(row.until),
+  SET n.ratio = row.ratio, n.since = row.since, n.until = row.until,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
   WITH * WHERE changed
   SET r.ratio = row.ratio,
-      r.since = coalesce(date(row.since), r.since),
-      r.until = coalesce(date(row.until), r.until),
+      r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
       r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
@@ -281,18 +275,18 @@ WITH p, occ, l, o, row, created, practice,
      l IS NOT NULL AND (
        practice
        OR coalesce(l.licence_no <> row.licence_no, row.licence_no IS NOT NULL)
-       OR coalesce(l.valid_until <> date(row.valid_until), row.valid_until IS NOT NULL)
+       OR coalesce(l.valid_until <> row.valid_until, row.valid_until IS NOT NULL)
      ) AS changed
 CALL (p, occ, row, created) {
   WITH * WHERE created
   CREATE (p)-[n:LICENSED_AS]->(occ)
-  SET n.licence_no = row.licence_no, n.valid_until = date(row.valid_until),
+  SET n.licence_no = row.licence_no, n.valid_until = row.valid_until,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (l, row, changed) {
   WITH * WHERE changed
   SET l.licence_no = coalesce(row.licence_no, l.licence_no),
-      l.valid_until = coalesce(date(row.valid_until), l.valid_until),
+      l.valid_until = coalesce(row.valid_until, l.valid_until),
       l.source = $source, l.batch_id = $batch_id, l.loaded_at = $loaded_at
 }
 CALL (p, o, practice) {
@@ -304,7 +298,7 @@ RETURN count(CASE WHEN created THEN 1 END) AS created,
        count(CASE WHEN changed THEN 1 END) AS updated
 """
 
-# --- references: which of the keys a batch names exist ------------------------------------
+# --- which keys of a batch exist (its references; the nodes it upserts) -----------------
 
 EXISTING_ORGANIZATIONS = """
 UNWIND $keys AS key
@@ -323,6 +317,14 @@ UNWIND $keys AS key
 MATCH (d:Department {code: key})
 RETURN collect(d.code) AS found
 """
+
+EXISTING_RECORDS = """
+UNWIND $keys AS key
+MATCH (r:Record {record_id: key})
+RETURN collect(r.record_id) AS found
+"""
+
+ANY_SUBJECT = "MATCH (s:Subject) RETURN s.uscc AS uscc LIMIT 1"
 
 # --- the batch and its data quality -------------------------------------------------------
 

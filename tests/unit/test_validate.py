@@ -59,7 +59,7 @@ def test_organization_params() -> None:
         "uscc": ORG,
         "props": {"name": "某公司", "key_kind": "uscc", "registered_capital": 500.0, "hub": True,
                   "region_code": "320505", "province": "32"},
-        "established_on": "2010-03-04",
+        "established_on": datetime.date(2010, 3, 4),
         "region": "3205",
     }  # fmt: skip
     assert result.refs == ()
