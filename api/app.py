@@ -22,6 +22,7 @@ from api.routers import (
     statistics,
     subjects,
 )
+from graph.audit import AuditWriter
 from graph.driver import create_driver
 from graph.repository import Repository
 from graph.rules import load_rules
@@ -38,9 +39,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.rules = load_rules()
         app.state.key_cache = KeyCache(settings.api_key_cache_s)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        app.state.audit_writer = AuditWriter(app.state.repository)
         try:
             yield
         finally:
+            app.state.audit_writer.close()
             driver.close()
 
     app = FastAPI(

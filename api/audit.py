@@ -7,10 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.auth import PrincipalDep
-from api.deps import RepositoryDep
 from graph import audit
 from graph.access import Principal
-from graph.repository import Repository
 
 PurposeHeader = Annotated[
     str,
@@ -27,15 +25,16 @@ PurposeHeader = Annotated[
 class AuditTrail:
     """Writes one durable audit event per call, before the response leaves."""
 
-    def __init__(self, repo: Repository, principal: Principal, action: str, purpose: str) -> None:
-        self._repo = repo
+    def __init__(
+        self, writer: audit.AuditWriter, principal: Principal, action: str, purpose: str
+    ) -> None:
+        self._writer = writer
         self._principal = principal
         self._action = action
         self._purpose = purpose
 
     def log(self, subjects: list[str], result_size: int, status: int = 200) -> None:
-        audit.record(
-            self._repo,
+        self._writer.record(
             audit.AuditEvent(
                 key_id=self._principal.key_id,
                 role=self._principal.role,
@@ -48,12 +47,11 @@ class AuditTrail:
         )
 
 
-def audit_trail(
-    request: Request, repo: RepositoryDep, principal: PrincipalDep, purpose: PurposeHeader
-) -> AuditTrail:
+def audit_trail(request: Request, principal: PrincipalDep, purpose: PurposeHeader) -> AuditTrail:
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
-    return AuditTrail(repo, principal, f"{request.method} {path}", purpose)
+    writer: audit.AuditWriter = request.app.state.audit_writer
+    return AuditTrail(writer, principal, f"{request.method} {path}", purpose)
 
 
 AuditDep = Annotated[AuditTrail, Depends(audit_trail)]

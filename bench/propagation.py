@@ -9,7 +9,9 @@ Runs on the province loaded once by bench/province.py (kept for later runs), and
   propagation relationships into networkx, run the same engine in memory, write back
   (projection and engine time are printed apart; both write the same flags);
 - incremental propagation after one record changes (repaired, then restored);
-- p50/p99 of a 3-hop related-party trace over 1,000 random subjects.
+- p50/p99 of a 3-hop related-party trace over 1,000 random subjects;
+- p50/p99 of ownership (beneficial owners and actual controller, by the repository function
+  the API calls) over 1,000 random organisations, and how many answers a bound cut.
 Figures are printed, never asserted. Targets (issue #4): full ≤ 60 s at 1M, incremental
 ≤ 1 s, trace p99 ≤ 100 ms.
 """
@@ -24,6 +26,7 @@ from datetime import date
 import networkx as nx
 from province import arguments, loaded_province  # bench/ is the script's directory
 
+from graph.ownership_graph import ownership_of
 from graph.propagation import NetworkxGraph, propagate
 from graph.queries.propagation import CANDIDATE_RECORDS
 from graph.recompute import full_recompute, incremental_recompute, source_record
@@ -51,12 +54,14 @@ SUBJECT_SAMPLE = "MATCH (o:Organization) RETURN o.uscc AS key SKIP $skip LIMIT 1
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--traces", type=int, default=1000)
+    parser.add_argument("--ownerships", type=int, default=1000)
     args = parser.parse_args()
 
     with loaded_province(args) as (repo, _settings):
         bench_full(repo)
         bench_incremental(repo)
         bench_trace(repo, args.orgs, args.traces)
+        bench_ownership(repo, args.orgs, args.ownerships)
 
 
 def bench_full(repo: Repository) -> None:
@@ -104,9 +109,13 @@ def bench_incremental(repo: Repository) -> None:
     print(f"incremental after one record change: {', '.join(f'{t:.3f}s' for t in timings)}")
 
 
-def bench_trace(repo: Repository, orgs: int, count: int) -> None:
+def sample_organisations(repo: Repository, orgs: int, count: int) -> list[str]:
     rng = random.Random(7)
-    keys = [repo.read(SUBJECT_SAMPLE, skip=rng.randrange(orgs))[0]["key"] for _ in range(count)]
+    return [repo.read(SUBJECT_SAMPLE, skip=rng.randrange(orgs))[0]["key"] for _ in range(count)]
+
+
+def bench_trace(repo: Repository, orgs: int, count: int) -> None:
+    keys = sample_organisations(repo, orgs, count)
     timings = []
     for key in keys:
         began = time.perf_counter()
@@ -115,6 +124,23 @@ def bench_trace(repo: Repository, orgs: int, count: int) -> None:
     cuts = statistics.quantiles(timings, n=100)
     print(f"3-hop trace over {count} random organisations: p50 {cuts[49]:.1f} ms, "
           f"p99 {cuts[98]:.1f} ms")  # fmt: skip
+
+
+def bench_ownership(repo: Repository, orgs: int, count: int) -> None:
+    keys = sample_organisations(repo, orgs, count)
+    timings, owned, cut = [], 0, 0
+    for key in keys:
+        began = time.perf_counter()
+        report = ownership_of(repo, key, as_of=AS_OF)
+        timings.append((time.perf_counter() - began) * 1000)
+        owned += bool(report and report.beneficial_owners)
+        cut += bool(report and report.truncated)
+    cuts = statistics.quantiles(timings, n=100)
+    print(
+        f"ownership (beneficial owners + actual controller) over {count} random organisations: "
+        f"p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms "
+        f"({owned} with a beneficial owner, {cut} cut by a bound)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 The shareholding subgraph above the target is fetched one level per query for the whole
 frontier (the pattern of :mod:`graph.tracing`), so the cost grows with what is found above
-the target, never with the size of the province. The walk is bounded three ways, each of
-which sets ``truncated`` when it cuts: ``max_depth`` levels, ``max_nodes`` parties, and
+the target, never with the size of the province. The walk is bounded three ways, each named
+in ``truncated_by`` when it cuts: ``max_depth`` levels, ``max_nodes`` parties, and
 ``per_node`` holders per organisation (its largest). A hub (``hub: true``, e.g. a state-asset
 platform) is taken as a holder but not walked above: it ends its chains as an ultimate holder,
 just as it passes no risk on in propagation, and that is by design, not a cut.
 
-The holdings found go to the pure :func:`graph.ownership.ownership`; the answer comes back
-with every party named (persons by name and masked ID, never the ID number).
+The holdings found go to the pure :func:`graph.ownership.ownership`, which has bounds of its
+own, ``max_steps`` and ``max_chains``, named the same way: a dense cross-holding web among
+the parties read costs bounded time and says what it left out. The answer comes back with
+every party named (persons by name and masked ID, never the ID number).
 """
 
 from __future__ import annotations
@@ -21,8 +23,18 @@ from datetime import date
 from pydantic import BaseModel
 
 from graph.model import SubjectLabel
+from graph.ownership import (
+    BOUNDS,
+    DEFAULT_MAX_CHAINS,
+    DEFAULT_MAX_STEPS,
+    DEFAULT_THRESHOLD,
+    Bound,
+    Chain,
+    Holding,
+    Owner,
+    ownership,
+)
 from graph.ownership import DEFAULT_MAX_DEPTH as MAX_DEPTH
-from graph.ownership import DEFAULT_THRESHOLD, Chain, Holding, Owner, ownership
 from graph.queries import ownership as q
 from graph.repository import Repository, Row
 
@@ -74,7 +86,11 @@ class Ownership(BaseModel):
     actual_controller: ActualController | None
     parties: int  # subjects found above the target
     holdings: int  # shareholdings read
-    truncated: bool  # a bound cut the walk: owners may be missing and ratios understated
+    truncated: bool  # a bound cut the answer: which, in truncated_by
+    # max_depth, max_nodes, per_node: the walk was cut, owners may be missing and ratios
+    # understated; max_steps: a cross-holding cluster was too dense to sum exactly, ratios may
+    # be understated; max_chains: only the heaviest chains are listed, the ratios unaffected.
+    truncated_by: list[Bound]
 
 
 def ownership_of(
@@ -86,6 +102,8 @@ def ownership_of(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
     per_node: int = PER_NODE,
+    max_chains: int = DEFAULT_MAX_CHAINS,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> Ownership | None:
     """Beneficial owners and actual controller of an organisation on ``as_of``.
 
@@ -100,7 +118,15 @@ def ownership_of(
         return None
     parties = {uscc: OwnershipParty(key=uscc, label="Organization", **target)}
     holdings, cut = _holdings_above(repo, uscc, parties, as_of, max_depth, max_nodes, per_node)
-    report = ownership(holdings, uscc, threshold=threshold, max_depth=max_depth)
+    report = ownership(
+        holdings,
+        uscc,
+        threshold=threshold,
+        max_depth=max_depth,
+        max_chains=max_chains,
+        max_steps=max_steps,
+    )
+    truncated_by = sorted(cut | set(report.truncated_by), key=BOUNDS.index)
 
     def owner(found: Owner) -> UltimateOwner:
         return UltimateOwner(
@@ -124,7 +150,8 @@ def ownership_of(
         ),
         parties=len(parties) - 1,
         holdings=len(holdings),
-        truncated=cut or report.truncated,
+        truncated=bool(truncated_by),
+        truncated_by=truncated_by,
     )
 
 
@@ -136,23 +163,24 @@ def _holdings_above(
     max_depth: int,
     max_nodes: int,
     per_node: int,
-) -> tuple[list[Holding], bool]:
+) -> tuple[list[Holding], set[Bound]]:
     """The holdings valid on ``as_of`` above ``uscc``, adding every holder to ``parties``;
-    and whether a bound cut the walk."""
+    and the bounds that cut the walk."""
     holdings: list[Holding] = []
-    frontier, truncated = [uscc], False
+    frontier: list[str] = [uscc]
+    truncated: set[Bound] = set()
     for _ in range(max_depth):
         # One more than the bound, to tell a cut from an organisation with exactly that many.
         rows = repo.read(q.HOLDERS_OF, keys=frontier, as_of=as_of, per_node=per_node + 1)
         found: list[str] = []
         for held, holders in sorted(_by_held(rows).items()):
             if len(holders) > per_node:
-                truncated = True
+                truncated.add("per_node")
             for row in holders[:per_node]:
                 holder = row["holder"]
                 if holder not in parties:
                     if len(parties) >= max_nodes:
-                        truncated = True
+                        truncated.add("max_nodes")
                         continue
                     parties[holder] = OwnershipParty(
                         key=holder,
@@ -169,7 +197,7 @@ def _holdings_above(
         if not frontier:
             break
     if frontier and repo.read_one(q.ANY_HOLDER_OF, keys=frontier, as_of=as_of) is not None:
-        truncated = True
+        truncated.add("max_depth")
     return holdings, truncated
 
 

@@ -19,17 +19,14 @@ from graph.model import (
 from graph.queries import subjects as q
 from graph.repository import Repository
 
-_BY_LABEL: dict[SubjectLabel, dict[str, str]] = {
-    "Organization": {
-        "records": q.RECORDS_OF_ORGANIZATION,
-        "flags": q.FLAGS_OF_ORGANIZATION,
-        "relations": q.RELATIONS_OF_ORGANIZATION,
-    },
-    "Person": {
-        "records": q.RECORDS_OF_PERSON,
-        "flags": q.FLAGS_OF_PERSON,
-        "relations": q.RELATIONS_OF_PERSON,
-    },
+_FLAGS: dict[SubjectLabel, str] = {
+    "Organization": q.FLAGS_OF_ORGANIZATION,
+    "Person": q.FLAGS_OF_PERSON,
+}
+# Relationship types the profile counts, per label.
+_RELATIONS: dict[SubjectLabel, list[str]] = {
+    "Organization": ["LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT"],
+    "Person": ["LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "PRACTISES_AT", "LICENSED_AS"],
 }
 
 
@@ -64,27 +61,27 @@ def find(repo: Repository, key: str) -> SubjectRef | None:
 
 def profile(repo: Repository, key: str) -> SubjectProfile | None:
     label = label_of(key)
-    if label == "Person":
-        row = repo.read_one(q.PERSON_BY_PID, key=key)
-        attributes: dict[str, Any] = {"person": Person(**row["person"])} if row else {}
-    else:
-        row = repo.read_one(q.ORGANIZATION_BY_USCC, key=key)
-        attributes = {"organization": _organization(row["organization"])} if row else {}
+    query = q.PROFILE_OF_PERSON if label == "Person" else q.PROFILE_OF_ORGANIZATION
+    row = repo.read_one(query, key=key, relation_types=_RELATIONS[label])
     if row is None:
         return None
-    queries = _BY_LABEL[label]
+    attributes: dict[str, Any] = (
+        {"person": Person(**row["person"])}
+        if label == "Person"
+        else {"organization": _organization(row["organization"])}
+    )
     return SubjectProfile(
         label=label,
-        records=[_record(r["record"]) for r in repo.read(queries["records"], key=key)],
-        flags=flags_of(repo, key),
-        relations=[RelationCount(**r) for r in repo.read(queries["relations"], key=key)],
+        records=[_record(r) for r in row["records"]],
+        flags=[flag_from_row(f) for f in row["flags"]],
+        relations=[RelationCount(**r) for r in row["relations"]],
         **attributes,
     )
 
 
 def flags_of(repo: Repository, key: str) -> list[Flag]:
     """The subject's derived flags, each with its rule, path and legal basis."""
-    rows = repo.read(_BY_LABEL[label_of(key)]["flags"], key=key)
+    rows = repo.read(_FLAGS[label_of(key)], key=key)
     return [flag_from_row(row["flag"]) for row in rows]
 
 

@@ -24,10 +24,11 @@ SET k.revoked_at = datetime()
 RETURN k.key_id AS key_id
 """
 
-RECORD_AUDIT_EVENT = """
-CREATE (:AuditEvent {event_id: $event_id, at: datetime($at), key_id: $key_id, role: $role,
-                     action: $action, purpose: $purpose, subjects: $subjects,
-                     result_size: $result_size, status: $status})
+RECORD_AUDIT_EVENTS = """
+UNWIND $events AS e
+CREATE (:AuditEvent {event_id: e.event_id, at: datetime(e.at), key_id: e.key_id, role: e.role,
+                     action: e.action, purpose: e.purpose, subjects: e.subjects,
+                     result_size: e.result_size, status: e.status})
 """
 
 QUERY_AUDIT_EVENTS = """

@@ -31,7 +31,7 @@ def pyramid(repo: Repository) -> GraphBuilder:
 
 def test_pyramid_cumulative_ratio_and_controller(repo: Repository, pyramid: GraphBuilder) -> None:
     report = ownership_of(repo, "B", as_of=AS_OF)
-    assert report is not None and not report.truncated
+    assert report is not None and not report.truncated and report.truncated_by == []
     # P: 0.6 × 0.6 through A plus 0.1 directly = 0.46; Q: 0.3 directly, also above 25%.
     assert [(o.holder.key, o.ratio) for o in report.beneficial_owners] == [
         (pid("王五"), 0.46),
@@ -123,17 +123,49 @@ def test_bounds_set_truncated(repo: Repository) -> None:
     assert full.beneficial_owners[0].holder.key == "L5"
 
     shallow = ownership_of(repo, "T", as_of=AS_OF, max_depth=3)
-    assert shallow is not None and shallow.truncated
+    assert shallow is not None and shallow.truncated and shallow.truncated_by == ["max_depth"]
     assert shallow.beneficial_owners[0].holder.key == "L3"  # the top of what was read
 
     capped = ownership_of(repo, "T", as_of=AS_OF, max_nodes=3)
     assert capped is not None and capped.truncated and capped.parties == 2
+    assert capped.truncated_by == ["max_nodes"]
 
     # Largest holders first: with one holder per organisation, M1 and M2 are cut.
     narrow = ownership_of(repo, "T", as_of=AS_OF, per_node=1)
-    assert narrow is not None and narrow.truncated
+    assert narrow is not None and narrow.truncated and narrow.truncated_by == ["per_node"]
     keys = {o.holder.key for o in [*narrow.beneficial_owners, *narrow.other_owners]}
     assert keys == {"L5"}
+
+
+def test_chain_cap_lists_the_heaviest_and_keeps_ratios(
+    repo: Repository, pyramid: GraphBuilder
+) -> None:
+    report = ownership_of(repo, "B", as_of=AS_OF, max_chains=1)
+    assert report is not None and report.truncated and report.truncated_by == ["max_chains"]
+    p = report.beneficial_owners[0]
+    assert p.ratio == 0.46  # still the sum over both chains
+    assert [[n.key for n in c.nodes] for c in p.chains] == [[pid("王五"), "A", "B"]]
+    assert report.beneficial_owners[1].chains == []  # Q's chain, lighter, is not listed
+
+
+def test_dense_cross_holding_web_is_bounded(repo: Repository) -> None:
+    """Twelve organisations each holding 8% of every other (and a person 12% of each): far
+    more chains than the step budget lets through; the answer names the bounds it hit."""
+    g = GraphBuilder(repo)
+    web = [f"W{i:02d}" for i in range(12)]
+    for key in web:
+        g.org(key)
+        g.rel(g.person(f"股东{key}"), "SHAREHOLDER_OF", key, ratio=0.12)
+    for holder in web:
+        for held in web:
+            if holder != held:
+                g.rel(holder, "SHAREHOLDER_OF", held, ratio=0.08)
+    report = ownership_of(repo, "W00", as_of=AS_OF, max_steps=2_000, max_chains=50)
+    assert report is not None and report.truncated
+    assert report.truncated_by == ["max_steps", "max_chains"]
+    assert (report.parties, report.holdings) == (23, 11 * 12 + 12)
+    owners = [*report.beneficial_owners, *report.other_owners]
+    assert len(owners) == 12 and sum(len(o.chains) for o in owners) == 50
 
 
 def test_exactly_max_depth_levels_is_not_truncated(repo: Repository) -> None:

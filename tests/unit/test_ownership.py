@@ -144,28 +144,59 @@ def test_docstring_examples_run() -> None:
 # --- cross-check ----------------------------------------------------------------------------
 
 
-def brute_force(edges: list[Holding], target: str) -> dict[str, float]:
+def holding_graph(edges: list[Holding]) -> nx.DiGraph:
     g = nx.DiGraph()
     for h in edges:
         if h.ratio > 0 and h.holder != h.held:
-            g.add_edge(h.holder, h.held, ratio=h.ratio)
+            ratio = g.edges[h.holder, h.held]["ratio"] if g.has_edge(h.holder, h.held) else 0
+            g.add_edge(h.holder, h.held, ratio=ratio + h.ratio)
+    return g
+
+
+def brute_force(edges: list[Holding], target: str, cutoff: int | None = None) -> dict[str, float]:
+    g = holding_graph(edges)
     if target not in g:
         return {}
     out: dict[str, float] = {}
     for root in (n for n in nx.ancestors(g, target) if g.in_degree(n) == 0):
-        total = sum(
-            prod(g.edges[u, v]["ratio"] for u, v in pairwise(path))
-            for path in nx.all_simple_paths(g, root, target)
-        )
-        out[root] = round(total, 6)
+        paths = list(nx.all_simple_paths(g, root, target, cutoff=cutoff))
+        if paths:
+            total = sum(prod(g.edges[u, v]["ratio"] for u, v in pairwise(p)) for p in paths)
+            out[root] = round(total, 6)
     return out
+
+
+def random_holdings(seed: int) -> list[Holding]:
+    rng = random.Random(seed)
+    nodes = [f"N{i}" for i in range(rng.randint(2, 8))]
+    pairs = {(rng.choice(nodes), rng.choice(nodes)) for _ in range(rng.randint(1, 14))}
+    return [Holding(a, b, rng.choice([0.1, 0.2, 0.25, 0.5, 0.6])) for a, b in sorted(pairs)]
 
 
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_matches_brute_force_on_random_holdings(seed: int) -> None:
-    rng = random.Random(seed)
-    nodes = [f"N{i}" for i in range(rng.randint(2, 8))]
-    pairs = {(rng.choice(nodes), rng.choice(nodes)) for _ in range(rng.randint(1, 14))}
-    edges = [Holding(a, b, rng.choice([0.1, 0.2, 0.25, 0.5, 0.6])) for a, b in sorted(pairs)]
+    edges = random_holdings(seed)
     assert ratios(ultimate_owners(edges, "N0", max_depth=10)) == brute_force(edges, "N0")
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), max_depth=st.integers(1, 4))
+def test_sums_chains_and_depth_cut_agree_with_brute_force(seed: int, max_depth: int) -> None:
+    """The sums (a programme over components) and the chains listed (a search) are computed
+    apart: both must give the simple-chain figures, and the depth cut must be named exactly
+    when a longer chain exists."""
+    edges = random_holdings(seed)
+    report = ownership(edges, "N0", max_depth=max_depth)
+    assert ratios(report.owners) == brute_force(edges, "N0", cutoff=max_depth)
+    for owner in report.owners:
+        assert owner.ratio == round(sum(prod(c.ratios) for c in owner.chains), 6)
+        assert all(len(c.ratios) <= max_depth for c in owner.chains)
+    g = holding_graph(edges)
+    longer = "N0" in g and any(
+        len(path) == max_depth + 2
+        for source in g
+        for path in nx.all_simple_paths(g, source, "N0", cutoff=max_depth + 1)
+    )
+    assert ("max_depth" in report.truncated_by) == longer
+    assert set(report.truncated_by) <= {"max_depth"}

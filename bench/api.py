@@ -1,0 +1,358 @@
+"""API benchmark: the served app under concurrent clients, on a generated province.
+
+    .venv/bin/python bench/api.py                 # 100k organisations
+    .venv/bin/python bench/api.py --orgs 1000000  # 1M
+    .venv/bin/python bench/api.py --seconds 5 --clients 1,8  # a quicker look
+
+Runs on the province loaded once by bench/province.py (kept for later runs). Propagates
+first if the graph holds no flags yet, creates a regulator key, and serves the real app with
+``credit-graph serve`` in a child process on loopback: the server has a Python interpreter
+(and a GIL) of its own, so what is measured is the service, not the load generator. The
+rate limit is raised through the child's environment (CREDIT_GRAPH_RATE_LIMIT_*) so that it
+never answers 429; every other setting is the default's, access log included.
+
+The load generator is this process: N threads, each with its own keep-alive httpx client,
+send requests back to back for ``--seconds`` after a discarded warm-up. For each of
+(a) subject profile, (b) 3-hop related-party network, (c) a credit review of 100 subjects in
+the procurement context (90 random organisations and 10 with an active black-list record or
+a flag) at 1, 8 and 32 clients, it prints throughput (2xx responses per second) and p50/p99
+latency of the 2xx responses in ms, and counts every non-2xx answer or transport error.
+Subjects are a seeded random sample of organisations. Neo4j, the server and the clients
+share the machine's cores, so the figures are a floor for a server of its own; the CPU time
+the API process and the Neo4j JVM spend per request is printed beside them, as the steadier
+figure when other work runs on the machine.
+
+Every request writes an audit event, as in production; the bench deletes its own audit
+events and revokes its key at the end, so the stored province is left as it was found.
+Figures are printed, never asserted. Targets (issue #5): network p99 <= 150 ms at 8 clients,
+profile >= 150 req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from province import ROOT, arguments, loaded_province  # bench/ is the script's directory
+
+from graph.access import create_key, revoke_key
+from graph.embedded import server
+from graph.recompute import full_recompute
+from graph.repository import Repository
+from graph.rules import load_rules
+from graph.settings import Settings
+
+AS_OF = date(2026, 11, 1)  # the generator's reference date
+REVIEW_SIZE = 100
+SANCTIONED_PER_REVIEW = 10
+# High enough that the token bucket never refuses: the bench measures the service, not 429s.
+UNLIMITED_RATE = 1_000_000
+
+ANY_FLAG = "RETURN EXISTS { MATCH (:Subject)-[:FLAGGED]->(:Record) } AS flagged"
+ORGANIZATIONS = "MATCH (o:Organization) RETURN o.uscc AS key"
+SANCTIONED = """
+MATCH (s:Subject)-[:HAS_RECORD]->(r:Record)
+WHERE r.list = 'black' AND r.status = 'active'
+RETURN coalesce(s.uscc, s.pid) AS key
+UNION
+MATCH (s:Subject)-[:FLAGGED]->(:Record)
+RETURN coalesce(s.uscc, s.pid) AS key
+"""
+# In batches, so a long run's events never make one large transaction.
+DELETE_AUDIT_EVENTS = """
+MATCH (e:AuditEvent {key_id: $key_id})
+WITH e LIMIT 10000
+DELETE e
+RETURN count(*) AS deleted
+"""
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    calls: list[Call]
+
+
+@dataclass
+class Outcome:
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    finished: float = 0.0
+
+
+def main() -> None:
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="Measured time per run.")
+    parser.add_argument("--warmup", type=float, default=3.0, help="Discarded time per scenario.")
+    parser.add_argument("--clients", default="1,8,32", help="Concurrency levels, comma-separated.")
+    parser.add_argument("--sample", type=int, default=2000, help="Organisations sampled.")
+    parser.add_argument("--reviews", type=int, default=50, help="Distinct review batches.")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.clients.split(",")]
+
+    with loaded_province(args) as (repo, settings):
+        (neo4j,) = [
+            s.pid for s in server.running_servers(settings) if s.port == settings.embedded_port
+        ]
+        ensure_flags(repo)
+        scenarios = build_scenarios(repo, args.sample, args.reviews)
+        principal, key = create_key(repo, "regulator", "bench/api.py")
+        headers = {"X-API-Key": key, "X-Purpose": "bench/api.py load test"}
+        try:
+            log = args.work_dir / "api-server.log"
+            with served(settings, log) as (base_url, api):
+                print(
+                    f"\nserving {base_url} with `credit-graph serve` in a child process "
+                    f"(log {log}); {args.seconds:g}s per run after {args.warmup:g}s warm-up"
+                )
+                results = run_all(base_url, headers, scenarios, levels, args, (api, neo4j))
+        finally:
+            deleted = clean_up(repo, principal.key_id)
+            print(f"\nremoved the bench's {deleted:,} audit events and revoked its key")
+        report_targets(results)
+
+
+def ensure_flags(repo: Repository) -> None:
+    row = repo.read_one(ANY_FLAG)
+    if row is not None and row["flagged"]:
+        print("flags: present (propagated earlier)")
+        return
+    run = full_recompute(repo, load_rules(), AS_OF)
+    print(
+        f"flags: none stored; propagated {run.records:,} records -> {run.flags:,} flags "
+        f"in {run.seconds:.1f}s"
+    )
+
+
+def build_scenarios(repo: Repository, sample: int, reviews: int) -> list[Scenario]:
+    rng = random.Random(7)
+    organizations = [row["key"] for row in repo.stream(ORGANIZATIONS)]
+    keys = rng.sample(organizations, min(sample, len(organizations)))
+    sanctioned = sorted({row["key"] for row in repo.stream(SANCTIONED)})
+    print(
+        f"subjects: {len(keys):,} random of {len(organizations):,} organisations; "
+        f"{len(sanctioned):,} subjects with an active black-list record or a flag"
+    )
+    batches = []
+    for _ in range(reviews):
+        bad = rng.sample(sanctioned, min(SANCTIONED_PER_REVIEW, len(sanctioned)))
+        batch = bad + rng.sample(organizations, REVIEW_SIZE - len(bad))
+        rng.shuffle(batch)
+        batches.append(batch)
+    as_of = AS_OF.isoformat()
+    return [
+        Scenario("profile", [Call("GET", f"/api/v1/subjects/{k}") for k in keys]),
+        Scenario(
+            "network 3 hops",
+            [Call("GET", f"/api/v1/subjects/{k}/network?hops=3&as_of={as_of}") for k in keys],
+        ),
+        Scenario(
+            f"review of {REVIEW_SIZE}",
+            [
+                Call(
+                    "POST",
+                    "/api/v1/reviews",
+                    {"subjects": batch, "context": "procurement", "as_of": as_of},
+                )
+                for batch in batches
+            ],
+        ),
+    ]
+
+
+@contextmanager
+def served(settings: Settings, log: Path) -> Iterator[tuple[str, int]]:
+    """The real app behind uvicorn (``credit-graph serve``) in a child process; yields its
+    URL and process id."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "NEO4J_URI": settings.bolt_uri,
+        "NEO4J_USER": settings.neo4j_user,
+        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_DATABASE": settings.neo4j_database,
+        "CREDIT_GRAPH_ENVIRONMENT": settings.environment,
+        "CREDIT_GRAPH_RATE_LIMIT_PER_S": str(UNLIMITED_RATE),
+        "CREDIT_GRAPH_RATE_LIMIT_BURST": str(UNLIMITED_RATE),
+    }
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
+        try:
+            _wait_until_up(url, process, log)
+            yield url, process.pid
+        finally:
+            process.terminate()  # uvicorn shuts down gracefully on SIGTERM
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API server exited with {process.returncode}; see {log}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the API server did not answer within 60 s; see {log}")
+
+
+def run_all(
+    base_url: str,
+    headers: dict[str, str],
+    scenarios: list[Scenario],
+    levels: list[int],
+    args: argparse.Namespace,
+    pids: tuple[int, int],
+) -> dict[tuple[str, int], tuple[float, float, float]]:
+    """Every scenario at every level; returns (req/s, p50 ms, p99 ms) by (scenario, clients).
+    ``pids`` are the API server's and Neo4j's, whose CPU time per request is printed."""
+    print(
+        f"\n{'scenario':<16}{'clients':>8}{'2xx':>9}{'req/s':>10}{'p50 ms':>10}"
+        f"{'p99 ms':>10}{'errors':>9}   CPU ms/req: API  Neo4j"
+    )
+    results = {}
+    failed = 0
+    for scenario in scenarios:
+        load(base_url, headers, scenario, max(levels), args.warmup)
+        for clients in levels:
+            cpu = [_cpu_seconds(pid) for pid in pids]
+            began, outcomes = load(base_url, headers, scenario, clients, args.seconds)
+            cpu = [_cpu_seconds(pid) - before for pid, before in zip(pids, cpu, strict=True)]
+            latencies = [ms for o in outcomes for ms in o.latencies_ms]
+            failures = sum((o.failures for o in outcomes), Counter[str]())
+            elapsed = max(o.finished for o in outcomes) - began
+            rate = len(latencies) / elapsed
+            p50, p99 = _percentiles(latencies)
+            results[(scenario.name, clients)] = (rate, p50, p99)
+            errors = sum(failures.values())
+            failed += errors
+            api_ms, neo4j_ms = (1000 * s / max(1, len(latencies) + errors) for s in cpu)
+            print(
+                f"{scenario.name:<16}{clients:>8}{len(latencies):>9,}{rate:>10.1f}"
+                f"{p50:>10.1f}{p99:>10.1f}{errors:>9,}{api_ms:>17.1f}{neo4j_ms:>7.1f}"
+            )
+            if failures:
+                listing = ", ".join(f"{what} x{n}" for what, n in failures.most_common())
+                print(f"{'':<16}failed: {listing}")
+    if failed:
+        print(
+            f"\nWARNING: {failed:,} requests failed (non-2xx or transport errors); "
+            "rates and latencies above count 2xx responses only"
+        )
+    else:
+        print("\nno request failed: every response was 2xx")
+    return results
+
+
+def load(
+    base_url: str, headers: dict[str, str], scenario: Scenario, clients: int, seconds: float
+) -> tuple[float, list[Outcome]]:
+    """``clients`` threads sending ``scenario``'s calls back to back for ``seconds``; returns
+    the common start time and each client's outcome."""
+    started: list[float] = []
+    barrier = threading.Barrier(clients, action=lambda: started.append(time.perf_counter()))
+    outcomes = [Outcome() for _ in range(clients)]
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        outcome = outcomes[index]
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+            http.get("/healthz")  # opens the keep-alive connection before the clock starts
+            barrier.wait()
+            deadline = started[0] + seconds
+            while time.perf_counter() < deadline:
+                call = rng.choice(scenario.calls)
+                began = time.perf_counter()
+                try:
+                    response = http.request(call.method, call.url, json=call.body)
+                except httpx.HTTPError as exc:
+                    outcome.failures[type(exc).__name__] += 1
+                    continue
+                if response.is_success:
+                    outcome.latencies_ms.append((time.perf_counter() - began) * 1000)
+                else:
+                    outcome.failures[f"HTTP {response.status_code}"] += 1
+        outcome.finished = time.perf_counter()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return started[0], outcomes
+
+
+def report_targets(results: dict[tuple[str, int], tuple[float, float, float]]) -> None:
+    network = results.get(("network 3 hops", 8))
+    profile = [
+        (rate, clients) for (name, clients), (rate, _, _) in results.items() if name == "profile"
+    ]
+    print("\ntargets (issue #5):")
+    measured = f"{network[2]:.1f} ms" if network else "not run (needs --clients with 8)"
+    print(f"  network p99 <= 150 ms at 8 clients: {measured}")
+    if profile:
+        rate, clients = max(profile)
+        print(f"  profile >= 150 req/s: best {rate:.1f} req/s at {clients} clients")
+
+
+def clean_up(repo: Repository, key_id: str) -> int:
+    deleted = 0
+    while batch := repo.write_returning(DELETE_AUDIT_EVENTS, key_id=key_id)[0]["deleted"]:
+        deleted += batch
+    revoke_key(repo, key_id)
+    return deleted
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    if len(latencies) < 2:
+        return (latencies[0], latencies[0]) if latencies else (float("nan"), float("nan"))
+    cuts = statistics.quantiles(latencies, n=100)
+    return cuts[49], cuts[98]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()
