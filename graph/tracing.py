@@ -14,7 +14,7 @@ from itertools import islice
 
 from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, SubjectRef, label_of
 from graph.queries import tracing as q
-from graph.repository import Repository
+from graph.repository import Repository, Row
 
 RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
 MAX_HOPS = 3
@@ -23,9 +23,14 @@ FRONTIER_BATCH = 1000
 
 
 def node_id(repo: Repository, key: str) -> str | None:
-    query = q.NODE_ID_OF_PERSON if label_of(key) == "Person" else q.NODE_ID_OF_ORGANIZATION
-    row = repo.read_one(query, key=key)
+    row = _node(repo, key)
     return None if row is None else str(row["id"])
+
+
+def _node(repo: Repository, key: str) -> Row | None:
+    """A subject's element id and summary, by its key."""
+    query = q.NODE_OF_PERSON if label_of(key) == "Person" else q.NODE_OF_ORGANIZATION
+    return repo.read_one(query, key=key)
 
 
 def related_parties(
@@ -45,11 +50,10 @@ def related_parties(
     if not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops must be within 1..{MAX_HOPS}")
     as_of = as_of or date.today()
-    root_id = node_id(repo, key)
-    if root_id is None:
+    root = _node(repo, key)
+    if root is None:
         return None
-    root = repo.read_one(q.NODE_SUMMARY, id=root_id)
-    assert root is not None
+    root_id = str(root.pop("id"))
     nodes: dict[str, NetworkNode] = {root_id: NetworkNode(hops=0, **root)}
     edges: dict[tuple[str, str, str, str | None], NetworkEdge] = {}
     frontier, truncated = [root_id], False

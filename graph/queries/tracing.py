@@ -1,7 +1,17 @@
 """Cypher for related-party tracing: one hop of a bounded frontier, and paths."""
 
-NODE_ID_OF_ORGANIZATION = "MATCH (n:Organization {uscc: $key}) RETURN elementId(n) AS id"
-NODE_ID_OF_PERSON = "MATCH (n:Person {pid: $key}) RETURN elementId(n) AS id"
+# A subject by its key: its element id (where traversals start) and its summary.
+_NODE = """
+RETURN elementId(n) AS id,
+       CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
+       coalesce(n.uscc, n.pid) AS key, n.name AS name, n.region_code AS region_code,
+       coalesce(n.hub, false) AS hub,
+       EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
+                WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' } AS sanctioned,
+       EXISTS { (n)-[:FLAGGED]->() } AS flagged
+"""
+NODE_OF_ORGANIZATION = "MATCH (n:Organization {uscc: $key})" + _NODE
+NODE_OF_PERSON = "MATCH (n:Person {pid: $key})" + _NODE
 
 # One hop from every frontier node. A hub (explicit marker, or more relationships than the
 # cap) is returned as a node but not expanded, so a state-asset holder never floods a trace.
@@ -24,16 +34,6 @@ CALL (s) {
 RETURN elementId(s) AS source_id, elementId(n) AS target_id,
        type(r) AS rel, startNode(r) = s AS outgoing, r.role AS role, r.ratio AS ratio,
        CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
-       coalesce(n.uscc, n.pid) AS key, n.name AS name, n.region_code AS region_code,
-       coalesce(n.hub, false) AS hub,
-       EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
-                WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' } AS sanctioned,
-       EXISTS { (n)-[:FLAGGED]->() } AS flagged
-"""
-
-NODE_SUMMARY = """
-MATCH (n) WHERE elementId(n) = $id
-RETURN CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
        coalesce(n.uscc, n.pid) AS key, n.name AS name, n.region_code AS region_code,
        coalesce(n.hub, false) AS hub,
        EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
