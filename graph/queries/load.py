@@ -38,68 +38,68 @@ SET d += row.props, d.source = $source, d.batch_id = $batch_id, d.loaded_at = $l
 RETURN count(*) AS updated
 """
 
-CREATE_ORGANIZATIONS = """
+# A subject's region: set with the subject (`n`); replaced when a row changes it.
+_IN_REGION = """
+WITH n, row WHERE row.region IS NOT NULL
+MATCH (r:Region {code: row.region})
+CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
+"""
+_MOVE_REGION = """
+WITH n, row
+CALL (n, row) {
+  WITH * WHERE row.region IS NOT NULL
+  OPTIONAL MATCH (n)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
+  DELETE stale
+  WITH DISTINCT n, row
+  MATCH (r:Region {code: row.region})
+  MERGE (n)-[ir:IN_REGION]->(r)
+  ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
+}
+RETURN count(*) AS updated
+"""
+
+CREATE_ORGANIZATIONS = (
+    """
 UNWIND $rows AS row
 CREATE (n:Subject:Organization)
 SET n = row.props, n.uscc = row.uscc, n.established_on = row.established_on,
     n.kind = coalesce(row.props.kind, 'enterprise'),
     n.status = coalesce(row.props.status, 'active'),
     n.hub = coalesce(row.props.hub, false),
-    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-WITH n, row WHERE row.region IS NOT NULL
-MATCH (r:Region {code: row.region})
-CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
-"""
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _IN_REGION
+)
 
-UPDATE_ORGANIZATIONS = """
+UPDATE_ORGANIZATIONS = (
+    """
 UNWIND $rows AS row
-MATCH (o:Organization {uscc: row.uscc})
-WITH o, row
-WHERE any(k IN keys(row.props) WHERE coalesce(o[k] <> row.props[k], true))
-   OR coalesce(o.established_on <> row.established_on, row.established_on IS NOT NULL)
-SET o += row.props,
-    o.established_on = coalesce(row.established_on, o.established_on),
-    o.source = $source, o.batch_id = $batch_id, o.loaded_at = $loaded_at
-WITH o, row
-CALL (o, row) {
-  WITH * WHERE row.region IS NOT NULL
-  OPTIONAL MATCH (o)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
-  DELETE stale
-  WITH DISTINCT o, row
-  MATCH (r:Region {code: row.region})
-  MERGE (o)-[ir:IN_REGION]->(r)
-  ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
-}
-RETURN count(*) AS updated
-"""
+MATCH (n:Organization {uscc: row.uscc})
+WITH n, row
+WHERE any(k IN keys(row.props) WHERE coalesce(n[k] <> row.props[k], true))
+   OR coalesce(n.established_on <> row.established_on, row.established_on IS NOT NULL)
+SET n += row.props,
+    n.established_on = coalesce(row.established_on, n.established_on),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _MOVE_REGION
+)
 
-CREATE_PERSONS = """
+CREATE_PERSONS = (
+    """
 UNWIND $rows AS row
 CREATE (n:Subject:Person)
 SET n = row.props, n.pid = row.pid,
-    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-WITH n, row WHERE row.region IS NOT NULL
-MATCH (r:Region {code: row.region})
-CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
-"""
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _IN_REGION
+)
 
-UPDATE_PERSONS = """
+UPDATE_PERSONS = (
+    """
 UNWIND $rows AS row
-MATCH (p:Person {pid: row.pid})
-WITH p, row WHERE any(k IN keys(row.props) WHERE coalesce(p[k] <> row.props[k], true))
-SET p += row.props, p.source = $source, p.batch_id = $batch_id, p.loaded_at = $loaded_at
-WITH p, row
-CALL (p, row) {
-  WITH * WHERE row.region IS NOT NULL
-  OPTIONAL MATCH (p)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
-  DELETE stale
-  WITH DISTINCT p, row
-  MATCH (r:Region {code: row.region})
-  MERGE (p)-[ir:IN_REGION]->(r)
-  ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
-}
-RETURN count(*) AS updated
-"""
+MATCH (n:Person {pid: row.pid})
+WITH n, row WHERE any(k IN keys(row.props) WHERE coalesce(n[k] <> row.props[k], true))
+SET n += row.props, n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _MOVE_REGION
+)
 
 # A record's subject is an Organization or a Person; the key spaces are disjoint (a USCC or
 # `listed:` key, a 64-hex or `s:` pid), so at most one of the two lookups finds a node.

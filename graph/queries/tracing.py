@@ -1,8 +1,7 @@
 """Cypher for related-party tracing: one hop of a bounded frontier, and paths."""
 
-# A subject by its key: its element id (where traversals start) and its summary.
-_NODE = """
-RETURN elementId(n) AS id,
+# What a trace shows of a subject `n`.
+_SUMMARY = """
        CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
        coalesce(n.uscc, n.pid) AS key, n.name AS name, n.region_code AS region_code,
        coalesce(n.hub, false) AS hub,
@@ -10,13 +9,16 @@ RETURN elementId(n) AS id,
                 WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' } AS sanctioned,
        EXISTS { (n)-[:FLAGGED]->() } AS flagged
 """
-NODE_OF_ORGANIZATION = "MATCH (n:Organization {uscc: $key})" + _NODE
-NODE_OF_PERSON = "MATCH (n:Person {pid: $key})" + _NODE
+
+# A subject by its key: its element id (where traversals start) and its summary.
+NODE_OF_ORGANIZATION = "MATCH (n:Organization {uscc: $key}) RETURN elementId(n) AS id," + _SUMMARY
+NODE_OF_PERSON = "MATCH (n:Person {pid: $key}) RETURN elementId(n) AS id," + _SUMMARY
 
 # One hop from every frontier node. A hub (explicit marker, or more relationships than the
 # cap) is returned as a node but not expanded, so a state-asset holder never floods a trace.
 # Each node contributes at most $per_node neighbours, in a stable order.
-EXPAND_FRONTIER = """
+EXPAND_FRONTIER = (
+    """
 UNWIND $ids AS id
 MATCH (s) WHERE elementId(s) = id
   AND coalesce(s.hub, false) = false
@@ -32,14 +34,9 @@ CALL (s) {
   LIMIT $per_node
 }
 RETURN elementId(s) AS source_id, elementId(n) AS target_id,
-       type(r) AS rel, startNode(r) = s AS outgoing, r.role AS role, r.ratio AS ratio,
-       CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
-       coalesce(n.uscc, n.pid) AS key, n.name AS name, n.region_code AS region_code,
-       coalesce(n.hub, false) AS hub,
-       EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
-                WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' } AS sanctioned,
-       EXISTS { (n)-[:FLAGGED]->() } AS flagged
-"""
+       type(r) AS rel, startNode(r) = s AS outgoing, r.role AS role, r.ratio AS ratio,"""
+    + _SUMMARY
+)
 
 # Shortest paths over ownership and posts, never through a hub. The bound is literal
 # (Cypher takes no parameter there); callers filter to their own, smaller, bound.
