@@ -47,7 +47,9 @@ class AuditTrail:
         )
 
 
-def audit_trail(request: Request, principal: PrincipalDep, purpose: PurposeHeader) -> AuditTrail:
+async def audit_trail(
+    request: Request, principal: PrincipalDep, purpose: PurposeHeader
+) -> AuditTrail:
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     writer: audit.AuditWriter = request.app.state.audit_writer

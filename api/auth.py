@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from api.deps import RepositoryDep
@@ -29,24 +30,30 @@ class KeyCache:
         self._entries: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
-    def get(self, presented: str, lookup: Callable[[str], Principal | None]) -> Principal | None:
-        # Keyed by a digest so the cache never holds a usable key.
-        digest = hashlib.sha256(presented.encode()).hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(digest)
-        if hit is not None and now - hit[0] < self._ttl:
+    def cached(self, presented: str) -> Principal | None:
+        hit = self._entries.get(_digest(presented))
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
             return hit[1]
+        return None
+
+    def verify(self, presented: str, lookup: Callable[[str], Principal | None]) -> Principal | None:
+        """Look the key up (blocking) and remember the answer."""
         principal = lookup(presented)
+        digest = _digest(presented)
         with self._lock:
             if principal is None:
                 self._entries.pop(digest, None)
             else:
-                self._entries[digest] = (now, principal)
+                self._entries[digest] = (time.monotonic(), principal)
         return principal
 
 
-def current_principal(
+def _digest(presented: str) -> str:
+    # The cache is keyed by a digest so that it never holds a usable key.
+    return hashlib.sha256(presented.encode()).hexdigest()
+
+
+async def current_principal(
     request: Request,
     repo: RepositoryDep,
     presented: Annotated[str | None, Security(api_key_header)] = None,
@@ -54,7 +61,11 @@ def current_principal(
     if not presented:
         raise Unauthorized("send an API key in the X-API-Key header")
     cache: KeyCache = request.app.state.key_cache
-    principal = cache.get(presented, lambda key: authenticate(repo, key))
+    # Async, so that the common case (a cached key) needs no thread; a lookup blocks, so it
+    # goes to the thread pool.
+    principal = cache.cached(presented) or await run_in_threadpool(
+        cache.verify, presented, lambda key: authenticate(repo, key)
+    )
     if principal is None:
         raise Unauthorized("the API key is unknown, malformed or revoked")
     limiter: RateLimiter = request.app.state.rate_limiter
@@ -67,10 +78,10 @@ def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting the given roles; ``partner`` admits every ``partner:<code>``."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         role = "partner" if principal.partner_province else principal.role
         if role not in roles:
             raise Forbidden(f"role {principal.role!r} may not do this; needs one of {list(roles)}")

@@ -1,4 +1,8 @@
-"""Injected services, as ``Annotated`` aliases so routes read as their domain."""
+"""Injected services, as ``Annotated`` aliases so routes read as their domain.
+
+Dependencies that only read application state are ``async``: FastAPI runs a plain ``def``
+dependency in the thread pool, a hand-off per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from graph.rules import RuleSet
 from graph.settings import Settings
 
 
-def _repository(request: Request) -> Repository:
+async def _repository(request: Request) -> Repository:
     repo: Repository = request.app.state.repository
     return repo
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _rules(request: Request) -> RuleSet:
+async def _rules(request: Request) -> RuleSet:
     rules: RuleSet = request.app.state.rules
     return rules
 

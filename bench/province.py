@@ -34,7 +34,7 @@ def arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--orgs", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--heap", default="4g")
-    parser.add_argument("--pagecache", default="2g")
+    parser.add_argument("--pagecache", default="4g")
     parser.add_argument("--work-dir", type=Path, default=ROOT / ".credit-graph" / "bench")
     return parser
 

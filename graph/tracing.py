@@ -1,6 +1,6 @@
 """Related-party tracing: bounded k-hop networks and shortest paths between subjects.
 
-Traversal is a frontier expansion, one query per hop for the whole frontier, so the cost
+Traversal is a frontier expansion, hop by hop, all in one statement, so the cost
 grows with what is found, never with the size of the province; hubs are shown but not
 expanded, each node yields a bounded number of neighbours, and the whole walk stops at a
 node cap with ``truncated`` set.
@@ -10,27 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
-from itertools import islice
 
 from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, SubjectRef, label_of
 from graph.queries import tracing as q
-from graph.repository import Repository, Row
+from graph.repository import Repository
 
 RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
 MAX_HOPS = 3
 MAX_PATH_HOPS = 6
-FRONTIER_BATCH = 1000
+# One statement per depth, built once: a trace is one round trip to the database.
+_TRACES = {
+    (person, hops): q.trace(person, hops)
+    for person in (False, True)
+    for hops in range(1, MAX_HOPS + 1)
+}
 
 
 def node_id(repo: Repository, key: str) -> str | None:
-    row = _node(repo, key)
-    return None if row is None else str(row["id"])
-
-
-def _node(repo: Repository, key: str) -> Row | None:
-    """A subject's element id and summary, by its key."""
+    """A subject's element id, where path searches start; None if the key is unknown."""
     query = q.NODE_OF_PERSON if label_of(key) == "Person" else q.NODE_OF_ORGANIZATION
-    return repo.read_one(query, key=key)
+    row = repo.read_one(query, key=key)
+    return None if row is None else str(row["id"])
 
 
 def related_parties(
@@ -50,43 +50,36 @@ def related_parties(
     if not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops must be within 1..{MAX_HOPS}")
     as_of = as_of or date.today()
-    root = _node(repo, key)
-    if root is None:
+    row = repo.read_one(
+        _TRACES[(label_of(key) == "Person", hops)],
+        key=key,
+        types=list(types),
+        as_of=as_of,
+        per_node=per_node,
+        degree_cap=degree_cap,
+        max_nodes=max_nodes,
+    )
+    if row is None:
         return None
-    root_id = str(root.pop("id"))
-    nodes: dict[str, NetworkNode] = {root_id: NetworkNode(hops=0, **root)}
+    summaries = dict(row["reached"])
+    nodes: dict[str, NetworkNode] = {row["root_id"]: NetworkNode(hops=0, **row["root"])}
     edges: dict[tuple[str, str, str, str | None], NetworkEdge] = {}
-    frontier, truncated = [root_id], False
-    for hop in range(1, hops + 1):
-        found: list[str] = []
-        for batch in _batches(frontier, FRONTIER_BATCH):
-            rows = repo.read(
-                q.EXPAND_FRONTIER,
-                ids=batch,
-                types=list(types),
-                as_of=as_of,
-                per_node=per_node,
-                degree_cap=degree_cap,
-            )
-            for row in rows:
-                source_id, target_id = row.pop("source_id"), row.pop("target_id")
-                rel, outgoing, role, ratio = (
-                    row.pop("rel"), row.pop("outgoing"), row.pop("role"), row.pop("ratio"),
-                )  # fmt: skip
-                if target_id not in nodes:
-                    if len(nodes) >= max_nodes:
-                        truncated = True
-                        continue
-                    nodes[target_id] = NetworkNode(hops=hop, **row)
-                    found.append(target_id)
-                a, b = (source_id, target_id) if outgoing else (target_id, source_id)
-                edge = NetworkEdge(
-                    source=nodes[a].key, target=nodes[b].key, rel=rel, role=role, ratio=ratio
-                )
-                edges[(edge.source, edge.target, rel, role)] = edge
-        frontier = found
-        if not frontier:
-            break
+    truncated = False
+    for edge in row["edges"]:  # hop by hop, as the database found them
+        source_id, target_id = edge["source_id"], edge["target_id"]
+        if target_id not in nodes:
+            # The database cut each frontier to the same room, in the same order.
+            if len(nodes) >= max_nodes:
+                truncated = True
+                continue
+            nodes[target_id] = NetworkNode(hops=edge["hop"], **summaries[target_id])
+        a, b = (source_id, target_id) if edge["outgoing"] else (target_id, source_id)
+        role = edge["role"]
+        found = NetworkEdge(
+            source=nodes[a].key, target=nodes[b].key, rel=edge["rel"], role=role,
+            ratio=edge["ratio"],
+        )  # fmt: skip
+        edges[(found.source, found.target, found.rel, role)] = found
     ordered = sorted(nodes.values(), key=lambda n: (n.hops, n.label, n.key))
     page = ordered[offset : offset + limit]
     on_page = {n.key for n in page}
@@ -130,8 +123,3 @@ def paths_between(
         )
         for row in rows
     ]
-
-
-def _batches(items: list[str], size: int) -> list[list[str]]:
-    iterator = iter(items)
-    return list(iter(lambda: list(islice(iterator, size)), []))
