@@ -130,14 +130,21 @@ UPDATE_RECORDS = (
     _RECORD_ENDS
     + """
 MATCH (rec:Record {record_id: row.record_id})
-WITH s, d, rec, row
-WHERE any(k IN keys(row.props) WHERE coalesce(rec[k] <> row.props[k], true))
+// A load moves a record's status forward only: a department's file that still says `active`
+// must not undo an objection, a repair or a revocation made since (through the API, or by an
+// earlier file). Statuses of equal rank replace each other; an absent status keeps the stored.
+WITH s, d, rec, row, row.props AS given,
+     {active: 0, expired: 0, under_objection: 1, repaired: 2, revoked: 3} AS rank
+WITH s, d, rec, row, given {.*, status: CASE
+       WHEN rank[given.status] >= rank[rec.status] THEN given.status
+       ELSE rec.status END} AS props
+WHERE any(k IN keys(props) WHERE coalesce(rec[k] <> props[k], true))
    OR coalesce(rec.decided_on <> row.decided_on, true)
    OR coalesce(rec.publish_from <> row.publish_from, row.publish_from IS NOT NULL)
    OR coalesce(rec.publish_until <> row.publish_until, row.publish_until IS NOT NULL)
    OR NOT EXISTS { (s)-[:HAS_RECORD]->(rec) }
    OR NOT EXISTS { (rec)-[:ISSUED_BY]->(d) }
-SET rec += row.props,
+SET rec += props,
     rec.decided_on = row.decided_on,
     rec.publish_from = coalesce(row.publish_from, rec.publish_from),
     rec.publish_until = coalesce(row.publish_until, rec.publish_until),

@@ -17,7 +17,9 @@ from click.testing import CliRunner
 
 from api.cli import main
 from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from graph.records import file_objection
 from graph.repository import Repository
+from graph.rules import load_rules
 from graph.settings import Settings
 from loaders.generate import generate_province
 from loaders.layouts import Kind
@@ -285,6 +287,30 @@ def test_changed_rows_update_in_place(repo: Repository, settings: Settings, tmp_
         "MATCH (:Organization {uscc: $h})-[s:SHAREHOLDER_OF]->() RETURN s.ratio AS r",
         h=uscc(3, "320000"),
     ) == {"r": 0.51}
+
+
+def test_a_reload_never_moves_a_status_back(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    province = small_province()
+    first = province.write(tmp_path / "v1" / "js-amr")
+    load(repo, settings, first, tmp_path)
+    record = "JS-SCJGJ-2025-000001"
+    status = f"MATCH (r:Record {{record_id: '{record}'}}) RETURN r.status AS s"
+    # An objection filed through the API since the department sent its file.
+    file_objection(
+        repo, load_rules(), record, "not ours", by="test", deadline_working_days=5,
+        today=datetime.date(2026, 6, 1),
+    )  # fmt: skip
+
+    again = load(repo, settings, first, tmp_path)  # the same file, still saying `active`
+    assert repo.read_one(status) == {"s": "under_objection"}
+    assert again.kinds[Kind.RECORDS].updated == 0
+
+    records = province.rows[Kind.RECORDS]
+    records[0] = {**records[0], "status": "repaired"}  # the department repairs it: forward
+    load(repo, settings, province.write(tmp_path / "v2" / "js-amr"), tmp_path)
+    assert repo.read_one(status) == {"s": "repaired"}
 
 
 def test_a_record_moved_to_another_subject_is_not_duplicated(
