@@ -298,8 +298,9 @@ CALL (l, row, changed) {
 }
 CALL (p, o, practice) {
   WITH * WHERE practice
-  CREATE (p)-[w:PRACTISES_AT]->(o)
-  SET w.source = $source, w.batch_id = $batch_id, w.loaded_at = $loaded_at
+  // MERGE, not CREATE: two licences of one batch (two occupations) may name the same place.
+  MERGE (p)-[w:PRACTISES_AT]->(o)
+  ON CREATE SET w.source = $source, w.batch_id = $batch_id, w.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
        count(CASE WHEN changed THEN 1 END) AS updated

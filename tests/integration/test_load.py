@@ -313,6 +313,19 @@ def test_a_reload_never_moves_a_status_back(
     assert repo.read_one(status) == {"s": "repaired"}
 
 
+def test_two_licences_at_one_place_practise_there_once(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    province = small_province()
+    licence = province.rows[Kind.LICENCES][0]
+    province.rows[Kind.LICENCES].append(
+        {**licence, "occupation_code": "lawyer", "licence_no": "13201200000001"}
+    )
+    load(repo, settings, province.write(tmp_path / "js-amr"), tmp_path)  # one batch
+    assert count(repo, "(:Person)-[:LICENSED_AS]->(:Occupation)") == 2
+    assert count(repo, "(:Person)-[:PRACTISES_AT]->(:Organization)") == 1
+
+
 def test_a_record_moved_to_another_subject_is_not_duplicated(
     repo: Repository, settings: Settings, tmp_path: Path
 ) -> None:
