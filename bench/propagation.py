@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/propagation.py                 # 100k organisations
     .venv/bin/python bench/propagation.py --orgs 1000000  # 1M
+    .venv/bin/python bench/propagation.py --only trace ownership  # re-measure some parts
 
 Runs on the province loaded once by bench/province.py (kept for later runs), and prints:
 - full propagation where the computation runs in Neo4j's neighbourhood (the engine asks
@@ -48,6 +49,7 @@ MATCH (s:Subject)-[:HAS_RECORD]->(r:Record)
 WHERE r.status IN ['active', 'under_objection'] AND r.list IN ['black', 'focus']
 RETURN r.record_id AS record_id ORDER BY record_id
 """
+PARTS = ("full", "incremental", "trace", "ownership")
 SUBJECT_SAMPLE = "MATCH (o:Organization) RETURN o.uscc AS key SKIP $skip LIMIT 1"
 
 
@@ -55,13 +57,20 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--traces", type=int, default=1000)
     parser.add_argument("--ownerships", type=int, default=1000)
+    parser.add_argument(
+        "--only", nargs="+", choices=PARTS, default=PARTS, help="measure these parts only"
+    )
     args = parser.parse_args()
 
     with loaded_province(args) as (repo, _settings):
-        bench_full(repo)
-        bench_incremental(repo)
-        bench_trace(repo, args.orgs, args.traces)
-        bench_ownership(repo, args.orgs, args.ownerships)
+        if "full" in args.only:
+            bench_full(repo)
+        if "incremental" in args.only:
+            bench_incremental(repo)
+        if "trace" in args.only:
+            bench_trace(repo, args.orgs, args.traces)
+        if "ownership" in args.only:
+            bench_ownership(repo, args.orgs, args.ownerships)
 
 
 def bench_full(repo: Repository) -> None:
