@@ -156,8 +156,7 @@ def _csv_rows(table: Table) -> Iterator[tuple[int, TextRow]]:
                     for name, value in zip(columns, fields, strict=False)
                 }
                 # Trailing empty fields (a spreadsheet's habit) are harmless; others are not.
-                surplus = [v for v in fields[width:] if v.strip()]
-                if surplus:
+                if len(fields) > width and any(v.strip() for v in fields[width:]):
                     row[SURPLUS] = str(len(fields) - width)
                 yield number, row
     except (UnicodeDecodeError, csv.Error) as exc:

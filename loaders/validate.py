@@ -18,14 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from graph.identifiers import (
     ID_PROVINCE_CODES,
     InvalidIdentifier,
-    mask_id_number,
-    pid_for,
+    pid_and_mask,
     surrogate_pid,
     validate_id_number,
     validate_region_code,
@@ -105,6 +104,8 @@ def quote(value: str) -> str:
 
 def contains_id_number(text: str) -> bool:
     """Whether ``text`` holds a valid resident ID number anywhere (windows may overlap)."""
+    if len(text) < 18:
+        return False  # most names and codes: no window to scan
     for candidate in _ID_CANDIDATE.finditer(text):
         try:
             validate_id_number(candidate.group(1))
@@ -123,7 +124,12 @@ def _uscc(value: str, allow_list: frozenset[str]) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
-    return pid_for(id_number, key), mask_id_number(id_number)
+    return pid_and_mask(id_number, key)
+
+
+@cache
+def _occupation_codes() -> frozenset[str]:
+    return frozenset(occupations())
 
 
 class _Check:
@@ -224,8 +230,9 @@ class _Check:
         value = self.value(field)
         if value is None:
             return None
-        if value.lower() in ("true", "false"):
-            return value.lower() == "true"
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
         self.fail(field, "boolean", f"{field} {quote(value)} is not true or false")
         return None
 
@@ -308,6 +315,8 @@ class _Check:
         return Valid(params, tuple(self.refs), decided_on)
 
 
+# A province has a few hundred region codes, repeated on every organisation and person row.
+@lru_cache(maxsize=1 << 12)
 def region_of(value: str) -> tuple[str, str | None]:
     """A GB/T 2260 code and the Region node it files under, or None for a code outside the
     Delta: a related party registered elsewhere (a Beijing shareholder) has a well-formed
@@ -431,12 +440,15 @@ def _officers(c: _Check) -> Valid | Invalid:
     return c.result({"pid": pid, "uscc": uscc, "role": role, "since": since, "until": until})
 
 
+@cache
+def _subject_fields(prefix: str) -> tuple[str, str, str]:
+    return f"{prefix}uscc", f"{prefix}id_number", f"{prefix}person_key"
+
+
 def _holder(c: _Check, prefix: str, suffix: str = "") -> str | None:
     """The key of the subject a row names by ``<prefix>uscc``, ``<prefix>id_number`` or
     ``<prefix>person_key`` (exactly one of them)."""
-    org_field, id_field, key_field = (
-        f"{prefix}{name}" for name in ("uscc", "id_number", "person_key")
-    )
+    org_field, id_field, key_field = _subject_fields(prefix)
     given = [f for f in (org_field, id_field, key_field) if c.value(f) is not None]
     if len(given) != 1:
         reason = "missing" if not given else "ambiguous"
@@ -469,7 +481,7 @@ def _branches(c: _Check) -> Valid | Invalid:
 
 def _licences(c: _Check) -> Valid | Invalid:
     pid = c.person_ref("id_number", "person_key")
-    occupation = c.choice("occupation_code", frozenset(occupations()), required=True)
+    occupation = c.choice("occupation_code", _occupation_codes(), required=True)
     practises_at = c.org_ref("practises_at_uscc", required=False)
     return c.result(
         {

@@ -25,6 +25,7 @@ from graph.identifiers import (
     make_uscc,
     mask_id_number,
     org_code_check_char,
+    pid_and_mask,
     pid_for,
     surrogate_pid,
     uscc_check_char,
@@ -115,6 +116,26 @@ def test_allow_list_does_not_excuse_length_or_alphabet() -> None:
     with pytest.raises(InvalidIdentifier) as caught:
         validate_uscc(short, allow_list=[short])
     assert caught.value.reason == "length"
+
+
+# The check characters as the standards define them, term by term, against the lookup
+# tables the module computes them with.
+
+
+@bounded
+@given(st.text(USCC_ALPHABET, min_size=17, max_size=17))
+def test_uscc_check_char_is_gb32100s_weighted_sum(first17: str) -> None:
+    total = sum(USCC_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(first17))
+    assert uscc_check_char(first17) == USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+@bounded
+@given(st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
+def test_org_code_check_char_is_gb11714s_weighted_sum(body8: str) -> None:
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(ch, 36) * w for ch, w in zip(body8, weights, strict=True))
+    check = 11 - total % 11
+    assert org_code_check_char(body8) == {10: "X", 11: "0"}.get(check, str(check))
 
 
 # --------------------------------------------------------------------------- USCC failures
@@ -258,6 +279,13 @@ def test_make_id_number_refuses_what_it_cannot_build() -> None:
     assert caught.value.reason == "birth_date"
 
 
+@bounded
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_id_check_char_is_gb11643s_weighted_sum(first17: str) -> None:
+    total = sum(int(ch) * pow(2, 17 - i, 11) for i, ch in enumerate(first17))
+    assert id_check_char(first17) == "10X98765432"[total % 11]
+
+
 @st.composite
 def valid_id_numbers(draw: st.DrawFn) -> str:
     return make_id_number(
@@ -309,6 +337,16 @@ def test_pid_is_hmac_sha256_of_the_normalised_number() -> None:
     expected = hmac.new(KEY, PUBLISHED_ID.encode(), hashlib.sha256).hexdigest()
     assert pid_for(PUBLISHED_ID, KEY) == expected
     assert pid_for(PUBLISHED_ID.lower(), KEY) == expected
+
+
+def test_pid_and_mask_validate_once_and_agree_with_pid_for_and_mask() -> None:
+    raw = f" {PUBLISHED_ID.lower()} "
+    assert pid_and_mask(raw, KEY) == (pid_for(raw, KEY), mask_id_number(raw))
+    assert pid_and_mask(raw, KEY) == pid_and_mask(PUBLISHED_ID, KEY)  # the keyed HMAC is reused
+    with pytest.raises(InvalidIdentifier):
+        pid_and_mask(PUBLISHED_ID[:17] + "1", KEY)
+    with pytest.raises(ValueError, match="empty"):
+        pid_and_mask(PUBLISHED_ID, b"")
 
 
 def test_pid_refuses_invalid_numbers_and_empty_keys() -> None:
