@@ -13,6 +13,7 @@ from api.audit import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
+from api.responses import ModelResponse
 from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
 from graph.identifiers import InvalidIdentifier
 from graph.report import CreditReport, credit_report, render_html
@@ -172,11 +173,11 @@ def review(
     settings: SettingsDep,
     _: Regulator,
     trail: AuditDep,
-) -> ReviewResult:
+) -> ModelResponse:
     keys = [_checked_batch_key(i, key, settings) for i, key in enumerate(body.subjects)]
     result = credit_review(repo, keys, body.context, body.as_of)
     trail.log(keys, len(result.subjects))
-    return result
+    return ModelResponse(result)
 
 
 def _checked_batch_key(index: int, key: str, settings: Settings) -> str:

@@ -13,6 +13,7 @@ from api.audit import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Forbidden, InvalidInput, NotFound
+from api.responses import ModelResponse
 from graph import subjects, tracing
 from graph.access import Principal
 from graph.identifiers import pid_for, validate_id_number, validate_uscc
@@ -103,7 +104,7 @@ def subject_profile(
     settings: SettingsDep,
     principal: Reader,
     trail: AuditDep,
-) -> SubjectProfile:
+) -> ModelResponse:
     key = checked_key(key, settings)
     if _is_analyst(principal) and label_of(key) == "Person":
         raise Forbidden("analysts receive no personal fields; person profiles need a regulator")
@@ -113,7 +114,7 @@ def subject_profile(
         raise NotFound(f"no subject with key {key}", field="key")
     if _is_analyst(principal):
         prof = prof.model_copy(update={"flags": [masking.flag(f) for f in prof.flags]})
-    return prof
+    return ModelResponse(prof)
 
 
 @router.get(
@@ -135,7 +136,7 @@ def subject_network(
     as_of: Annotated[date | None, Query(description="Only relations valid on this date")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> Network:
+) -> ModelResponse:
     key = checked_key(key, settings)
     if types is not None:
         unknown = sorted(set(types) - set(tracing.RELATION_TYPES))
@@ -154,7 +155,7 @@ def subject_network(
         trail.log([key], 0)
         raise NotFound(f"no subject with key {key}", field="key")
     trail.log([n.key for n in net.nodes], len(net.nodes))
-    return masking.network(net) if _is_analyst(principal) else net
+    return ModelResponse(masking.network(net) if _is_analyst(principal) else net)
 
 
 @router.get(
