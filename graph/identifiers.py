@@ -143,14 +143,11 @@ def org_code_check_char(body8: str) -> str:
         raise InvalidIdentifier(
             "uscc", "length", f"organisation code body must be 8 characters, got {len(body8)}"
         )
-    if not _ORG_CODE_CHARS.issuperset(body8):
-        for position, ch in enumerate(body8, start=9):
-            if ch not in _ORG_CODE_CHARS:
-                raise InvalidIdentifier(
-                    "uscc",
-                    "alphabet",
-                    f"USCC character {position} {ch!r} is not a digit or letter A–Z",
-                )
+    if (bad := _first_outside(body8, _ORG_CODE_CHARS, start=9)) is not None:
+        position, ch = bad
+        raise InvalidIdentifier(
+            "uscc", "alphabet", f"USCC character {position} {ch!r} is not a digit or letter A–Z"
+        )
     return _org_code_check(body8)
 
 
@@ -159,13 +156,19 @@ def _org_code_check(body8: str) -> str:
 
 
 def _require_uscc_alphabet(code: str) -> None:
-    if _USCC_CHARS.issuperset(code):
-        return
-    for position, ch in enumerate(code, start=1):
-        if ch not in _USCC_CHARS:
-            raise InvalidIdentifier(
-                "uscc", "alphabet", f"USCC character {position} {ch!r} is not in the USCC alphabet"
-            )
+    if (bad := _first_outside(code, _USCC_CHARS)) is not None:
+        position, ch = bad
+        raise InvalidIdentifier(
+            "uscc", "alphabet", f"USCC character {position} {ch!r} is not in the USCC alphabet"
+        )
+
+
+def _first_outside(text: str, allowed: frozenset[str], start: int = 1) -> tuple[int, str] | None:
+    """The first character of ``text`` not in ``allowed``, with its position (counted from
+    ``start``); None if there is none, found by one set operation in the common case."""
+    if allowed.issuperset(text):
+        return None
+    return next((position, ch) for position, ch in enumerate(text, start) if ch not in allowed)
 
 
 def _uscc_check_failure(code: str) -> InvalidIdentifier | None:
@@ -257,14 +260,11 @@ def id_check_char(first17: str) -> str:
         raise InvalidIdentifier(
             "id_number", "length", f"ID number body must be 17 digits, got {len(first17)}"
         )
-    if not _DIGITS.issuperset(first17):
-        for position, ch in enumerate(first17, start=1):
-            if ch not in _DIGITS:
-                raise InvalidIdentifier(
-                    "id_number",
-                    "alphabet",
-                    f"ID number character {position} {ch!r} is not a digit",
-                )
+    if (bad := _first_outside(first17, _DIGITS)) is not None:
+        position, ch = bad
+        raise InvalidIdentifier(
+            "id_number", "alphabet", f"ID number character {position} {ch!r} is not a digit"
+        )
     return _id_check(first17)
 
 
@@ -288,14 +288,13 @@ def validate_id_number(id_number: str) -> str:
             "id_number", "length", f"ID number must be 18 characters, got {len(normalised)}"
         )
     first17 = normalised[:17]
-    if not _DIGITS.issuperset(first17):
-        for position, ch in enumerate(first17, start=1):
-            if ch not in _DIGITS:
-                raise InvalidIdentifier(
-                    "id_number",
-                    "alphabet",
-                    f"ID number {_mask(normalised)}: character {position} {ch!r} is not a digit",
-                )
+    if (bad := _first_outside(first17, _DIGITS)) is not None:
+        position, ch = bad
+        raise InvalidIdentifier(
+            "id_number",
+            "alphabet",
+            f"ID number {_mask(normalised)}: character {position} {ch!r} is not a digit",
+        )
     if normalised[17] not in _ID_CHECK:
         raise InvalidIdentifier(
             "id_number",
