@@ -15,10 +15,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graph.identifiers import (
@@ -127,11 +128,6 @@ def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
     return pid_and_mask(id_number, key)
 
 
-@cache
-def _occupation_codes() -> frozenset[str]:
-    return frozenset(occupations())
-
-
 class _Check:
     """Reads the fields of one raw row, collecting every problem rather than the first."""
 
@@ -167,7 +163,7 @@ class _Check:
             return None
         return value
 
-    def choice(self, field: str, allowed: frozenset[str], required: bool = False) -> str | None:
+    def choice(self, field: str, allowed: AbstractSet[str], required: bool = False) -> str | None:
         value = self.value(field)
         if value is None:
             if required:
@@ -440,15 +436,10 @@ def _officers(c: _Check) -> Valid | Invalid:
     return c.result({"pid": pid, "uscc": uscc, "role": role, "since": since, "until": until})
 
 
-@cache
-def _subject_fields(prefix: str) -> tuple[str, str, str]:
-    return f"{prefix}uscc", f"{prefix}id_number", f"{prefix}person_key"
-
-
 def _holder(c: _Check, prefix: str, suffix: str = "") -> str | None:
     """The key of the subject a row names by ``<prefix>uscc``, ``<prefix>id_number`` or
     ``<prefix>person_key`` (exactly one of them)."""
-    org_field, id_field, key_field = _subject_fields(prefix)
+    org_field, id_field, key_field = f"{prefix}uscc", f"{prefix}id_number", f"{prefix}person_key"
     given = [f for f in (org_field, id_field, key_field) if c.value(f) is not None]
     if len(given) != 1:
         reason = "missing" if not given else "ambiguous"
@@ -481,7 +472,7 @@ def _branches(c: _Check) -> Valid | Invalid:
 
 def _licences(c: _Check) -> Valid | Invalid:
     pid = c.person_ref("id_number", "person_key")
-    occupation = c.choice("occupation_code", _occupation_codes(), required=True)
+    occupation = c.choice("occupation_code", occupations().keys(), required=True)
     practises_at = c.org_ref("practises_at_uscc", required=False)
     return c.result(
         {
