@@ -15,7 +15,7 @@ from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, SubjectRef
 from graph.queries import tracing as q
 from graph.repository import Repository
 
-RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
+RELATION_TYPES = q.RELATION_TYPES
 MAX_HOPS = 3
 MAX_PATH_HOPS = 6
 # One statement per depth, built once: a trace is one round trip to the database.

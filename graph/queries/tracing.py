@@ -1,6 +1,8 @@
 """Cypher for related-party tracing: a bounded k-hop trace in one statement, and paths."""
 
-_RELATIONS = "LEGAL_REP_OF|SHAREHOLDER_OF|OFFICER_OF|BRANCH_OF|PRACTISES_AT"
+# The relationships a trace or a path follows: ownership, posts, branches, practice.
+RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
+_RELATIONS = "|".join(RELATION_TYPES)
 
 # What a trace shows of a subject `n`.
 _SUMMARY = """{
@@ -41,8 +43,8 @@ CALL (frontier, seen) {
   RETURN collect({hop: %(hop)d, s: s, r: r, n: n}) AS step,
          collect(DISTINCT CASE WHEN NOT elementId(n) IN seen THEN n END) AS new
 }
-WITH root, found + step AS found, new[..$max_nodes - size(seen)] AS frontier,
-     seen + [x IN new[..$max_nodes - size(seen)] | elementId(x)] AS seen
+WITH root, found + step AS found, seen, new[..$max_nodes - size(seen)] AS frontier
+WITH root, found, frontier, seen + [x IN frontier | elementId(x)] AS seen
 """
 
 _RESULT = (
@@ -81,11 +83,13 @@ WITH n AS root, [n] AS frontier, [elementId(n)] AS seen, [] AS found"""
 
 # Shortest paths over ownership and posts, never through a hub. The bound is literal
 # (Cypher takes no parameter there); callers filter to their own, smaller, bound.
-SHORTEST_PATHS = """
+SHORTEST_PATHS = (
+    """
 MATCH (a) WHERE elementId(a) = $source_id
 MATCH (b) WHERE elementId(b) = $target_id
-MATCH p = allShortestPaths(
-  (a)-[:LEGAL_REP_OF|SHAREHOLDER_OF|OFFICER_OF|BRANCH_OF|PRACTISES_AT*..6]-(b))
+MATCH p = allShortestPaths((a)-[:"""
+    + _RELATIONS
+    + """*..6]-(b))
 WHERE length(p) <= $max_hops
   AND all(n IN nodes(p)[1..-1] WHERE coalesce(n.hub, false) = false)
 WITH p LIMIT $limit
@@ -96,3 +100,4 @@ RETURN [n IN nodes(p) | {
           rel: type(r), source: coalesce(startNode(r).uscc, startNode(r).pid),
           target: coalesce(endNode(r).uscc, endNode(r).pid), role: r.role, ratio: r.ratio}] AS rels
 """
+)
