@@ -309,7 +309,8 @@ def load(
 async def _load(
     base_url: str, headers: dict[str, str], scenario: Scenario, clients: int, seconds: float
 ) -> tuple[float, list[Outcome]]:
-    host, port = httpx.URL(base_url).host, httpx.URL(base_url).port
+    url = httpx.URL(base_url)
+    host, port = url.host, url.port
     assert port is not None
     connections = [await asyncio.open_connection(host, port) for _ in range(clients)]
     started = time.perf_counter()
