@@ -3,7 +3,8 @@
 Traversal is a frontier expansion, hop by hop, all in one statement, so the cost
 grows with what is found, never with the size of the province; hubs are shown but not
 expanded, each node yields a bounded number of neighbours, and the whole walk stops at a
-node cap with ``truncated`` set.
+node cap with ``truncated`` set. The statement also orders and pages the nodes, so only the
+requested page is summarised and sent back.
 """
 
 from __future__ import annotations
@@ -58,44 +59,26 @@ def related_parties(
         per_node=per_node,
         degree_cap=degree_cap,
         max_nodes=max_nodes,
+        offset=offset,
+        limit=limit,
     )
     if row is None:
         return None
-    summaries = dict(row["reached"])
-    nodes: dict[str, NetworkNode] = {row["root_id"]: NetworkNode(hops=0, **row["root"])}
-    edges: dict[tuple[str, str, str, str | None], NetworkEdge] = {}
-    truncated = False
-    for edge in row["edges"]:  # hop by hop, as the database found them
-        source_id, target_id = edge["source_id"], edge["target_id"]
-        if target_id not in nodes:
-            # The database cut each frontier to the same room, in the same order.
-            if len(nodes) >= max_nodes:
-                truncated = True
-                continue
-            nodes[target_id] = NetworkNode(hops=edge["hop"], **summaries[target_id])
-        a, b = (source_id, target_id) if edge["outgoing"] else (target_id, source_id)
-        role = edge["role"]
-        found = NetworkEdge(
-            source=nodes[a].key, target=nodes[b].key, rel=edge["rel"], role=role,
-            ratio=edge["ratio"],
-        )  # fmt: skip
-        edges[(found.source, found.target, found.rel, role)] = found
-    ordered = sorted(nodes.values(), key=lambda n: (n.hops, n.label, n.key))
-    page = ordered[offset : offset + limit]
-    on_page = {n.key for n in page}
+    # One edge per (source, target, rel, role): of parallel relationships the last found stands.
+    edges = {(e["source"], e["target"], e["rel"], e["role"]): e for e in row["edges"]}
     return Network(
         root=key,
         hops=hops,
         as_of=as_of,
-        nodes=page,
+        nodes=[NetworkNode(**n) for n in row["nodes"]],
         edges=sorted(
-            (e for e in edges.values() if e.source in on_page or e.target in on_page),
+            (NetworkEdge(**e) for e in edges.values()),
             key=lambda e: (e.source, e.target, e.rel, e.role or ""),
         ),
-        total_nodes=len(ordered),
+        total_nodes=row["total_nodes"],
         offset=offset,
         limit=limit,
-        truncated=truncated,
+        truncated=row["truncated"],
     )
 
 

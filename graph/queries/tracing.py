@@ -4,16 +4,6 @@
 RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
 _RELATIONS = "|".join(RELATION_TYPES)
 
-# What a trace shows of a subject `n`.
-_SUMMARY = """{
-  label: CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END,
-  key: coalesce(n.uscc, n.pid), name: n.name, region_code: n.region_code,
-  hub: coalesce(n.hub, false),
-  sanctioned: EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
-                       WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' },
-  flagged: EXISTS { (n)-[:FLAGGED]->() }
-}"""
-
 _ORGANIZATION = "MATCH (n:Organization {uscc: $key})"
 _PERSON = "MATCH (n:Person {pid: $key})"
 
@@ -24,7 +14,10 @@ NODE_OF_PERSON = _PERSON + " RETURN elementId(n) AS id"
 # One hop from every frontier node. A hub (explicit marker, or more relationships than the
 # cap) is reached but not expanded, so a state-asset holder never floods a trace; each node
 # contributes at most $per_node neighbours, in a stable order. `found` gathers the hop's
-# edges; the next frontier is the hop's new nodes, cut to the room $max_nodes leaves.
+# edges; the next frontier is the hop's new nodes, cut to the room $max_nodes leaves (the
+# cut sets `truncated`), and is kept as the hop's level. `seen` holds nodes, not element
+# ids: `IN` on a list that is the same for every row is a hashed lookup, and comparing
+# nodes spares building an id string per row.
 _HOP = """
 CALL (frontier, seen) {
   UNWIND frontier AS s
@@ -40,44 +33,63 @@ CALL (frontier, seen) {
     ORDER BY elementId(n)
     LIMIT $per_node
   }
-  RETURN collect({hop: %(hop)d, s: s, r: r, n: n}) AS step,
-         collect(DISTINCT CASE WHEN NOT elementId(n) IN seen THEN n END) AS new
+  RETURN collect({s: s, r: r, n: n}) AS step,
+         collect(DISTINCT CASE WHEN NOT n IN seen THEN n END) AS new
 }
-WITH root, found + step AS found, seen, new[..$max_nodes - size(seen)] AS frontier
-WITH root, found, frontier, seen + [x IN frontier | elementId(x)] AS seen
+WITH found + step AS found, seen, levels, truncated, new, new[..$max_nodes - size(seen)] AS frontier
+WITH found, frontier, seen + frontier AS seen, levels + [frontier] AS levels,
+     truncated OR size(frontier) < size(new) AS truncated
 """
 
-_RESULT = (
-    """
-CALL (found) {
-  UNWIND found AS e
-  WITH DISTINCT e.n AS n
-  RETURN collect([elementId(n), """
-    + _SUMMARY
-    + """]) AS reached
+# The requested page of the admitted nodes, ordered by (hops, label, key); only its nodes
+# are summarised: on a big trace, summarising every node reached cost more than the walk
+# itself, and the caller shows one page. Its edges are
+# the found ones with a page node at either end and both ends admitted (an edge to a node
+# the cap cut is dropped), in the order found. A relationship expanded from both of its
+# ends is found twice: it is kept once, where it was last found (so the caller's "last
+# found stands" among parallel relationships holds), which spares the driver a third of
+# the edges of a big page.
+_RESULT = """
+CALL (levels) {
+  UNWIND range(0, size(levels) - 1) AS hops
+  UNWIND levels[hops] AS n
+  WITH hops, n, CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END AS label,
+       coalesce(n.uscc, n.pid) AS key
+  ORDER BY hops, label, key
+  SKIP $offset LIMIT $limit
+  RETURN collect(n) AS page,
+         collect({
+           hops: hops, label: label, key: key, name: n.name, region_code: n.region_code,
+           hub: coalesce(n.hub, false),
+           sanctioned: EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
+                                WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' },
+           flagged: EXISTS { (n)-[:FLAGGED]->() }
+         }) AS nodes
 }
-WITH root AS n, found, reached
-RETURN elementId(n) AS root_id, """
-    + _SUMMARY
-    + """ AS root, reached,
-       [e IN found | {hop: e.hop, source_id: elementId(e.s), target_id: elementId(e.n),
-                      rel: type(e.r), outgoing: startNode(e.r) = e.s,
-                      role: e.r.role, ratio: e.r.ratio}] AS edges
+CALL (found, page, seen) {
+  UNWIND reverse(found) AS e
+  WITH e WHERE (e.s IN page OR e.n IN page) AND e.n IN seen
+  WITH DISTINCT e.r AS r
+  RETURN reverse(collect({
+           source: coalesce(startNode(r).uscc, startNode(r).pid),
+           target: coalesce(endNode(r).uscc, endNode(r).pid),
+           rel: type(r), role: r.role, ratio: r.ratio})) AS edges
+}
+RETURN size(seen) AS total_nodes, truncated, nodes, edges
 """
-)
 
 
 def trace(person: bool, hops: int) -> str:
-    """The whole trace of a subject (an Organization by `uscc`, a Person by `pid`) within
-    ``hops``: one round trip, whatever the depth. One row: the root's element id and
-    summary, each reached node's [element id, summary], and the edges hop by hop; no row if
-    the key is unknown."""
+    """A page of the whole trace of a subject (an Organization by `uscc`, a Person by `pid`)
+    within ``hops``: one round trip, whatever the depth. One row: the number of admitted
+    nodes, whether the cap cut any, the page's nodes (hop and summary; the root, at hop 0,
+    sorts first) and the edges touching them; no row if the key is unknown."""
     start = (
         (_PERSON if person else _ORGANIZATION)
         + """
-WITH n AS root, [n] AS frontier, [elementId(n)] AS seen, [] AS found"""
+WITH [n] AS frontier, [n] AS seen, [[n]] AS levels, [] AS found, false AS truncated"""
     )
-    steps = "".join(_HOP % {"relations": _RELATIONS, "hop": hop} for hop in range(1, hops + 1))
+    steps = "".join(_HOP % {"relations": _RELATIONS} for _ in range(hops))
     return start + steps + _RESULT
 
 

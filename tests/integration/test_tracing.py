@@ -66,6 +66,37 @@ def test_pagination_and_cap(repo: Repository, group: GraphBuilder) -> None:
     assert capped is not None and capped.truncated and capped.total_nodes == 2
 
 
+def test_a_later_page_has_its_edges_to_nodes_off_it(repo: Repository, group: GraphBuilder) -> None:
+    full = tracing.related_parties(repo, "A", hops=3)
+    assert full is not None
+    assert [(n.key, n.hops) for n in full.nodes] == [
+        ("A", 0), ("H", 1), (_pid("张三"), 1), ("B", 2), ("C", 3),
+    ]  # fmt: skip
+    pages = []
+    for offset in (0, 2, 4):
+        page = tracing.related_parties(repo, "A", hops=3, offset=offset, limit=2)
+        assert page is not None and page.total_nodes == 5 and not page.truncated
+        pages.append(page)
+    assert [n for p in pages for n in p.nodes] == full.nodes
+    # The person and B: the edges to A and to C, both off the page, come with them.
+    middle = pages[1]
+    on_page = {n.key for n in middle.nodes}
+    assert middle.edges == [e for e in full.edges if e.source in on_page or e.target in on_page]
+    assert {(e.source, e.target) for e in middle.edges} == {
+        (_pid("张三"), "A"), (_pid("张三"), "B"), ("B", "C"),
+    }  # fmt: skip
+
+
+def test_a_capped_trace_pages_over_the_admitted_nodes(
+    repo: Repository, group: GraphBuilder
+) -> None:
+    # Room for A, H and the person: B, found at hop 2, is cut, and so is the edge to it.
+    page = tracing.related_parties(repo, "A", hops=3, max_nodes=3, offset=1, limit=10)
+    assert page is not None and page.truncated and page.total_nodes == 3
+    assert [n.key for n in page.nodes] == ["H", _pid("张三")]
+    assert {(e.source, e.target) for e in page.edges} == {("H", "A"), (_pid("张三"), "A")}
+
+
 def test_hub_is_shown_but_not_expanded(repo: Repository, group: GraphBuilder) -> None:
     net = tracing.related_parties(repo, "H", hops=2)
     assert net is not None
