@@ -9,9 +9,10 @@ first if the graph holds no flags yet, warms Neo4j's page cache by reading the w
 once (as a server is warm after its first minutes in production), creates a regulator key,
 and serves the real app with ``credit-graph serve`` in a child process on loopback: the
 server has a Python interpreter (and a GIL) of its own, so what is measured is the service,
-not the load generator. The rate limit is raised through the child's environment
-(CREDIT_GRAPH_RATE_LIMIT_*) so that it never answers 429; every other setting is the
-default's, access log included.
+not the load generator. Before measuring, it serves every scenario until the JVM's JIT
+compilers go quiet (``--jit-warmup``), since a fresh JVM compiles for minutes. The rate
+limit is raised through the child's environment (CREDIT_GRAPH_RATE_LIMIT_*) so that it never
+answers 429; every other setting is the default's, access log included.
 
 The load generator is this process: N keep-alive connections, driven by asyncio with a
 minimal HTTP/1.1 client, send requests back to back for ``--seconds`` after a discarded
@@ -67,6 +68,9 @@ REVIEW_SIZE = 100
 SANCTIONED_PER_REVIEW = 10
 # High enough that the token bucket never refuses: the bench measures the service, not 429s.
 UNLIMITED_RATE = 1_000_000
+# The JIT counts as quiet below this share of one core, measured over rounds of this length.
+JIT_QUIET = 0.05
+JIT_ROUND_S = 15.0
 
 ANY_FLAG = "RETURN EXISTS { MATCH (:Subject)-[:FLAGGED]->(:Record) } AS flagged"
 ORGANIZATIONS = "MATCH (o:Organization) RETURN o.uscc AS key"
@@ -121,6 +125,12 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32", help="Concurrency levels, comma-separated.")
     parser.add_argument("--sample", type=int, default=2000, help="Organisations sampled.")
     parser.add_argument("--reviews", type=int, default=50, help="Distinct review batches.")
+    parser.add_argument(
+        "--jit-warmup",
+        type=float,
+        default=300.0,
+        help="At most this long, serve every scenario until the JVM's JIT compilers go quiet.",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.clients.split(",")]
 
@@ -140,6 +150,7 @@ def main() -> None:
                     f"\nserving {base_url} with `credit-graph serve` in a child process "
                     f"(log {log}); {args.seconds:g}s per run after {args.warmup:g}s warm-up"
                 )
+                warm_jit(base_url, headers, scenarios, neo4j, args.jit_warmup)
                 results = run_all(base_url, headers, scenarios, levels, args, (api, neo4j))
         finally:
             deleted = clean_up(repo, principal.key_id)
@@ -155,6 +166,26 @@ def warm_page_cache(repo: Repository) -> None:
     for query in WARM_UP:
         repo.read(query)
     print(f"page cache: warmed in {time.perf_counter() - began:.0f}s")
+
+
+def warm_jit(
+    base_url: str, headers: dict[str, str], scenarios: list[Scenario], neo4j: int, budget: float
+) -> None:
+    """Serve every scenario in rounds until the JVM's JIT compilers are nearly idle, as they
+    are in a server that has run for a while. A fresh JVM compiles the Cypher runtime's hot
+    paths for minutes: its C2 compiler thread alone took half a core through a whole
+    20 s-per-run bench, which made Neo4j's CPU per request swing by 2x between runs."""
+    began = time.perf_counter()
+    share = 1.0
+    while time.perf_counter() - began < budget and share > JIT_QUIET:
+        compiled, started = _compiler_seconds(neo4j), time.perf_counter()
+        for scenario in scenarios:
+            load(base_url, headers, scenario, 8, JIT_ROUND_S / len(scenarios))
+        share = (_compiler_seconds(neo4j) - compiled) / (time.perf_counter() - started)
+    print(
+        f"JIT: warmed for {time.perf_counter() - began:.0f}s; the compiler threads used "
+        f"{share:.0%} of a core in the last {JIT_ROUND_S:g}s round"
+    )
 
 
 def ensure_flags(repo: Repository) -> None:
@@ -411,11 +442,21 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
     return cuts[49], cuts[98]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux)."""
-    with open(f"/proc/{pid}/stat") as f:
+def _cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User and system CPU time of a process (or one of its threads) so far (Linux)."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    with open(path) as f:
         fields = f.read().rsplit(") ", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _compiler_seconds(pid: int) -> float:
+    """CPU time of a JVM's JIT compiler threads so far (Linux)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if (task / "comm").read_text().startswith(("C1 Compiler", "C2 Compiler")):
+            total += _cpu_seconds(pid, int(task.name))
+    return total
 
 
 def _free_port() -> int:
