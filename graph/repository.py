@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Record
+from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Time
 
 Row = dict[str, Any]
@@ -44,7 +45,7 @@ class Repository:
         # (measured 1.5 vs 2.6 ms for an index lookup). One statement is atomic by itself; a
         # read is not retried, so a failure reaches the caller at once (the API answers 503).
         with self._driver.session(database=self._database, default_access_mode="READ") as s:
-            return [_plain(record.data()) for record in s.run(query, params)]
+            return [_plain_record(record) for record in s.run(query, params)]
 
     def read_one(self, query: str, **params: Any) -> Row | None:
         rows = self.read(query, **params)
@@ -53,7 +54,7 @@ class Repository:
     def stream(self, query: str, **params: Any) -> Iterator[Row]:
         """Rows one at a time, for results too large to hold (exports, projections)."""
         with self._driver.session(database=self._database, default_access_mode="READ") as s:
-            yield from (_plain(record.data()) for record in s.run(query, params))
+            yield from (_plain_record(record) for record in s.run(query, params))
 
     def write(self, query: str, **params: Any) -> WriteCounts:
         def work(tx: ManagedTransaction) -> WriteCounts:
@@ -64,7 +65,7 @@ class Repository:
 
     def write_returning(self, query: str, **params: Any) -> list[Row]:
         def work(tx: ManagedTransaction) -> list[Row]:
-            return [_plain(record.data()) for record in tx.run(query, params)]
+            return [_plain_record(record) for record in tx.run(query, params)]
 
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
@@ -95,13 +96,28 @@ class Repository:
         self._driver.verify_connectivity()
 
 
+def _plain_record(record: Record) -> Row:
+    """``record.data()`` with temporal values made native, in one walk over the values
+    rather than two (the driver's walk tests every value against abstract base classes: it
+    was half the client-side CPU of a big trace)."""
+    return {key: _plain(value) for key, value in record.items()}
+
+
+_TEMPORAL = (Date, DateTime, Time)
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_plain(v) for v in value]
-    if isinstance(value, (Date, DateTime, Time)):
+    if kind in _TEMPORAL:
         return value.to_native()
+    if kind is Node:  # its properties, as Record.data() gives them
+        return _plain(dict(value))
+    if isinstance(value, (Relationship, Path)):
+        raise TypeError("a query returns maps and nodes, not relationships or paths")
     return value
 
 
