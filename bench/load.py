@@ -15,6 +15,10 @@
    MERGE, no constraint), reading the same files; prints our node rate as a ratio of it.
    With ``--schema-baseline``, once more into a database holding our schema (constraints and
    indexes, no data), which separates the cost of the indexes from the cost of the loader.
+4. With ``--statements``, our own node CREATE statements alone, on the same rows validated
+   as the loader does (validation not timed), into a fresh database holding our schema: the
+   writes the design asks for (natural keys, regions, provenance) without the pipeline
+   around them (key lookups, reference checks, bookkeeping), as a ratio of the baseline.
 
 The loaded store is kept under the work directory for bench/propagation.py and bench/api.py.
 
@@ -31,6 +35,7 @@ import resource
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -45,9 +50,11 @@ from province import (  # bench/ is the script's directory
 from graph.driver import open_driver
 from graph.embedded import server
 from graph.repository import Repository
-from graph.schema import apply_schema
+from graph.schema import apply_schema, drop_search_indexes
 from loaders.layouts import NODE_KINDS, Kind
-from loaders.pipeline import DEFAULT_BATCH_SIZE, load_paths
+from loaders.pipeline import DEFAULT_BATCH_SIZE, NODE_WRITES, load_paths
+from loaders.readers import open_table
+from loaders.validate import Context, Valid, validate
 
 # The baseline's statements: labels are literal, as everywhere else.
 PLAIN_CREATE = {
@@ -68,6 +75,12 @@ def main() -> None:
         action="store_true",
         help="also time the baseline into a database holding the schema (what indexes cost)",
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also time our node CREATE statements alone (what the writes cost without the "
+        "pipeline around them)",
+    )
     args = parser.parse_args()
 
     province = generate(args)
@@ -82,6 +95,13 @@ def main() -> None:
             f"baseline UNWIND … CREATE into {label}: {baseline:,.0f} node rows/s, "
             f"{baseline_cpu:,.0f} per JVM CPU second; ours / baseline: {ours / baseline:.2f} "
             f"by wall clock, {ours_cpu / baseline_cpu:.2f} by JVM CPU (target >= 0.5)"
+        )
+    if args.statements:
+        alone, alone_cpu = run_statements(args, province)
+        print(
+            f"our CREATE statements alone: {alone:,.0f} node rows/s, {alone_cpu:,.0f} per JVM "
+            f"CPU second; / baseline: {alone / baseline:.2f} by wall clock, "
+            f"{alone_cpu / baseline_cpu:.2f} by JVM CPU"
         )
 
 
@@ -154,6 +174,44 @@ def run_baseline(
                     repo.write(statement, rows=batch)
                     rows += len(batch)
             seconds, cpu = time.perf_counter() - began, _cpu_seconds(state.pid) - cpu
+    finally:
+        server.stop(state, settings)
+        shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)
+    return rows / seconds, rows / cpu
+
+
+def run_statements(args: argparse.Namespace, province: Path) -> tuple[float, float]:
+    """Our node CREATE statements, timed alone (each write; reading and validating the rows
+    is not timed), into a fresh database holding our schema."""
+    settings = fresh_settings(args, args.work_dir / "neo4j-statements")
+    ctx = Context(
+        pid_key=settings.pid_key.get_secret_value().encode(),
+        source=province.name,
+        province=settings.province_code,
+        today=date.today(),
+        uscc_allow_list=frozenset(settings.uscc_allow_list),
+    )
+    params = {"source": province.name, "batch_id": "statements", "loaded_at": datetime.now(UTC),
+              "province": settings.province_code}  # fmt: skip
+    state = server.start(settings)
+    rows, seconds, cpu = 0, 0.0, 0.0
+    try:
+        with open_driver(settings) as driver:
+            repo = Repository(driver, settings.neo4j_database)
+            apply_schema(repo)
+            drop_search_indexes(repo)  # as a first load does
+            for kind in PLAIN_CREATE:
+                valid = (
+                    result.params
+                    for _, raw in open_table(province / f"{kind}.csv").rows()
+                    if isinstance(result := validate(kind, raw, ctx), Valid)
+                )
+                while batch := list(islice(valid, args.batch_size)):
+                    began, before = time.perf_counter(), _cpu_seconds(state.pid)
+                    repo.write(NODE_WRITES[kind].create, rows=batch, **params)
+                    seconds += time.perf_counter() - began
+                    cpu += _cpu_seconds(state.pid) - before
+                    rows += len(batch)
     finally:
         server.stop(state, settings)
         shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)
