@@ -43,9 +43,9 @@ WITH found, frontier, seen + frontier AS seen, levels + [frontier] AS levels,
 
 # The requested page of the admitted nodes, ordered by (hops, label, key); only its nodes
 # are summarised: on a big trace, summarising every node reached cost more than the walk
-# itself, and the caller shows one page. Its edges are
-# the found ones with a page node at either end and both ends admitted (an edge to a node
-# the cap cut is dropped), in the order found. A relationship expanded from both of its
+# itself, and the caller shows one page. Its edges are the found ones with a page node at
+# either end and both ends admitted (an edge to a node the cap cut is dropped), in the
+# order found. A relationship expanded from both of its
 # ends is found twice: it is kept once, where it was last found (so the caller's "last
 # found stands" among parallel relationships holds), which spares the driver a third of
 # the edges of a big page.
