@@ -35,7 +35,8 @@ import resource
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -51,10 +52,11 @@ from graph.driver import open_driver
 from graph.embedded import server
 from graph.repository import Repository
 from graph.schema import apply_schema, drop_search_indexes
+from graph.settings import Settings
 from loaders.layouts import NODE_KINDS, Kind
-from loaders.pipeline import DEFAULT_BATCH_SIZE, NODE_WRITES, load_paths
+from loaders.pipeline import DEFAULT_BATCH_SIZE, NODE_WRITES, load_paths, validation_context
 from loaders.readers import open_table
-from loaders.validate import Context, Valid, validate
+from loaders.validate import Valid, validate
 
 # The baseline's statements: labels are literal, as everywhere else.
 PLAIN_CREATE = {
@@ -84,25 +86,29 @@ def main() -> None:
     args = parser.parse_args()
 
     province = generate(args)
-    ours, ours_cpu = run_ours(args, province)
+    ours = run_ours(args, province)
     print()
-    for with_schema in (False, True) if args.schema_baseline else (False,):
-        label = "the same schema" if with_schema else "an empty database"
-        baseline, baseline_cpu = run_baseline(args, province, with_schema)
-        # Other processes on the machine slow runs unevenly; the server's own CPU time per
-        # row is the steadier comparison.
-        print(
-            f"baseline UNWIND … CREATE into {label}: {baseline:,.0f} node rows/s, "
-            f"{baseline_cpu:,.0f} per JVM CPU second; ours / baseline: {ours / baseline:.2f} "
-            f"by wall clock, {ours_cpu / baseline_cpu:.2f} by JVM CPU (target >= 0.5)"
-        )
+    plain = run_baseline(args, province, with_schema=False)
+    _print_baseline("an empty database", plain, ours)
+    if args.schema_baseline:
+        _print_baseline("the same schema", run_baseline(args, province, with_schema=True), ours)
     if args.statements:
         alone, alone_cpu = run_statements(args, province)
         print(
             f"our CREATE statements alone: {alone:,.0f} node rows/s, {alone_cpu:,.0f} per JVM "
-            f"CPU second; / baseline: {alone / baseline:.2f} by wall clock, "
-            f"{alone_cpu / baseline_cpu:.2f} by JVM CPU"
+            f"CPU second; / baseline into an empty database: {alone / plain[0]:.2f} by wall "
+            f"clock, {alone_cpu / plain[1]:.2f} by JVM CPU"
         )
+
+
+def _print_baseline(label: str, baseline: tuple[float, float], ours: tuple[float, float]) -> None:
+    # Other processes on the machine slow runs unevenly; the server's own CPU time per row is
+    # the steadier comparison.
+    print(
+        f"baseline UNWIND … CREATE into {label}: {baseline[0]:,.0f} node rows/s, "
+        f"{baseline[1]:,.0f} per JVM CPU second; ours / baseline: {ours[0] / baseline[0]:.2f} "
+        f"by wall clock, {ours[1] / baseline[1]:.2f} by JVM CPU (target >= 0.5)"
+    )
 
 
 def run_ours(args: argparse.Namespace, province: Path) -> tuple[float, float]:
@@ -160,62 +166,59 @@ def run_baseline(
 ) -> tuple[float, float]:
     """The plain CREATE of the node rows: into an empty database, or into one holding the
     schema (constraints and indexes) our load maintains, which shows what they cost."""
-    settings = fresh_settings(args, args.work_dir / "neo4j-baseline")
-    state = server.start(settings)
     rows = 0
-    try:
-        with open_driver(settings) as driver:
-            repo = Repository(driver, settings.neo4j_database)
-            if with_schema:
-                apply_schema(repo)
-            began, cpu = time.perf_counter(), _cpu_seconds(state.pid)
-            for kind, statement in PLAIN_CREATE.items():
-                for batch in _plain_batches(province / f"{kind}.csv", args.batch_size):
-                    repo.write(statement, rows=batch)
-                    rows += len(batch)
-            seconds, cpu = time.perf_counter() - began, _cpu_seconds(state.pid) - cpu
-    finally:
-        server.stop(state, settings)
-        shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)
+    with _scratch_server(args, "neo4j-baseline") as (repo, pid, _):
+        if with_schema:
+            apply_schema(repo)
+        began, cpu = time.perf_counter(), _cpu_seconds(pid)
+        for kind, statement in PLAIN_CREATE.items():
+            for batch in _plain_batches(province / f"{kind}.csv", args.batch_size):
+                repo.write(statement, rows=batch)
+                rows += len(batch)
+        seconds, cpu = time.perf_counter() - began, _cpu_seconds(pid) - cpu
     return rows / seconds, rows / cpu
 
 
 def run_statements(args: argparse.Namespace, province: Path) -> tuple[float, float]:
     """Our node CREATE statements, timed alone (each write; reading and validating the rows
     is not timed), into a fresh database holding our schema."""
-    settings = fresh_settings(args, args.work_dir / "neo4j-statements")
-    ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(),
-        source=province.name,
-        province=settings.province_code,
-        today=date.today(),
-        uscc_allow_list=frozenset(settings.uscc_allow_list),
-    )
-    params = {"source": province.name, "batch_id": "statements", "loaded_at": datetime.now(UTC),
-              "province": settings.province_code}  # fmt: skip
-    state = server.start(settings)
     rows, seconds, cpu = 0, 0.0, 0.0
+    with _scratch_server(args, "neo4j-statements") as (repo, pid, settings):
+        loaded_at = datetime.now(UTC)
+        ctx = validation_context(settings, province.name, loaded_at)
+        params = {"source": province.name, "batch_id": "statements", "loaded_at": loaded_at,
+                  "province": settings.province_code}  # fmt: skip
+        apply_schema(repo)
+        drop_search_indexes(repo)  # as a first load does
+        for kind in PLAIN_CREATE:
+            valid = (
+                result.params
+                for _, raw in open_table(province / f"{kind}.csv").rows()
+                if isinstance(result := validate(kind, raw, ctx), Valid)
+            )
+            while batch := list(islice(valid, args.batch_size)):
+                began, before = time.perf_counter(), _cpu_seconds(pid)
+                repo.write(NODE_WRITES[kind].create, rows=batch, **params)
+                seconds += time.perf_counter() - began
+                cpu += _cpu_seconds(pid) - before
+                rows += len(batch)
+    return rows / seconds, rows / cpu
+
+
+@contextmanager
+def _scratch_server(
+    args: argparse.Namespace, name: str
+) -> Iterator[tuple[Repository, int, Settings]]:
+    """A server of this run on an empty data directory, removed afterwards; yields its
+    repository, its process id and its settings."""
+    settings = fresh_settings(args, args.work_dir / name)
+    state = server.start(settings)
     try:
         with open_driver(settings) as driver:
-            repo = Repository(driver, settings.neo4j_database)
-            apply_schema(repo)
-            drop_search_indexes(repo)  # as a first load does
-            for kind in PLAIN_CREATE:
-                valid = (
-                    result.params
-                    for _, raw in open_table(province / f"{kind}.csv").rows()
-                    if isinstance(result := validate(kind, raw, ctx), Valid)
-                )
-                while batch := list(islice(valid, args.batch_size)):
-                    began, before = time.perf_counter(), _cpu_seconds(state.pid)
-                    repo.write(NODE_WRITES[kind].create, rows=batch, **params)
-                    seconds += time.perf_counter() - began
-                    cpu += _cpu_seconds(state.pid) - before
-                    rows += len(batch)
+            yield Repository(driver, settings.neo4j_database), state.pid, settings
     finally:
         server.stop(state, settings)
         shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)
-    return rows / seconds, rows / cpu
 
 
 def _plain_batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
