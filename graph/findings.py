@@ -16,13 +16,12 @@ subjects (see :mod:`graph.queries.findings`).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from graph.model import PathStep, SubjectLabel
+from graph.model import PathStep, SubjectLabel, path_from_json
 from graph.queries import findings as q
 from graph.repository import Repository, Row
 from graph.rules import RuleSet
@@ -202,5 +201,4 @@ def _conflict(row: Row) -> RedListConflict:
 
 
 def _flag(props: dict[str, Any]) -> FlagRef:
-    # The path is stored as JSON text: Neo4j properties cannot hold lists of maps.
-    return FlagRef(**{**props, "path": json.loads(props["path"])})
+    return FlagRef(**{**props, "path": path_from_json(props["path"])})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -68,6 +70,18 @@ class PathStep(BaseModel):
     direction: Literal["out", "in"]
     target: str
     rule: str
+
+
+def path_to_json(steps: Iterable[Mapping[str, Any]]) -> str:
+    """A propagation path as a FLAGGED relationship stores it: JSON text, since Neo4j
+    properties cannot hold lists of maps. :func:`path_from_json` reads it back."""
+    return json.dumps(list(steps), ensure_ascii=False)
+
+
+def path_from_json(text: str) -> list[dict[str, Any]]:
+    """The steps of a stored path, each a mapping of the fields of :class:`PathStep`."""
+    steps: list[dict[str, Any]] = json.loads(text)
+    return steps
 
 
 class Flag(BaseModel):

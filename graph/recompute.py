@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any, Literal
 
-from graph.model import label_of
+from graph.model import label_of, path_from_json, path_to_json
 from graph.neo4j_graph import Neo4jGraph
 from graph.propagation import ChangeFeed, Flag, PathStep, SourceRecord, diff_flags, propagate
 from graph.queries import propagation as q
@@ -125,15 +125,14 @@ def _apply(
 
 
 def flag_properties(flag: Flag, as_of: date) -> dict[str, Any]:
-    """What a FLAGGED relationship stores: the path as JSON text, since Neo4j properties
-    cannot hold lists of maps."""
+    """What a FLAGGED relationship stores."""
     return {
         "record_id": flag.record_id,
         "rule": flag.rule,
         "kind": flag.kind,
         "score": flag.score,
         "hops": flag.hops,
-        "path": json.dumps([asdict(step) for step in flag.path], ensure_ascii=False),
+        "path": path_to_json(asdict(step) for step in flag.path),
         "basis": flag.basis,
         "rules_version": flag.rules_version,
         "as_of": as_of,
@@ -148,7 +147,7 @@ def _stored_flag(row: Row) -> Flag:
         kind=row["kind"],
         score=row["score"],
         hops=row["hops"],
-        path=tuple(PathStep(**step) for step in json.loads(row["path"])),
+        path=tuple(PathStep(**step) for step in path_from_json(row["path"])),
         basis=row["basis"],
         rules_version=row["rules_version"],
     )
@@ -216,16 +215,3 @@ def _batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def list_runs(repo: Repository, skip: int = 0, limit: int = 50) -> list[Row]:
-    return [row["run"] for row in repo.read(q.LIST_RUNS, skip=skip, limit=limit)]
-
-
-def find_run(repo: Repository, run_id: str) -> Row | None:
-    row = repo.read_one(q.RUN_BY_ID, run_id=run_id)
-    return None if row is None else row["run"]
-
-
-def changes_of_run(repo: Repository, run_id: str, skip: int = 0, limit: int = 500) -> list[Row]:
-    return repo.read(q.CHANGES_OF_RUN, run_id=run_id, skip=skip, limit=limit)

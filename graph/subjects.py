@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from graph.model import (
@@ -15,6 +14,7 @@ from graph.model import (
     SubjectProfile,
     SubjectRef,
     label_of,
+    path_from_json,
 )
 from graph.queries import subjects as q
 from graph.repository import Repository
@@ -86,9 +86,8 @@ def flags_of(repo: Repository, key: str) -> list[Flag]:
 
 
 def flag_from_row(props: dict[str, Any]) -> Flag:
-    # The path is stored as JSON text: Neo4j properties cannot hold lists of maps.
     return Flag(
-        **{**props, "path": json.loads(props["path"]), "computed_at": str(props["computed_at"])}
+        **{**props, "path": path_from_json(props["path"]), "computed_at": str(props["computed_at"])}
     )
 
 

@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
 
 from api.audit import AuditDep
 from api.auth import Regulator
 from api.deps import RepositoryDep
 from api.errors import PROBLEM_RESPONSES, NotFound, Problem
-from graph import recompute
+from graph import runs as propagation_runs
+from graph.runs import ChangeFeedEntry, PropagationRun
 
 router = APIRouter(prefix="/api/v1/propagation", tags=["propagation"], responses=PROBLEM_RESPONSES)
 
 RUN_ID = "5f0c7e1a9b2d4c3e8f6a1b2c3d4e5f60"
-
-
-class PropagationRun(BaseModel):
-    run_id: str
-    mode: Literal["full", "incremental"]
-    status: Literal["running", "completed"]  # a run that died half-way stays `running`
-    as_of: date
-    rules_version: str
-    started_at: str
-    finished_at: str | None = None
-    record_ids: list[str] = []  # the records an incremental run recomputed
-    records: int | None = None
-    flags: int | None = None
-    gained: int | None = None
-    lost: int | None = None
-    changed: int | None = None
-    seconds: float | None = None
-
-
-class FlagChange(BaseModel):
-    seq: int
-    change: Literal["gained", "lost", "changed"]
-    subject: str
-    record_id: str
-    before: dict[str, Any] | None  # the flag before the run, with its rule, path and basis
-    after: dict[str, Any] | None
 
 
 _FLAG = {
@@ -113,14 +85,14 @@ def runs(
     _: Regulator,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[dict[str, Any]]:
-    return recompute.list_runs(repo, skip=offset, limit=limit)
+) -> list[PropagationRun]:
+    return propagation_runs.list_runs(repo, skip=offset, limit=limit)
 
 
 @router.get(
     "/runs/{run_id}/changes",
     summary="A run's change feed: who gained, lost or changed a flag, in order",
-    response_model=list[FlagChange],
+    response_model=list[ChangeFeedEntry],
     responses={
         200: {"content": {"application/json": {"example": CHANGES_EXAMPLE}}},
         404: {"model": Problem, "description": "No propagation run with this id"},
@@ -133,19 +105,10 @@ def run_changes(
     trail: AuditDep,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
-) -> list[FlagChange]:
-    if recompute.find_run(repo, run_id) is None:
+) -> list[ChangeFeedEntry]:
+    if propagation_runs.find_run(repo, run_id) is None:
         raise NotFound(f"no propagation run with id {run_id}", field="run_id")
-    rows = recompute.changes_of_run(repo, run_id, skip=offset, limit=limit)
-    changes = [
-        FlagChange(**{**row, "before": _parsed(row["before"]), "after": _parsed(row["after"])})
-        for row in rows
-    ]
+    changes = propagation_runs.changes_of_run(repo, run_id, skip=offset, limit=limit)
     # Who gained or lost a flag is subject-level data.
     trail.log([c.subject for c in changes], len(changes))
     return changes
-
-
-def _parsed(text: str | None) -> dict[str, Any] | None:
-    # Stored as JSON text: Neo4j properties cannot hold maps.
-    return None if text is None else json.loads(text)

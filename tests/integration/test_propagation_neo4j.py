@@ -9,9 +9,10 @@ import pytest
 
 from graph import subjects
 from graph.propagation import NetworkxGraph, SourceRecord, propagate
-from graph.recompute import changes_of_run, full_recompute, incremental_recompute, list_runs
+from graph.recompute import full_recompute, incremental_recompute
 from graph.repository import Repository
 from graph.rules import RuleSet, load_rules
+from graph.runs import changes_of_run, list_runs
 from tests.utils.factories import GraphBuilder, pid
 
 AS_OF = date(2026, 6, 1)
@@ -101,7 +102,7 @@ def test_repaired_record_leaves_no_flag_anywhere(repo: Repository, rules: RuleSe
     run = incremental_recompute(repo, rules, AS_OF, ["rec"])
     assert flags(repo) == {}
     assert run.lost == 1
-    assert [c["change"] for c in changes_of_run(repo, run.run_id)] == ["lost"]
+    assert [c.change for c in changes_of_run(repo, run.run_id)] == ["lost"]
 
 
 def test_expired_record_propagates_nothing(repo: Repository, rules: RuleSet) -> None:
@@ -158,7 +159,7 @@ def test_incremental_equals_full_and_runs_are_logged(repo: Repository, rules: Ru
     rerun = full_recompute(repo, rules, AS_OF)
     assert flags(repo) == incremental_state
     assert (rerun.gained, rerun.lost, rerun.changed) == (0, 0, 0)
-    modes = [run["mode"] for run in list_runs(repo)]
+    modes = [run.mode for run in list_runs(repo)]
     assert modes == ["full", "incremental", "full"]
 
 
