@@ -22,29 +22,20 @@ from api.routers import (
     statistics,
     subjects,
 )
-from graph.audit import AuditWriter
-from graph.driver import create_driver
-from graph.repository import Repository
-from graph.rules import load_rules
-from graph.settings import Settings
+from graph.services import Services
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(services: Services) -> FastAPI:
+    """The API over ``services``, which the caller opened and will close: the app owns only
+    what is the API's own (the key cache and the rate limiter), so the Dash app can be given
+    the same services in the same process."""
+    settings = services.settings
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The app owns the process's one driver: opened here, closed on shutdown.
-        driver = create_driver(settings)
-        app.state.settings = settings
-        app.state.repository = Repository(driver, settings.neo4j_database)
-        app.state.rules = load_rules()
         app.state.key_cache = KeyCache(settings.api_key_cache_s)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
-        app.state.audit_writer = AuditWriter(app.state.repository)
-        try:
-            yield
-        finally:
-            app.state.audit_writer.close()
-            driver.close()
+        yield
 
     app = FastAPI(
         title="credit-graph",
@@ -52,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.services = services
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

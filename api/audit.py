@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.auth import PrincipalDep
+from api.deps import AuditWriterDep
 from graph import audit
 from graph.access import Principal
 
@@ -48,11 +49,10 @@ class AuditTrail:
 
 
 async def audit_trail(
-    request: Request, principal: PrincipalDep, purpose: PurposeHeader
+    request: Request, principal: PrincipalDep, purpose: PurposeHeader, writer: AuditWriterDep
 ) -> AuditTrail:
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
-    writer: audit.AuditWriter = request.app.state.audit_writer
     return AuditTrail(writer, principal, f"{request.method} {path}", purpose)
 
 

@@ -1,7 +1,8 @@
 """``credit-graph``: the one command line for everything a person runs.
 
-This is the process entry point, so it is the one place that may import every package;
-each command opens (and closes) the process's single Neo4j driver.
+This is the process entry point, so it is the one place that may import every package.
+Every command that works on the graph opens the process's :class:`~graph.services.Services`
+once (:func:`services`) and closes them when it is done; ``serve`` hands them to the app.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
-from graph.driver import open_driver
 from graph.embedded import server
 from graph.recompute import full_recompute, incremental_recompute
-from graph.repository import Repository
-from graph.rules import RulesFileError, load_rules
+from graph.review import PolicyFileError
+from graph.rules import RulesFileError
 from graph.schema import SCHEMA_VERSION, apply_schema
+from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
 from loaders.generate import generate_province
 from loaders.mapping import MappingError, load_mapping
@@ -34,10 +35,12 @@ class CliError(click.ClickException):
 
 
 @contextmanager
-def repository(settings: Settings) -> Iterator[Repository]:
-    with open_driver(settings) as driver:
+def services(settings: Settings) -> Iterator[Services]:
+    """The command's services, with Neo4j known to answer: a command that writes should fail
+    at once with a hint, not half-way through its work."""
+    with _open_services(settings) as opened:
         try:
-            driver.verify_connectivity()
+            opened.repository.ping()
         except Exception as exc:  # the driver raises several types; all mean "not reachable"
             hint = (
                 "start it with `credit-graph neo4j start`"
@@ -45,7 +48,14 @@ def repository(settings: Settings) -> Iterator[Repository]:
                 else "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
             )
             raise CliError(f"cannot reach Neo4j at {settings.bolt_uri}: {exc}; {hint}") from exc
-        yield Repository(driver, settings.neo4j_database)
+        yield opened
+
+
+def _open_services(settings: Settings) -> Services:
+    try:
+        return open_services(settings)
+    except (RulesFileError, PolicyFileError) as exc:
+        raise CliError(str(exc)) from exc
 
 
 @click.group()
@@ -142,8 +152,8 @@ def schema() -> None:
 def schema_apply() -> None:
     """Create constraints and indexes, load regions and occupations (idempotent)."""
     settings = get_settings()
-    with repository(settings) as repo:
-        apply_schema(repo)
+    with services(settings) as opened:
+        apply_schema(opened.repository)
     click.echo(f"schema version {SCHEMA_VERSION} applied to {settings.bolt_uri}")
 
 
@@ -165,8 +175,8 @@ def keys_create(role: str, name: str) -> None:
         validate_role(role)
     except InvalidRole as exc:
         raise click.BadParameter(str(exc), param_hint="--role") from exc
-    with repository(settings) as repo:
-        principal, key = create_key(repo, role, name)
+    with services(settings) as opened:
+        principal, key = create_key(opened.repository, role, name)
     click.echo(f"key {principal.key_id} for role {principal.role}:")
     click.echo(key)
 
@@ -174,8 +184,8 @@ def keys_create(role: str, name: str) -> None:
 @keys.command("list")
 def keys_list() -> None:
     """List keys (ids and roles, never secrets)."""
-    with repository(get_settings()) as repo:
-        for row in list_keys(repo):
+    with services(get_settings()) as opened:
+        for row in list_keys(opened.repository):
             revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
             click.echo(f"{row['key_id']}  {row['role']:<12} {row['name']}{revoked}")
 
@@ -184,8 +194,8 @@ def keys_list() -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id."""
-    with repository(get_settings()) as repo:
-        if not revoke_key(repo, key_id):
+    with services(get_settings()) as opened:
+        if not revoke_key(opened.repository, key_id):
             raise CliError(f"no active key with id {key_id}")
     click.echo(f"revoked {key_id}")
 
@@ -232,10 +242,16 @@ def load(
         loaded_mapping = load_mapping(mapping) if mapping else None
     except MappingError as exc:
         raise CliError(str(exc)) from exc
-    with repository(settings) as repo:
+    with services(settings) as opened:
         try:
             report = load_paths(
-                repo, settings, list(paths), loaded_mapping, batch_size, rejects_path, source
+                opened.repository,
+                opened.settings,
+                list(paths),
+                loaded_mapping,
+                batch_size,
+                rejects_path,
+                source,
             )
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
@@ -264,7 +280,7 @@ def generate(orgs: int, seed: int, out: Path) -> None:
 @click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Date the records are judged on (default: today).",
+    help="Date the records are judged on (default: today in China, UTC+8).",
 )
 @click.option(
     "--full", "mode", flag_value="full", default=True, help="Recompute every record (default)."
@@ -275,24 +291,18 @@ def generate(orgs: int, seed: int, out: Path) -> None:
 @click.option(
     "--record", "record_ids", multiple=True, help="A changed record id (with --incremental)."
 )
-@click.option(
-    "--rules",
-    "rules_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="A rules file (default: the shipped one).",
-)
-def propagate(
-    as_of: datetime | None, mode: str, record_ids: tuple[str, ...], rules_path: Path | None
-) -> None:
-    """Derive FLAGGED relationships: who a sanction reaches, by which rule, along which path."""
-    try:
-        rules = load_rules(rules_path)
-    except RulesFileError as exc:
-        raise CliError(str(exc)) from exc
-    day = as_of.date() if as_of else date.today()
+def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) -> None:
+    """Derive FLAGGED relationships: who a sanction reaches, by which rule, along which path.
+
+    The rules are the configured ones (CREDIT_GRAPH_RULES_PATH, default the shipped file),
+    the same the API serves, so flags are never derived under rules the API does not explain
+    them with. To try other rules, set CREDIT_GRAPH_RULES_PATH for the run and for the API.
+    """
     if mode == "incremental" and not record_ids:
         raise click.BadParameter("--incremental needs at least one --record", param_hint="--record")
-    with repository(get_settings()) as repo:
+    with services(get_settings()) as opened:
+        rules, repo = opened.rules, opened.repository
+        day = as_of.date() if as_of else opened.clock.today()
         if mode == "full":
             run = full_recompute(repo, rules, day)
         else:
@@ -316,13 +326,14 @@ DEMO_SEED = 7
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
 def demo(orgs: int, seed: int) -> None:
     """The README's demo: embedded Neo4j, schema, a generated province loaded and propagated,
-    demo API keys, then serve."""
+    demo API keys, then serve the API."""
     settings = get_settings()
     if settings.environment != "development":
         raise CliError("the demo creates keys and data; run it only with environment=development")
     if settings.uses_embedded_neo4j:
         _ensure_embedded(settings)
-    with repository(settings) as repo:
+    with services(settings) as opened:
+        repo = opened.repository
         apply_schema(repo)
         click.echo(f"schema version {SCHEMA_VERSION} applied")
         province = Path(".credit-graph") / f"demo-province-{orgs}-{seed}"
@@ -331,13 +342,13 @@ def demo(orgs: int, seed: int) -> None:
         # Loading is idempotent: a second demo run finds every row unchanged.
         report = load_paths(repo, settings, [province], rejects_path=province / "rejects.csv")
         click.echo(report.render())
-        run = full_recompute(repo, load_rules(), date.today())
+        run = full_recompute(repo, opened.rules, opened.clock.today())
         click.echo(f"propagation: {run.records} records, {run.flags} flags")
         click.echo("demo API keys (development only; send as X-API-Key):")
         for role in ("regulator", "analyst", "admin"):
             _, key = create_key(repo, role, "demo")
             click.echo(f"  {role:<10} {key}")
-    _serve(settings, settings.api_host, settings.api_port)
+        _serve(opened, settings.api_host, settings.api_port)
 
 
 def _ensure_embedded(settings: Settings) -> None:
@@ -360,19 +371,22 @@ def _ensure_embedded(settings: Settings) -> None:
 @click.option("--host", help="Interface to bind (default: settings, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the API and the dashboards."""
+    """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
     settings = get_settings()
-    _serve(settings, host or settings.api_host, port or settings.api_port)
+    # Neo4j need not answer yet: /readyz says when it does. The services are closed when
+    # uvicorn returns, i.e. at the end of the process.
+    with _open_services(settings) as opened:
+        _serve(opened, host or settings.api_host, port or settings.api_port)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(opened: Services, host: str, port: int) -> None:
     import gc
 
     import uvicorn
 
     from api.app import create_app
 
-    app = create_app(settings)
+    app = create_app(opened)
     # What is imported and built by now lives as long as the process. Frozen, it is no longer
     # walked by every full collection, which had paused all requests for ~175 ms each (p50,
     # 12.6 ms frozen) and made the API's p99 latency under load (bench/api.py).

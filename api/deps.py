@@ -1,7 +1,8 @@
 """Injected services, as ``Annotated`` aliases so routes read as their domain.
 
-Dependencies that only read application state are ``async``: FastAPI runs a plain ``def``
-dependency in the thread pool, a hand-off per dependency per request.
+Every alias hands out a part of the one :class:`~graph.services.Services` the app was
+created with. Dependencies that only read application state are ``async``: FastAPI runs a
+plain ``def`` dependency in the thread pool, a hand-off per dependency per request.
 """
 
 from __future__ import annotations
@@ -10,26 +11,50 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from graph.audit import AuditWriter
+from graph.clock import Clock
 from graph.repository import Repository
+from graph.review import ReviewPolicy
 from graph.rules import RuleSet
+from graph.services import Services
 from graph.settings import Settings
 
 
-async def _repository(request: Request) -> Repository:
-    repo: Repository = request.app.state.repository
-    return repo
+async def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
-async def _rules(request: Request) -> RuleSet:
-    rules: RuleSet = request.app.state.rules
-    return rules
+async def _repository(services: ServicesDep) -> Repository:
+    return services.repository
 
 
-RulesDep = Annotated[RuleSet, Depends(_rules)]
+async def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def _rules(services: ServicesDep) -> RuleSet:
+    return services.rules
+
+
+async def _policy(services: ServicesDep) -> ReviewPolicy:
+    return services.policy
+
+
+async def _clock(services: ServicesDep) -> Clock:
+    return services.clock
+
+
+async def _audit_writer(services: ServicesDep) -> AuditWriter:
+    return services.audit_writer
+
+
 RepositoryDep = Annotated[Repository, Depends(_repository)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+RulesDep = Annotated[RuleSet, Depends(_rules)]
+PolicyDep = Annotated[ReviewPolicy, Depends(_policy)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+AuditWriterDep = Annotated[AuditWriter, Depends(_audit_writer)]

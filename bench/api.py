@@ -60,7 +60,7 @@ from graph.access import create_key, revoke_key
 from graph.embedded import server
 from graph.recompute import full_recompute
 from graph.repository import Repository
-from graph.rules import load_rules
+from graph.rules import RuleSet
 from graph.settings import Settings
 
 AS_OF = date(2026, 11, 1)  # the generator's reference date
@@ -134,11 +134,12 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(n) for n in args.clients.split(",")]
 
-    with loaded_province(args) as (repo, settings):
+    with loaded_province(args) as services:
+        repo, settings = services.repository, services.settings
         (neo4j,) = [
             s.pid for s in server.running_servers(settings) if s.port == settings.embedded_port
         ]
-        ensure_flags(repo)
+        ensure_flags(repo, services.rules)
         warm_page_cache(repo)
         scenarios = build_scenarios(repo, args.sample, args.reviews)
         principal, key = create_key(repo, "regulator", "bench/api.py")
@@ -188,12 +189,12 @@ def warm_jit(
     )
 
 
-def ensure_flags(repo: Repository) -> None:
+def ensure_flags(repo: Repository, rules: RuleSet) -> None:
     row = repo.read_one(ANY_FLAG)
     if row is not None and row["flagged"]:
         print("flags: present (propagated earlier)")
         return
-    run = full_recompute(repo, load_rules(), AS_OF)
+    run = full_recompute(repo, rules, AS_OF)
     print(
         f"flags: none stored; propagated {run.records:,} records -> {run.flags:,} flags "
         f"in {run.seconds:.1f}s"

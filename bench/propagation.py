@@ -32,7 +32,7 @@ from graph.propagation import NetworkxGraph, propagate
 from graph.queries.propagation import CANDIDATE_RECORDS
 from graph.recompute import full_recompute, incremental_recompute, source_record
 from graph.repository import Repository
-from graph.rules import load_rules
+from graph.rules import RuleSet
 from graph.tracing import related_parties
 
 AS_OF = date(2026, 11, 1)  # the generator's reference date
@@ -62,19 +62,19 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with loaded_province(args) as (repo, _settings):
+    with loaded_province(args) as services:
+        repo, rules = services.repository, services.rules
         if "full" in args.only:
-            bench_full(repo)
+            bench_full(repo, rules)
         if "incremental" in args.only:
-            bench_incremental(repo)
+            bench_incremental(repo, rules)
         if "trace" in args.only:
             bench_trace(repo, args.orgs, args.traces)
         if "ownership" in args.only:
             bench_ownership(repo, args.orgs, args.ownerships)
 
 
-def bench_full(repo: Repository) -> None:
-    rules = load_rules()
+def bench_full(repo: Repository, rules: RuleSet) -> None:
     neo4j_run = full_recompute(repo, rules, AS_OF)
     print(
         f"\nfull propagation, engine over Neo4j: {neo4j_run.seconds:.1f}s "
@@ -107,8 +107,7 @@ def bench_full(repo: Repository) -> None:
     print(f"both give the same number of flags: {same}")
 
 
-def bench_incremental(repo: Repository) -> None:
-    rules = load_rules()
+def bench_incremental(repo: Repository, rules: RuleSet) -> None:
     record_id = repo.read(RECORDS)[0]["record_id"]
     timings = []
     for status in ("repaired", "active"):

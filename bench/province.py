@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from graph.driver import open_driver
 from graph.embedded import server
-from graph.repository import Repository
+from graph.services import Services, open_services
 from graph.settings import Settings
 from loaders.pipeline import load_paths
 
@@ -68,7 +67,7 @@ def loaded_dir(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def loaded_province(args: argparse.Namespace) -> Iterator[tuple[Repository, Settings]]:
+def loaded_province(args: argparse.Namespace) -> Iterator[Services]:
     """A running server holding the generated province, loaded by the real loader once and
     kept for later runs. Benchmarks may write to it (flags, a record's status) but leave it
     in a state a next run can start from."""
@@ -80,8 +79,8 @@ def loaded_province(args: argparse.Namespace) -> Iterator[tuple[Repository, Sett
     settings = _settings(args, data_dir)
     state = server.start(settings)
     try:
-        with open_driver(settings) as driver:
-            repo = Repository(driver, settings.neo4j_database)
+        with open_services(settings) as services:
+            repo = services.repository
             if loaded:
                 print(f"database: {data_dir} (cached)")
             else:
@@ -89,7 +88,7 @@ def loaded_province(args: argparse.Namespace) -> Iterator[tuple[Repository, Sett
                 load_paths(repo, settings, [province], rejects_path=args.work_dir / "rejects.csv")
                 (data_dir / COMPLETE).touch()
                 print(f"database: loaded in {time.perf_counter() - began:.0f}s")
-            yield repo, settings
+            yield services
     finally:
         server.stop(state, settings)
 

@@ -34,7 +34,6 @@ records), never one per subject; the decisions are a pure function of what they 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -200,11 +199,6 @@ def load_policy(path: str | Path | None = None) -> ReviewPolicy:
     return parse_policy(raw, source=str(source))
 
 
-@functools.cache
-def default_policy() -> ReviewPolicy:
-    return load_policy()
-
-
 def parse_policy(raw: object, source: str = "<policy>") -> ReviewPolicy:
     """Validate already-parsed policy data (a mapping as read from YAML)."""
     if not isinstance(raw, Mapping):
@@ -358,7 +352,7 @@ def credit_review(
     subject_keys: Sequence[str],
     context: ReviewContext,
     as_of: date,
-    policy: ReviewPolicy | None = None,
+    policy: ReviewPolicy,
 ) -> ReviewResult:
     """Decide ``block``, ``review`` or ``pass`` for each subject in ``context`` on ``as_of``.
 
@@ -369,7 +363,6 @@ def credit_review(
     keys = list(dict.fromkeys(subject_keys))
     if len(keys) > MAX_SUBJECTS:
         raise ValueError(f"at most {MAX_SUBJECTS} subjects per review, got {len(keys)}")
-    policy = policy or default_policy()
     found = subjects_with_records(repo, keys) if keys else {}
     flags = flags_with_records(repo, keys) if keys else {}
     reviews = [

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     # Genuine early pilot USCCs that fail the 18th check character (domain.md).
     uscc_allow_list: list[str] = ["91350100M0001TGQXM"]
 
+    # --- Rules and policy: versioned data files. Unset means the files shipped beside the code
+    # (graph/rules/default.yaml, graph/review_policy.yaml). One setting each, read by every
+    # command and the API alike, so flags are never derived under rules other than the ones
+    # the API explains them with.
+    rules_path: Path | None = None
+    review_policy_path: Path | None = None
+
     # --- Subject rights. Shanghai and Zhejiang decide an objection within 5 working days.
     objection_deadline_working_days: int = 5
 

@@ -19,10 +19,10 @@ import pytest
 from neo4j import Driver
 
 from graph.access import create_key
-from graph.driver import create_driver
 from graph.embedded import server
 from graph.repository import Repository
 from graph.schema import apply_schema
+from graph.services import Services, open_services
 from graph.settings import Settings
 
 TEST_SECRETS = {
@@ -70,12 +70,18 @@ def neo4j_server(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def driver(neo4j_server: str, settings: Settings) -> Iterator[Driver]:
-    drv = create_driver(settings)
-    drv.verify_connectivity()
-    apply_schema(Repository(drv, settings.neo4j_database))
-    yield drv
-    drv.close()
+def services(neo4j_server: str, settings: Settings) -> Iterator[Services]:
+    """The session's one composition root, as a process has one: the app and the tests'
+    repositories share its driver."""
+    with open_services(settings) as opened:
+        opened.repository.ping()
+        apply_schema(opened.repository)
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def driver(services: Services) -> Driver:
+    return services.driver
 
 
 @pytest.fixture
@@ -121,10 +127,10 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def api_url(driver: Driver, settings: Settings) -> Iterator[str]:
+def api_url(services: Services) -> Iterator[str]:
     from api.app import create_app
 
-    with LiveServer(create_app(settings), _free_port()) as live:
+    with LiveServer(create_app(services), _free_port()) as live:
         yield live.url
 
 

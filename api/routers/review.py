@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.audit import AuditDep, AuditTrail
 from api.auth import Regulator
-from api.deps import RepositoryDep, SettingsDep
+from api.deps import PolicyDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
 from api.responses import ModelResponse
 from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
@@ -171,11 +171,12 @@ def review(
     body: Annotated[ReviewRequest, Body(openapi_examples=REVIEW_EXAMPLES)],
     repo: RepositoryDep,
     settings: SettingsDep,
+    policy: PolicyDep,
     _: Regulator,
     trail: AuditDep,
 ) -> ModelResponse:
     keys = [_checked_batch_key(i, key, settings) for i, key in enumerate(body.subjects)]
-    result = credit_review(repo, keys, body.context, body.as_of)
+    result = credit_review(repo, keys, body.context, body.as_of, policy)
     trail.log(keys, len(result.subjects))
     return ModelResponse(result)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from api.app import create_app
+from graph.services import open_services
 from graph.settings import Settings
 from tests.conftest import LiveServer, _free_port
 
@@ -23,7 +24,7 @@ def test_healthz_and_readyz(http: httpx.Client) -> None:
 
 def test_readyz_is_503_with_retry_after_when_neo4j_is_down(settings: Settings) -> None:
     dead = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{_free_port()}"})
-    with LiveServer(create_app(dead), _free_port()) as live:
+    with open_services(dead) as services, LiveServer(create_app(services), _free_port()) as live:
         began = time.monotonic()
         response = httpx.get(f"{live.url}/readyz", timeout=30)
         took = time.monotonic() - began
@@ -65,7 +66,7 @@ def test_invalid_query_names_the_field(http: httpx.Client, make_key: KeyMaker) -
 def test_rate_limit_answers_429_with_retry_after(settings: Settings, make_key: KeyMaker) -> None:
     strict = settings.model_copy(update={"rate_limit_per_s": 0.5, "rate_limit_burst": 3})
     headers = make_key("admin")
-    with LiveServer(create_app(strict), _free_port()) as live:
+    with open_services(strict) as services, LiveServer(create_app(services), _free_port()) as live:
         responses = [
             httpx.get(f"{live.url}/api/v1/admin/audit?limit=1", headers=headers, timeout=30)
             for _ in range(5)

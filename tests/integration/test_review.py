@@ -15,11 +15,12 @@ from neo4j import Driver
 
 from graph.report import credit_report, render_html
 from graph.repository import Repository, Row
-from graph.review import MAX_SUBJECTS, credit_review
+from graph.review import MAX_SUBJECTS, credit_review, load_policy
 from graph.settings import Settings
 from tests.utils.factories import GraphBuilder
 
 AS_OF = date(2026, 6, 1)
+POLICY = load_policy()  # the shipped policy
 
 WRITE_FLAG = """
 MATCH (s:Subject) WHERE s.uscc = $subject OR s.pid = $subject
@@ -92,7 +93,7 @@ def g(repo: Repository) -> GraphBuilder:
 
 
 def decide(repo: Repository, key: str, context: str = "procurement") -> Any:
-    result = credit_review(repo, [key], context, AS_OF)  # type: ignore[arg-type]
+    result = credit_review(repo, [key], context, AS_OF, POLICY)  # type: ignore[arg-type]
     return result.subjects[0]
 
 
@@ -224,7 +225,7 @@ def test_flag_whose_record_was_repaired_is_ignored(
 
 def test_unknown_key_is_review_with_reason(repo: Repository, g: GraphBuilder) -> None:
     g.org("A")
-    result = credit_review(repo, ["A", "NOBODY", "f" * 64], "bidding", AS_OF)
+    result = credit_review(repo, ["A", "NOBODY", "f" * 64], "bidding", AS_OF, POLICY)
     assert [(s.key, s.found, s.decision) for s in result.subjects] == [
         ("A", True, "pass"), ("NOBODY", False, "review"), ("f" * 64, False, "review"),
     ]  # fmt: skip
@@ -240,8 +241,8 @@ def test_same_input_gives_identical_json(
     g.record("C", "REC-C1", list_="focus", level="serious", authority="JS-HB")
     g.record("C", "RED-C", list_="red", level=None, category="诚信之星")
     keys = ["C", legal_rep_of_debtor, "A", "MISSING", "C"]
-    first = credit_review(repo, keys, "fiscal_funds", AS_OF).model_dump_json()
-    second = credit_review(repo, keys, "fiscal_funds", AS_OF).model_dump_json()
+    first = credit_review(repo, keys, "fiscal_funds", AS_OF, POLICY).model_dump_json()
+    second = credit_review(repo, keys, "fiscal_funds", AS_OF, POLICY).model_dump_json()
     assert first == second
     parsed = json.loads(first)
     assert [s["key"] for s in parsed["subjects"]] == ["C", legal_rep_of_debtor, "A", "MISSING"]
@@ -255,13 +256,13 @@ def test_batch_of_a_thousand_in_two_queries(
     repo.write(BUILD_BATCH, n=MAX_SUBJECTS)
     counting = CountingRepository(driver, settings.neo4j_database)
     keys = [f"BATCH-{i}" for i in range(MAX_SUBJECTS)]
-    result = credit_review(counting, keys, "procurement", AS_OF)
+    result = credit_review(counting, keys, "procurement", AS_OF, POLICY)
     assert counting.reads <= 2
     assert len(result.subjects) == MAX_SUBJECTS
     assert result.decisions == {"block": 334, "review": 0, "pass": 666}
     assert result.subjects[3].decision == "block" and result.subjects[4].decision == "pass"
     with pytest.raises(ValueError, match="at most 1000"):
-        credit_review(repo, [*keys, "ONE-MORE"], "procurement", AS_OF)
+        credit_review(repo, [*keys, "ONE-MORE"], "procurement", AS_OF, POLICY)
 
 
 def test_credit_report_and_page(

@@ -28,7 +28,6 @@ from graph.review import (
     ReviewPolicy,
     SubjectFound,
     counts_on,
-    default_policy,
     load_policy,
     mildest,
     parse_policy,
@@ -38,6 +37,7 @@ from graph.review import (
 
 # Through JSON, so that entries the file shares by YAML alias can be edited one at a time.
 RAW = json.loads(json.dumps(yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))))
+POLICY = load_policy()  # the shipped policy
 AS_OF = date(2026, 6, 1)
 ORG = "ORG-A"
 
@@ -94,7 +94,7 @@ def review(
     policy: ReviewPolicy | None = None,
 ) -> Any:
     subject = SubjectFound(key=ORG, label="Organization", attributes={"name": "A"}, records=records)
-    return review_subject(policy or default_policy(), context, ORG, subject, flags or [], AS_OF)
+    return review_subject(policy or POLICY, context, ORG, subject, flags or [], AS_OF)
 
 
 def refused(raw: object) -> str:
@@ -121,7 +121,7 @@ def test_shipped_policy_loads_and_covers_every_context() -> None:
 def test_shipped_general_level_outside_honours_is_a_note_not_a_block(
     context: ReviewContext,
 ) -> None:
-    outcome = default_policy().context(context).own.black.general
+    outcome = POLICY.context(context).own.black.general
     expected = "review" if context == "honours" else "pass"
     assert outcome.decision == expected
     if context != "honours":
@@ -212,7 +212,7 @@ def test_worst_and_mildest() -> None:
     assert worst(["pass", "block", "review"]) == "block"
     assert worst(["pass", "review"]) == "review"
     assert worst([]) == "pass"
-    rules = default_policy().context("procurement")
+    rules = POLICY.context("procurement")
     pending, block = rules.flags.pending, rules.own.black.severe
     assert mildest(block, pending) is pending
     # On a tie the first wins, so a caller decides which measure explains the decision.
@@ -331,7 +331,7 @@ def test_nothing_counting_passes_with_a_reason() -> None:
 
 
 def test_unknown_subject_is_review_with_reason() -> None:
-    result = review_subject(default_policy(), "procurement", "NOPE", None, [], AS_OF)
+    result = review_subject(POLICY, "procurement", "NOPE", None, [], AS_OF)
     assert (result.found, result.decision, result.incentive) == (False, "review", False)
     assert result.reasons[0].summary == NOT_FOUND
 
