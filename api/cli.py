@@ -22,6 +22,7 @@ from graph.embedded import server
 from graph.recompute import full_recompute, incremental_recompute
 from graph.review import PolicyFileError
 from graph.rules import RulesFileError
+from graph.runs import other_flag_rules_versions
 from graph.schema import SCHEMA_VERSION, apply_schema
 from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
@@ -289,6 +290,13 @@ def generate(orgs: int, seed: int, out: Path) -> None:
     "--incremental", "mode", flag_value="incremental", help="Recompute only --record ids."
 )
 @click.option(
+    "--check",
+    "mode",
+    flag_value="check",
+    help="Write nothing; exit 1 if stored flags were derived under rules other than the "
+    "configured ones.",
+)
+@click.option(
     "--record", "record_ids", multiple=True, help="A changed record id (with --incremental)."
 )
 def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) -> None:
@@ -302,6 +310,9 @@ def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) ->
         raise click.BadParameter("--incremental needs at least one --record", param_hint="--record")
     with services(get_settings()) as opened:
         rules, repo = opened.rules, opened.repository
+        if mode == "check":
+            _check_rules_version(opened)
+            return
         day = as_of.date() if as_of else opened.clock.today()
         if mode == "full":
             run = full_recompute(repo, rules, day)
@@ -312,6 +323,17 @@ def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) ->
         f"{run.records} records, {run.flags} flags; +{run.gained} -{run.lost} ~{run.changed} "
         f"in {run.seconds:.1f}s (run {run.run_id})"
     )
+
+
+def _check_rules_version(opened: Services) -> None:
+    served = opened.rules.version
+    others = other_flag_rules_versions(opened.repository, served)
+    if others:
+        raise CliError(
+            f"stored flags were derived under rules {', '.join(others)}, not the configured "
+            f"rules {served}; run `credit-graph propagate --full`"
+        )
+    click.echo(f"stored flags are current with rules {served}")
 
 
 # --- demo -------------------------------------------------------------------------------

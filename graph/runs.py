@@ -1,4 +1,5 @@
-"""Propagation runs and their change feeds, as typed models.
+"""Propagation runs and their change feeds, as typed models, and whether the stored flags
+were derived under the rules being served.
 
 Each run of :mod:`graph.recompute` leaves a ``PropagationRun`` node and, per flag gained,
 lost or changed, a ``FlagChange`` node holding the flag before and after as JSON text
@@ -88,3 +89,13 @@ def _change(row: Row) -> ChangeFeedEntry:
 def _snapshot(text: str | None) -> FlagSnapshot | None:
     return None if text is None else FlagSnapshot.model_validate(json.loads(text))
 
+
+def other_flag_rules_versions(repo: Repository, rules_version: str) -> list[str]:
+    """Rules versions other than ``rules_version`` that stored flags were derived under:
+    empty when every flag is current (or there are none).
+
+    At most one version below and one above ``rules_version`` is named, which is enough to
+    say the flags are stale; two index seeks answer it on a graph of any size.
+    """
+    rows = repo.read(q.OTHER_FLAG_RULES_VERSIONS, rules_version=rules_version)
+    return sorted(row["rules_version"] for row in rows)

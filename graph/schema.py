@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from graph.repository import Repository
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -108,6 +108,11 @@ def index_statements() -> list[str]:
     statements += search_index_statements()
     statements.append(
         f"CREATE INDEX flagged_record IF NOT EXISTS FOR ()-[f:{Rel.FLAGGED}]-() ON (f.record_id)"
+    )
+    # Whether the flags are current with the served rules (/readyz, `propagate --check`).
+    statements.append(
+        f"CREATE INDEX flagged_rules_version IF NOT EXISTS "
+        f"FOR ()-[f:{Rel.FLAGGED}]-() ON (f.rules_version)"
     )
     return statements
 

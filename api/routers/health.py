@@ -8,7 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from api.deps import RepositoryDep
+from api.deps import RepositoryDep, RulesDep
+from graph.repository import Repository
+from graph.runs import other_flag_rules_versions
 from graph.schema import SCHEMA_VERSION, schema_version
 
 router = APIRouter(tags=["health"])
@@ -23,13 +25,19 @@ def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    summary="Neo4j answers and holds the expected schema version",
-    responses={503: {"description": "Neo4j unreachable or schema version wrong"}},
+    summary="Neo4j answers, holds the expected schema version, and its flags were derived "
+    "under the served rules",
+    responses={
+        503: {
+            "description": "Neo4j unreachable, schema version wrong, or flags derived under "
+            "other rules than the served ones (run `credit-graph propagate --full`)"
+        }
+    },
 )
-async def readyz(repo: RepositoryDep) -> JSONResponse:
+async def readyz(repo: RepositoryDep, rules: RulesDep) -> JSONResponse:
     try:
-        found = await asyncio.wait_for(
-            asyncio.to_thread(schema_version, repo), timeout=READY_TIMEOUT_S
+        found, stale = await asyncio.wait_for(
+            asyncio.to_thread(_graph_state, repo, rules.version), timeout=READY_TIMEOUT_S
         )
     except (ServiceUnavailable, SessionExpired, Neo4jError, OSError, TimeoutError) as exc:
         return JSONResponse(
@@ -43,4 +51,25 @@ async def readyz(repo: RepositoryDep) -> JSONResponse:
             status_code=503,
             headers={"Retry-After": "30"},
         )
-    return JSONResponse({"status": "ready", "schema_version": found})
+    # Not ready, rather than ready with a warning: reviews would block or pass on flags the
+    # served rules do not derive, and explain them with those rules' bases. A wrong decision
+    # with a plausible reason is worse than none; no probe or balancer reads a warning.
+    if stale:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "rules_version": rules.version,
+                "flags_rules_versions": stale,
+                "detail": f"stored flags were derived under rules {', '.join(stale)}, not the "
+                f"served rules {rules.version}; run `credit-graph propagate --full`",
+            },
+            status_code=503,
+            headers={"Retry-After": "60"},
+        )
+    return JSONResponse(
+        {"status": "ready", "schema_version": found, "rules_version": rules.version}
+    )
+
+
+def _graph_state(repo: Repository, rules_version: str) -> tuple[int | None, list[str]]:
+    return schema_version(repo), other_flag_rules_versions(repo, rules_version)

@@ -94,6 +94,16 @@ MATCH (:Person {pid: row.subject})-[f:FLAGGED]->(:Record {record_id: row.record_
 DELETE f
 """
 
+# Flags under another rules version than the served one sort below or above it in the
+# flagged_rules_version index, so two range seeks of one entry each find them, never a scan.
+OTHER_FLAG_RULES_VERSIONS = """
+MATCH ()-[f:FLAGGED]->() WHERE f.rules_version < $rules_version
+RETURN f.rules_version AS rules_version LIMIT 1
+UNION
+MATCH ()-[f:FLAGGED]->() WHERE f.rules_version > $rules_version
+RETURN f.rules_version AS rules_version LIMIT 1
+"""
+
 START_RUN = """
 CREATE (:PropagationRun {run_id: $run_id, mode: $mode, as_of: $as_of,
                          rules_version: $rules_version, started_at: datetime($started_at),
