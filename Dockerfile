@@ -1,4 +1,4 @@
-# The credit-graph service: API, and dashboards under /dashboards/, from one `serve` process.
+# The credit-graph service: the HTTP API, from one `serve` process.
 # Built by docker-compose.yml, which supplies Neo4j and every setting (graph/settings.py).
 FROM python:3.11-slim
 
