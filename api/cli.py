@@ -23,7 +23,7 @@ from graph.recompute import full_recompute, incremental_recompute
 from graph.review import PolicyFileError
 from graph.rules import RulesFileError
 from graph.runs import other_flag_rules_versions
-from graph.schema import SCHEMA_VERSION, apply_schema
+from graph.schema import SCHEMA_VERSION, apply_schema, schema_version
 from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
 from loaders.generate import generate_province
@@ -326,6 +326,13 @@ def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) ->
 
 
 def _check_rules_version(opened: Services) -> None:
+    found = schema_version(opened.repository)
+    # Without this schema's index on FLAGGED.rules_version the check would scan every flag.
+    if found != SCHEMA_VERSION:
+        raise CliError(
+            f"the graph holds schema version {found}, not {SCHEMA_VERSION}; "
+            "run `credit-graph schema apply` first"
+        )
     served = opened.rules.version
     others = other_flag_rules_versions(opened.repository, served)
     if others:

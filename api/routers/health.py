@@ -72,4 +72,8 @@ async def readyz(repo: RepositoryDep, rules: RulesDep) -> JSONResponse:
 
 
 def _graph_state(repo: Repository, rules_version: str) -> tuple[int | None, list[str]]:
-    return schema_version(repo), other_flag_rules_versions(repo, rules_version)
+    found = schema_version(repo)
+    # Without this schema's index on FLAGGED.rules_version the check would scan every flag.
+    if found != SCHEMA_VERSION:
+        return found, []
+    return found, other_flag_rules_versions(repo, rules_version)

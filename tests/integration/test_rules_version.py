@@ -22,7 +22,7 @@ from graph.rules import DEFAULT_RULES_PATH, RulesFileError
 from graph.runs import other_flag_rules_versions
 from graph.services import Services, open_services
 from graph.settings import Settings
-from tests.conftest import WIPE_TEST_DATA
+from tests.conftest import WIPE_TEST_DATA, _free_port
 from tests.utils.factories import GraphBuilder
 
 AS_OF = date(2026, 6, 1)
@@ -136,10 +136,22 @@ def test_a_broken_rules_file_is_refused_before_connecting(
 ) -> None:
     broken = tmp_path / "rules.yaml"
     broken.write_text("version: [", encoding="utf-8")
+    nowhere = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{_free_port()}"})
     with pytest.raises(RulesFileError):
-        open_services(settings.model_copy(update={"rules_path": broken}))
-    result = cli(settings, "propagate", "--check", CREDIT_GRAPH_RULES_PATH=str(broken))
+        open_services(nowhere.model_copy(update={"rules_path": broken}))
+    result = cli(nowhere, "propagate", "--check", CREDIT_GRAPH_RULES_PATH=str(broken))
     assert result.exit_code == 1 and "cannot read rules" in result.output
+
+
+def test_check_refuses_a_graph_of_another_schema_version(
+    settings: Settings, flagged: Repository
+) -> None:
+    flagged.write("MATCH (m:SchemaMeta {id: 'schema'}) SET m.version = m.version - 1")
+    try:
+        result = cli(settings, "propagate", "--check")
+    finally:
+        flagged.write("MATCH (m:SchemaMeta {id: 'schema'}) SET m.version = m.version + 1")
+    assert result.exit_code == 1 and "credit-graph schema apply" in result.output
 
 
 def _operators(plan: dict[str, Any]) -> Iterator[str]:
