@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import Any
 
 import httpx
@@ -45,16 +50,26 @@ def propagate_under(repo: Repository, services: Services, version: str) -> None:
     full_recompute(repo, services.rules.model_copy(update={"version": version}), AS_OF)
 
 
-def cli(settings: Settings, *args: str, **env: str) -> Result:
-    """`credit-graph` in this process, configured through the environment as a shell would."""
-    environment = {
+def cli_environment(settings: Settings) -> dict[str, str]:
+    return {
         "NEO4J_URI": settings.bolt_uri,
         "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
         "CREDIT_GRAPH_ENVIRONMENT": settings.environment,
         "CREDIT_GRAPH_PID_KEY": settings.pid_key.get_secret_value(),
-        **env,
     }
-    return CliRunner().invoke(main, list(args), env=environment)
+
+
+def cli(settings: Settings, *args: str, **env: str) -> Result:
+    """`credit-graph` in this process, configured through the environment as a shell would."""
+    return CliRunner().invoke(main, list(args), env={**cli_environment(settings), **env})
+
+
+def newer_rules(directory: Path, version: str) -> Path:
+    """The shipped rules under another version, as a rules change would bring."""
+    raw = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    path = directory / "rules.yaml"
+    path.write_text(yaml.safe_dump({**raw, "version": version}), encoding="utf-8")
+    return path
 
 
 def run_count(repo: Repository) -> int:
@@ -115,9 +130,7 @@ def test_the_rules_come_from_settings(
     settings: Settings, flagged: Repository, tmp_path: Path
 ) -> None:
     # A new rules file configured, the graph not yet propagated under it: stale.
-    raw = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    newer = tmp_path / "rules.yaml"
-    newer.write_text(yaml.safe_dump({**raw, "version": "2099.1"}), encoding="utf-8")
+    newer = newer_rules(tmp_path, "2099.1")
     configured = {"CREDIT_GRAPH_RULES_PATH": str(newer)}
     assert cli(settings, "propagate", "--full", "--as-of", AS_OF.isoformat()).exit_code == 0
 
@@ -129,6 +142,41 @@ def test_the_rules_come_from_settings(
     assert other_flag_rules_versions(flagged, "2099.1") == []
     # `--rules` is gone: a second source of rules is what let flags and the API disagree.
     assert cli(settings, "propagate", "--rules", str(newer)).exit_code == 2
+
+
+def test_serve_serves_the_configured_rules(
+    settings: Settings, flagged: Repository, services: Services, tmp_path: Path
+) -> None:
+    # The real process: `credit-graph serve` builds its services from the environment.
+    full_recompute(flagged, services.rules, AS_OF)
+    newer = newer_rules(tmp_path, "2099.1")
+    port = _free_port()
+    environment = {
+        **os.environ,
+        **cli_environment(settings),
+        "CREDIT_GRAPH_RULES_PATH": str(newer),
+    }
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=environment, stdout=DEVNULL, stderr=DEVNULL)
+    try:
+        ready = _readyz(f"http://127.0.0.1:{port}", process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert ready.status_code == 503
+    assert ready.json()["rules_version"] == "2099.1"
+    assert ready.json()["flags_rules_versions"] == [services.rules.version]
+
+
+def _readyz(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "credit-graph serve exited"
+        try:
+            return httpx.get(f"{url}/readyz", timeout=10)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("credit-graph serve did not answer within 60 s")
 
 
 def test_a_broken_rules_file_is_refused_before_connecting(
