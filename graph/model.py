@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel
 
-SubjectLabel = Literal["Organization", "Person"]
+from graph.vocabulary import Direction, FlagKind, Level, ListName, SubjectLabel
+
 PID_PATTERN = re.compile(r"(s:)?[0-9a-f]{64}")
 
 
@@ -47,9 +47,9 @@ class Person(BaseModel):
 
 class CreditRecord(BaseModel):
     record_id: str
-    list: Literal["black", "red", "focus"]
+    list: ListName
     category: str | None = None
-    level: Literal["general", "serious", "severe"] | None = None
+    level: Level | None = None
     authority: str | None = None
     authority_name: str | None = None
     basis: str | None = None
@@ -65,7 +65,7 @@ class PathStep(BaseModel):
 
     source: str
     rel: str
-    direction: Literal["out", "in"]
+    direction: Direction
     target: str
     rule: str
 
@@ -76,7 +76,7 @@ class Flag(BaseModel):
     record_id: str
     record_subject: str
     rule: str
-    kind: Literal["extended", "associated", "pending"]
+    kind: FlagKind
     score: float
     hops: int
     path: list[PathStep]
@@ -87,7 +87,7 @@ class Flag(BaseModel):
 
 class RelationCount(BaseModel):
     rel: str
-    direction: Literal["out", "in"]
+    direction: Direction
     count: int
 
 

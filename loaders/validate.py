@@ -32,9 +32,8 @@ from graph.identifiers import (
     validate_uscc,
 )
 from graph.reference import occupations, prefecture_of, regions
-from loaders.layouts import (
+from graph.vocabulary import (
     DELTA_PROVINCES,
-    LISTED_PREFIX,
     OFFICER_ROLES,
     ORGANIZATION_KINDS,
     ORGANIZATION_STATUSES,
@@ -42,6 +41,9 @@ from loaders.layouts import (
     RECORD_LEVELS,
     RECORD_LISTS,
     RECORD_STATUSES,
+)
+from loaders.layouts import (
+    LISTED_PREFIX,
     Kind,
 )
 

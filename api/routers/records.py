@@ -7,7 +7,7 @@ reflects what the change means for every related party.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, Field
@@ -21,6 +21,7 @@ from graph.access import Principal
 from graph.queries import records as record_queries
 from graph.recompute import RunSummary, incremental_recompute
 from graph.settings import Settings
+from graph.vocabulary import Level, ListName
 from loaders.layouts import Kind
 from loaders.pipeline import upsert
 from loaders.validate import Context, Invalid, validate
@@ -42,8 +43,8 @@ class RecordIn(BaseModel):
         default=None, max_length=18, description="Hashed on arrival; never stored or echoed."
     )
     subject_person_key: str | None = Field(default=None, max_length=128)
-    list: Literal["black", "red", "focus"]
-    level: Literal["general", "serious", "severe"] | None = None
+    list: ListName
+    level: Level | None = None
     category: str | None = Field(default=None, max_length=40, examples=["judgment_debtor"])
     authority: str = Field(min_length=1, max_length=64, examples=["JS-GY"])
     basis: str = Field(min_length=1, max_length=500, examples=["(2026)苏02执123号"])

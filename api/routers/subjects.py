@@ -18,6 +18,7 @@ from graph import subjects, tracing
 from graph.access import Principal
 from graph.identifiers import pid_for, validate_id_number, validate_uscc
 from graph.model import GraphPath, Network, SubjectProfile, SubjectRef, label_of
+from graph.review import today
 from graph.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
@@ -147,7 +148,7 @@ def subject_network(
         key,
         hops=hops,
         types=types or tracing.RELATION_TYPES,
-        as_of=as_of,
+        as_of=as_of or today(),
         offset=offset,
         limit=limit,
     )
