@@ -23,6 +23,7 @@ from api.routers import (
     subjects,
 )
 from graph.audit import AuditWriter
+from graph.clock import Clock
 from graph.driver import create_driver
 from graph.repository import Repository
 from graph.rules import load_rules
@@ -52,6 +53,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    # Set here, not in the lifespan, so a test can swap in a FixedClock before serving.
+    app.state.clock = Clock()
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

@@ -11,12 +11,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
+from graph.clock import Clock
 from graph.driver import open_driver
 from graph.embedded import server
 from graph.recompute import full_recompute, incremental_recompute
@@ -289,7 +290,7 @@ def propagate(
         rules = load_rules(rules_path)
     except RulesFileError as exc:
         raise CliError(str(exc)) from exc
-    day = as_of.date() if as_of else date.today()
+    day = as_of.date() if as_of else Clock().today()
     if mode == "incremental" and not record_ids:
         raise click.BadParameter("--incremental needs at least one --record", param_hint="--record")
     with repository(get_settings()) as repo:
@@ -331,7 +332,7 @@ def demo(orgs: int, seed: int) -> None:
         # Loading is idempotent: a second demo run finds every row unchanged.
         report = load_paths(repo, settings, [province], rejects_path=province / "rejects.csv")
         click.echo(report.render())
-        run = full_recompute(repo, load_rules(), date.today())
+        run = full_recompute(repo, load_rules(), Clock().today())
         click.echo(f"propagation: {run.records} records, {run.flags} flags")
         click.echo("demo API keys (development only; send as X-API-Key):")
         for role in ("regulator", "analyst", "admin"):

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from graph.clock import Clock
 from graph.repository import Repository
 from graph.rules import RuleSet
 from graph.settings import Settings
@@ -25,11 +26,18 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
+async def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 async def _rules(request: Request) -> RuleSet:
     rules: RuleSet = request.app.state.rules
     return rules
 
 
+# What "today" is for a route: the date in China by the app's clock, never the server's date.
+ClockDep = Annotated[Clock, Depends(_clock)]
 RulesDep = Annotated[RuleSet, Depends(_rules)]
 RepositoryDep = Annotated[Repository, Depends(_repository)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from pydantic import BaseModel
 
+from graph.clock import Clock
 from graph.model import CreditRecord, Flag, Organization, Person
 from graph.queries import review as q
 from graph.repository import Repository
@@ -102,7 +103,7 @@ def credit_report(
         else None,
         person=Person(**attributes) if subject.label == "Person" else None,
         as_of=as_of,
-        generated_at=generated_at or datetime.now(UTC),
+        generated_at=generated_at or Clock().now(),
         records=records,
         flags=flags,
         honours=[r for r in records if r.list == RED],

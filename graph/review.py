@@ -44,7 +44,6 @@ from typing import Any, Literal, NamedTuple, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graph.clock import Clock
 from graph.model import CreditRecord, Flag, PathStep, SubjectLabel, label_of
 from graph.queries import review as q
 from graph.repository import Repository
@@ -344,11 +343,6 @@ def flags_with_records(repo: Repository, keys: Sequence[str]) -> dict[str, list[
 
 
 # --------------------------------------------------------------------------- deciding
-
-
-def today() -> date:
-    """Today in China: the date a regulator means by "as of today", whatever the server's zone."""
-    return Clock().today()
 
 
 def counts_on(record: CreditRecord, as_of: date) -> bool:

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Query
 from api import masking
 from api.audit import AuditDep
 from api.auth import Reader
-from api.deps import RepositoryDep, SettingsDep
+from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
 from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
 from graph import ownership_graph
 from graph.model import label_of
 from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_THRESHOLD
 from graph.ownership_graph import Ownership
-from graph.review import today
 
 router = APIRouter(prefix="/api/v1", tags=["ownership"], responses=PROBLEM_RESPONSES)
 
@@ -80,6 +79,7 @@ def subject_ownership(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     trail: AuditDep,
     threshold: Annotated[
@@ -102,7 +102,8 @@ def subject_ownership(
     key = checked_key(key, settings)
     if label_of(key) == "Person":
         raise InvalidInput("ownership is computed for organisations, not persons", field="key")
-    report = ownership_graph.ownership_of(repo, key, as_of=as_of or today(), threshold=threshold)
+    as_of = as_of or clock.today()
+    report = ownership_graph.ownership_of(repo, key, as_of=as_of, threshold=threshold)
     if report is None:
         trail.log([key], 0)
         raise NotFound(f"no organisation with key {key}", field="key")

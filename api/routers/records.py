@@ -6,7 +6,7 @@ reflects what the change means for every related party.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.audit import AuditDep
 from api.auth import Regulator
-from api.deps import RepositoryDep, RulesDep, SettingsDep
+from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
 from graph import records, subjects
 from graph.access import Principal
@@ -89,12 +89,12 @@ def _out(run: RunSummary) -> PropagationOut:
     )
 
 
-def _context(settings: Settings, principal: Principal) -> Context:
+def _context(settings: Settings, principal: Principal, today: date) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
         source=f"api:{principal.key_id}",
         province=settings.province_code,
-        today=date.today(),
+        today=today,
         uscc_allow_list=frozenset(settings.uscc_allow_list),
     )
 
@@ -105,6 +105,7 @@ def add_record(
     repo: RepositoryDep,
     rules: RulesDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
@@ -113,7 +114,7 @@ def add_record(
         for k, v in body.model_dump().items()
         if v is not None
     }
-    checked = validate(Kind.RECORDS, raw, _context(settings, principal))
+    checked = validate(Kind.RECORDS, raw, _context(settings, principal, clock.today()))
     if isinstance(checked, Invalid):
         first = checked.errors[0]
         raise InvalidInput(
@@ -127,11 +128,11 @@ def add_record(
     provenance = {
         "source": f"api:{principal.key_id}",
         "batch_id": f"api-{body.record_id}",
-        "loaded_at": datetime.now(UTC),
+        "loaded_at": clock.now(),
         "province": settings.province_code,
     }
     upsert(repo, Kind.RECORDS, [row], provenance)
-    run = incremental_recompute(repo, rules, date.today(), [body.record_id])
+    run = incremental_recompute(repo, rules, clock.today(), [body.record_id])
     trail.log([row["subject"]], 1)
     status = records.read_record(repo, body.record_id)["status"]
     return RecordChange(record_id=body.record_id, status=status, propagation=_out(run))
@@ -178,6 +179,7 @@ def file_objection(
     repo: RepositoryDep,
     rules: RulesDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
@@ -185,7 +187,7 @@ def file_objection(
         trail, repo, record_id,
         lambda: records.file_objection(
             repo, rules, record_id, body.reason, principal.key_id,
-            settings.objection_deadline_working_days, date.today(),
+            settings.objection_deadline_working_days, clock.today(),
         ),
     )  # fmt: skip
 
@@ -200,13 +202,14 @@ def decide_objection(
     body: DecisionIn,
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
         lambda: records.decide_objection(
-            repo, rules, record_id, body.upheld, body.note, principal.key_id, date.today()
+            repo, rules, record_id, body.upheld, body.note, principal.key_id, clock.today()
         ),
     )  # fmt: skip
 
@@ -221,12 +224,13 @@ def repair_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, date.today()),
+        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, clock.today()),
     )  # fmt: skip
 
 
@@ -240,10 +244,11 @@ def revoke_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, date.today()),
+        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, clock.today()),
     )  # fmt: skip

@@ -11,14 +11,13 @@ from pydantic import BaseModel, Field
 from api import masking
 from api.audit import AuditDep
 from api.auth import Reader, Regulator
-from api.deps import RepositoryDep, SettingsDep
+from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Forbidden, InvalidInput, NotFound
 from api.responses import ModelResponse
 from graph import subjects, tracing
 from graph.access import Principal
 from graph.identifiers import pid_for, validate_id_number, validate_uscc
 from graph.model import GraphPath, Network, SubjectProfile, SubjectRef, label_of
-from graph.review import today
 from graph.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
@@ -127,6 +126,7 @@ def subject_network(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     trail: AuditDep,
     hops: Annotated[int, Query(ge=1, le=tracing.MAX_HOPS)] = 2,
@@ -148,7 +148,7 @@ def subject_network(
         key,
         hops=hops,
         types=types or tracing.RELATION_TYPES,
-        as_of=as_of or today(),
+        as_of=as_of or clock.today(),
         offset=offset,
         limit=limit,
     )
