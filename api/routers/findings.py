@@ -11,7 +11,7 @@ from api.audit import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep
 from api.errors import PROBLEM_RESPONSES
-from api.routers.subjects import EXAMPLE_USCC
+from api.params import EXAMPLE_USCC
 from graph import findings
 from graph.findings import COMPANY_LAW_178, AppointmentPage, RedListConflictPage
 

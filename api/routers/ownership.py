@@ -12,7 +12,7 @@ from api.audit import AuditDep
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
-from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from graph import ownership_graph
 from graph.model import label_of
 from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_THRESHOLD

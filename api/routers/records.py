@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from api.audit import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
+from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound
+from api.params import RecordId
 from graph import records, subjects
 from graph.access import Principal
 from graph.queries import records as record_queries
@@ -27,11 +28,6 @@ from loaders.pipeline import upsert
 from loaders.validate import Context, Invalid, validate
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
-
-RecordId = Annotated[
-    str,
-    Path(min_length=1, max_length=128, pattern=r"^[\w\-.:/]+$", examples=["JS-SCJGJ-2026-00017"]),
-]
 
 
 class RecordIn(BaseModel):
@@ -142,22 +138,14 @@ def add_record(
 def get_record(
     record_id: RecordId, repo: RepositoryDep, _: Regulator, trail: AuditDep
 ) -> dict[str, Any]:
-    try:
-        record = records.read_record(repo, record_id)
-    except records.RecordNotFound as exc:
-        raise NotFound(str(exc), field="record_id") from exc
+    record = records.read_record(repo, record_id)
     trail.log([record["subject"]], 1)
     return record
 
 
 def _transition(trail: AuditDep, repo: RepositoryDep, record_id: str, step: Any) -> RecordChange:
-    try:
-        subject = records.read_record(repo, record_id)["subject"]
-        result = step()
-    except records.RecordNotFound as exc:
-        raise NotFound(str(exc), field="record_id") from exc
-    except records.TransitionRefused as exc:
-        raise Conflict(str(exc), field="record_id") from exc
+    subject = records.read_record(repo, record_id)["subject"]
+    result = step()
     transition, deadline = result if isinstance(result, tuple) else (result, None)
     trail.log([subject], 1)
     return RecordChange(

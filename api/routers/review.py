@@ -13,8 +13,8 @@ from api.audit import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from api.responses import ModelResponse
-from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
 from graph.clock import Clock
 from graph.identifiers import InvalidIdentifier
 from graph.report import CreditReport, credit_report, render_html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api import masking
@@ -13,34 +13,14 @@ from api.audit import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Forbidden, InvalidInput, NotFound
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from api.responses import ModelResponse
 from graph import subjects, tracing
 from graph.access import Principal
-from graph.identifiers import pid_for, validate_id_number, validate_uscc
+from graph.identifiers import pid_for, validate_id_number
 from graph.model import GraphPath, Network, SubjectProfile, SubjectRef, label_of
-from graph.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
-
-SubjectKey = Annotated[
-    str,
-    Path(
-        min_length=3,
-        max_length=80,
-        pattern=r"^[0-9A-Za-z:_\-~]+$",
-        description="A USCC, an organisation surrogate key, or a person's pid.",
-        examples=["91320214745555318W"],
-    ),
-]
-
-EXAMPLE_USCC = "91320214745555318W"
-
-
-def checked_key(key: str, settings: Settings) -> str:
-    """Reject a malformed USCC with the reason (422) before asking the graph."""
-    if label_of(key) == "Organization" and len(key) == 18 and ":" not in key:
-        return validate_uscc(key, settings.uscc_allow_list)
-    return key
 
 
 def _is_analyst(principal: Principal) -> bool:
