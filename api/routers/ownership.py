@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api import masking
 from api.audit import AuditDep
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
-from graph import ownership_graph
+from graph import disclosure, ownership_graph
+from graph.disclosure import Audience
 from graph.model import label_of
 from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_THRESHOLD
 from graph.ownership_graph import Ownership
@@ -108,7 +108,7 @@ def subject_ownership(
         trail.log([key], 0)
         raise NotFound(f"no organisation with key {key}", field="key")
     trail.log([key, *_parties(report)], len(report.beneficial_owners) + len(report.other_owners))
-    return masking.ownership(report) if principal.role == "analyst" else report
+    return disclosure.disclose_ownership(Audience.of(principal), report)
 
 
 def _parties(report: Ownership) -> list[str]:
