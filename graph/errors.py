@@ -2,7 +2,8 @@
 
 The graph knows nothing of HTTP: the API maps each class to its status once, in the handler
 table of :mod:`api.errors`, so a route lets these pass through rather than translating them.
-The CLI and the loaders catch them by the same classes.
+Each is also the builtin it refines (an invalid input is a ``ValueError``, a missing one a
+``LookupError``), so callers that caught those before still do.
 """
 
 from __future__ import annotations

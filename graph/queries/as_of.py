@@ -29,9 +29,9 @@ RECORD_PUBLISHED = """coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
 # Counts for findings and statistics: active and published. An objection suspends a record.
 RECORD_IN_FORCE = _status_in(IN_FORCE_STATUSES) + "\n  AND " + RECORD_PUBLISHED
 
-# Counts for propagation and review: active or under objection (then as `pending`), and
-# published. The status part alone is where propagation gathers its candidates; the engine
-# checks the window itself (graph.propagation.SourceRecord.is_live).
+# Counts for propagation, review and the flag statistics: active or under objection (then
+# as `pending`), and published. The status part alone is where propagation gathers its
+# candidates; the engine checks the window itself (graph.propagation.SourceRecord.is_live).
 RECORD_LIVE_STATUS = _status_in(LIVE_STATUSES)
 RECORD_LIVE = RECORD_LIVE_STATUS + "\n  AND " + RECORD_PUBLISHED
 
