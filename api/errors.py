@@ -1,7 +1,9 @@
 """One error model: RFC 9457 problem details, with the HTTP status on each class.
 
 Every 4xx names what was wrong (and, for bad input, the field); a 5xx is only ever our own
-fault. The handler table at the bottom is the one place exceptions become responses.
+fault. The handler table at the bottom is the one place exceptions become responses; the
+domain's own refusals (:mod:`graph.errors`) are answered there by the class that carries
+their status, so routes let them pass.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 
+from graph import errors as domain
 from graph.identifiers import InvalidIdentifier
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,10 @@ class InvalidInput(ApiError):
     title = "Invalid input"
 
 
+class InvalidIdentifierInput(InvalidInput):
+    title = "Invalid identifier"
+
+
 class TooManyRequests(ApiError):
     status = 429
     title = "Too many requests"
@@ -116,17 +123,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return _respond(Problem(title="Invalid input", status=422, detail=detail, errors=errors))
 
 
-async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InvalidIdentifier)
+# Each domain refusal, answered by the class with its status; the most specific entry wins.
+DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
+    InvalidIdentifier: InvalidIdentifierInput,
+    domain.InvalidInput: InvalidInput,
+    domain.NotFound: NotFound,
+    domain.Conflict: Conflict,
+    domain.NotPermitted: Forbidden,
+    domain.DomainError: BadRequest,
+}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, domain.DomainError)
+    answer = next(DOMAIN_ERRORS[c] for c in type(exc).__mro__ if c in DOMAIN_ERRORS)
     # The message never holds a full ID number (identifiers masks it).
-    return _respond(
-        Problem(
-            title="Invalid identifier",
-            status=422,
-            detail=str(exc),
-            errors=[FieldProblem(field=exc.kind, reason=str(exc))],
-        )
-    )
+    return _respond(answer(str(exc), field=exc.field).problem())
 
 
 async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -149,7 +161,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 HANDLERS: dict[type[Exception], Any] = {
     ApiError: _api_error,
     RequestValidationError: _validation_error,
-    InvalidIdentifier: _invalid_identifier,
+    domain.DomainError: _domain_error,
     ServiceUnavailable: _neo4j_unavailable,
     SessionExpired: _neo4j_unavailable,
     TransientError: _neo4j_unavailable,

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from graph.queries import access as queries
 from graph.repository import Repository
+from graph.vocabulary import DELTA_PROVINCES
 
 FIXED_ROLES = ("regulator", "analyst", "admin")
-PARTNER_ROLE = re.compile(r"partner:(3[1-4])")
+_PROVINCES = "|".join(sorted(DELTA_PROVINCES))
+PARTNER_ROLE = re.compile(r"partner:(" + _PROVINCES + ")")
 KEY_FORMAT = re.compile(r"cg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 
 
@@ -42,7 +44,7 @@ def validate_role(role: str) -> str:
     if role in FIXED_ROLES or PARTNER_ROLE.fullmatch(role):
         return role
     raise InvalidRole(
-        f"unknown role {role!r}: use regulator, analyst, admin or partner:<31|32|33|34>"
+        f"unknown role {role!r}: use regulator, analyst, admin or partner:<{_PROVINCES}>"
     )
 
 

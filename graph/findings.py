@@ -21,11 +21,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from graph.model import PathStep, SubjectLabel, path_from_json
+from graph.model import PathStep, path_from_json
 from graph.queries import findings as q
 from graph.repository import Repository, Row
 from graph.rules import RuleSet
 from graph.schema import Label, Rel
+from graph.vocabulary import RED, Level, ListName, SubjectLabel
 
 COMPANY_LAW_178 = (
     "《中华人民共和国公司法》（2023 修订）第一百七十八条：有下列情形之一的，不得担任公司的董事、"
@@ -51,9 +52,9 @@ class PersonRef(BaseModel):
 
 class FindingRecord(BaseModel):
     record_id: str
-    list: Literal["black", "red", "focus"]
+    list: ListName
     category: str | None = None
-    level: Literal["general", "serious", "severe"] | None = None
+    level: Level | None = None
     authority: str | None = None
     authority_name: str | None = None
     basis: str | None = None
@@ -191,8 +192,8 @@ def _conflict(row: Row) -> RedListConflict:
         name=row["name"],
         id_masked=row["id_masked"],
         region_code=row["region_code"],
-        honours=[r for r in records if r.list == "red"],
-        records=[r for r in records if r.list != "red"],
+        honours=[r for r in records if r.list == RED],
+        records=[r for r in records if r.list != RED],
         flags=[
             FlagOnRecord(flag=_flag(f["flag"]), record=FindingRecord(**f["record"]))
             for f in row["flags"]

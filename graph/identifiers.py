@@ -27,6 +27,7 @@ from functools import lru_cache
 from operator import getitem
 from typing import Literal
 
+from graph.errors import InvalidInput
 from graph.reference import regions
 
 IdentifierKind = Literal["uscc", "id_number", "region_code"]
@@ -80,7 +81,7 @@ _USCC_TABLES = _weighted_tables(_USCC_VALUE, _USCC_WEIGHTS)
 _ORG_CODE_TABLES = _weighted_tables(_ORG_CODE_VALUE, _ORG_CODE_WEIGHTS)
 
 
-class InvalidIdentifier(ValueError):
+class InvalidIdentifier(InvalidInput):
     """An identifier failed validation.
 
     ``kind`` names the identifier ("uscc", "id_number", "region_code"); ``reason`` is a short
@@ -89,7 +90,7 @@ class InvalidIdentifier(ValueError):
     """
 
     def __init__(self, kind: IdentifierKind, reason: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, field=kind)
         self.kind: IdentifierKind = kind
         self.reason = reason
 

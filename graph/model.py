@@ -6,11 +6,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
-SubjectLabel = Literal["Organization", "Person"]
+from graph.vocabulary import Direction, FlagKind, Level, ListName, SubjectLabel
+
 PID_PATTERN = re.compile(r"(s:)?[0-9a-f]{64}")
 
 
@@ -49,9 +50,9 @@ class Person(BaseModel):
 
 class CreditRecord(BaseModel):
     record_id: str
-    list: Literal["black", "red", "focus"]
+    list: ListName
     category: str | None = None
-    level: Literal["general", "serious", "severe"] | None = None
+    level: Level | None = None
     authority: str | None = None
     authority_name: str | None = None
     basis: str | None = None
@@ -67,7 +68,7 @@ class PathStep(BaseModel):
 
     source: str
     rel: str
-    direction: Literal["out", "in"]
+    direction: Direction
     target: str
     rule: str
 
@@ -90,7 +91,7 @@ class Flag(BaseModel):
     record_id: str
     record_subject: str
     rule: str
-    kind: Literal["extended", "associated", "pending"]
+    kind: FlagKind
     score: float
     hops: int
     path: list[PathStep]
@@ -101,7 +102,7 @@ class Flag(BaseModel):
 
 class RelationCount(BaseModel):
     rel: str
-    direction: Literal["out", "in"]
+    direction: Direction
     count: int
 
 

@@ -22,7 +22,6 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from graph.model import SubjectLabel
 from graph.ownership import (
     BOUNDS,
     DEFAULT_MAX_CHAINS,
@@ -37,6 +36,7 @@ from graph.ownership import (
 from graph.ownership import DEFAULT_MAX_DEPTH as MAX_DEPTH
 from graph.queries import ownership as q
 from graph.repository import Repository, Row
+from graph.vocabulary import SubjectLabel
 
 MAX_NODES = 2_000
 # Holders read per organisation, largest first: any holder cut off holds less than 1/200.

@@ -37,16 +37,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import networkx as nx
 
-from graph.rules import Direction, Rule, RuleSet, Step
+from graph.rules import Rule, RuleSet, Step
+from graph.vocabulary import (
+    LIVE_STATUSES,
+    PENDING,
+    UNDER_OBJECTION,
+    Direction,
+    FlagKind,
+    record_counts,
+)
 
-FlagKind = Literal["extended", "associated", "pending"]
-
-ACTIVE = "active"
-UNDER_OBJECTION = "under_objection"
 OWN = "own"
 SCORE_DECIMALS = 6
 # Records propagated together: one frontier per hop for the whole batch.
@@ -67,11 +71,17 @@ class SourceRecord:
     publish_until: date | None = None
 
     def is_live(self, as_of: date) -> bool:
-        """Whether the record passes anything on at ``as_of``."""
-        in_window = self.publish_from <= as_of and (
-            self.publish_until is None or as_of <= self.publish_until
+        """Whether the record passes anything on at ``as_of``: the as-of rule with
+        :data:`~graph.vocabulary.LIVE_STATUSES` (``publish_from`` already falls back to the
+        decision date, so the decision is not needed here)."""
+        return record_counts(
+            as_of,
+            status=self.status,
+            publish_from=self.publish_from,
+            decided_on=None,
+            publish_until=self.publish_until,
+            statuses=LIVE_STATUSES,
         )
-        return in_window and self.status in (ACTIVE, UNDER_OBJECTION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +362,7 @@ def _to_flag(walk: _Walk, rule: Rule, rules: RuleSet) -> Flag:
         subject=walk.node,
         record_id=walk.record.record_id,
         rule=rule.id,
-        kind="pending" if pending else rule.kind,
+        kind=PENDING if pending else rule.kind,
         score=walk.score,
         hops=len(walk.steps),
         path=walk.steps,

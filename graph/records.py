@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from graph.errors import Conflict, NotFound
 from graph.queries import records as q
 from graph.recompute import RunSummary, incremental_recompute
 from graph.repository import Repository
 from graph.rules import RuleSet
 
 
-class RecordNotFound(LookupError):
+class RecordNotFound(NotFound):
     pass
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Conflict):
     """The record's current status does not allow this step (e.g. repairing a revoked one)."""
 
 
@@ -46,7 +47,7 @@ def add_working_days(start: date, days: int) -> date:
 def read_record(repo: Repository, record_id: str) -> dict[str, Any]:
     row = repo.read_one(q.READ_RECORD, record_id=record_id)
     if row is None:
-        raise RecordNotFound(f"no record with id {record_id}")
+        raise RecordNotFound(f"no record with id {record_id}", field="record_id")
     return {**row["record"], "subject": row["subject"]}
 
 
@@ -96,7 +97,9 @@ def _transition(repo: Repository, query: str, record_id: str, refusal: str, **pa
         query, record_id=record_id, at=datetime.now(UTC).isoformat(), **params
     )
     if not done:
-        raise TransitionRefused(f"record {record_id} is {current['status']}: {refusal}")
+        raise TransitionRefused(
+            f"record {record_id} is {current['status']}: {refusal}", field="record_id"
+        )
 
 
 def _after(repo: Repository, rules: RuleSet, record_id: str, today: date) -> Transition:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from pydantic import BaseModel
 
-from graph.model import CreditRecord, Flag, Organization, Person, SubjectLabel
+from graph.clock import Clock
+from graph.model import CreditRecord, Flag, Organization, Person
 from graph.queries import review as q
 from graph.repository import Repository
 from graph.review import counts_on, flags_with_records, keys_by_label, subjects_with_records
+from graph.vocabulary import PROVINCE_NAMES, RED, SubjectLabel
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -101,10 +103,10 @@ def credit_report(
         else None,
         person=Person(**attributes) if subject.label == "Person" else None,
         as_of=as_of,
-        generated_at=generated_at or datetime.now(UTC),
+        generated_at=generated_at or Clock().now(),
         records=records,
         flags=flags,
-        honours=[r for r in records if r.list == "red"],
+        honours=[r for r in records if r.list == RED],
         sources=_sources([*records, *(f.record for f in flags)]),
         names=_names(repo, key, attributes["name"], flags),
     )
@@ -161,12 +163,6 @@ REL_LABELS = {
     "BRANCH_OF": "分支机构 / branch of",
     "PRACTISES_AT": "执业 / practises at",
 }
-PROVINCE_LABELS = {
-    "31": "上海 Shanghai",
-    "32": "江苏 Jiangsu",
-    "33": "浙江 Zhejiang",
-    "34": "安徽 Anhui",
-}
 LABEL_LABELS = {
     "Organization": "法人和其他组织 / organisation",
     "Person": "自然人 / natural person",
@@ -197,5 +193,5 @@ def render_html(report: CreditReport) -> str:
         labels=LABEL_LABELS,
         arrows=DIRECTION_ARROWS,
         rels=REL_LABELS,
-        provinces=PROVINCE_LABELS,
+        provinces=PROVINCE_NAMES,
     )

@@ -6,7 +6,8 @@ entry and the field, e.g. ``context procurement: flags.pending.decision must not
 
 Semantics
 ---------
-- A record counts on ``as_of`` when its status is ``active`` or ``under_objection`` and
+- A record counts on ``as_of`` when it is live then (:func:`graph.vocabulary.record_counts`
+  with ``LIVE_STATUSES``): its status is ``active`` or ``under_objection`` and
   ``publish_from <= as_of <= publish_until`` (an open end never ends; a record without a
   publicity start is public from its decision, as in propagation). Repaired, revoked and
   expired records never count: once repaired, sanctions stop with publication.
@@ -35,7 +36,7 @@ records), never one per subject; the decisions are a pure function of what they 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args
 
@@ -46,22 +47,27 @@ from graph.model import CreditRecord, Flag, PathStep, SubjectLabel, label_of
 from graph.queries import review as q
 from graph.repository import Repository
 from graph.subjects import flag_from_row
+from graph.vocabulary import (
+    LIVE_STATUSES,
+    RED,
+    UNDER_OBJECTION,
+    FlagKind,
+    Level,
+    ListName,
+    NegativeList,
+    record_counts,
+)
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "review_policy.yaml"
 MAX_SUBJECTS = 1_000
-# China Standard Time has no daylight saving, so a fixed offset needs no time-zone database.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 Decision = Literal["block", "review", "pass"]
 ReviewContext = Literal["procurement", "bidding", "fiscal_funds", "honours", "licensing", "general"]
 CONTEXTS: tuple[ReviewContext, ...] = get_args(ReviewContext)
-Level = Literal["general", "serious", "severe"]
 FindingKind = Literal["own", "extended", "associated", "pending"]
 Finding = Literal["own_record", "flag", "not_found", "clear"]
 
 SEVERITY: dict[Decision, int] = {"pass": 0, "review": 1, "block": 2}
-COUNTING_STATUSES = frozenset({"active", "under_objection"})
-UNDER_OBJECTION = "under_objection"
 NOT_FOUND = "subject not found in the credit graph"
 
 # Aliases for annotations inside ReviewReason, whose `list` field shadows the builtin there.
@@ -152,11 +158,11 @@ class ContextPolicy(_Model):
     own: OwnOutcomes
     flags: FlagOutcomes
 
-    def negative(self, list_name: Literal["black", "focus"], level: Level) -> Outcome:
+    def negative(self, list_name: NegativeList, level: Level) -> Outcome:
         levels: LevelOutcomes = getattr(self.own, list_name)
         return levels.at(level)
 
-    def flag(self, kind: Literal["extended", "associated", "pending"]) -> Outcome:
+    def flag(self, kind: FlagKind) -> Outcome:
         outcome: Outcome = getattr(self.flags, kind)
         return outcome
 
@@ -249,7 +255,7 @@ class ReviewReason(BaseModel):
     record_id: str | None = None
     record_subject: str | None = None  # for flags: whose record reaches this subject
     record_status: str | None = None
-    list: Literal["black", "red", "focus"] | None = None
+    list: ListName | None = None
     level: Level | None = None
     category: str | None = None
     authority: str | None = None
@@ -333,18 +339,16 @@ def flags_with_records(repo: Repository, keys: Sequence[str]) -> dict[str, list[
 # --------------------------------------------------------------------------- deciding
 
 
-def today() -> date:
-    """Today in China: the date a regulator means by "as of today", whatever the server's zone."""
-    return datetime.now(CHINA_STANDARD_TIME).date()
-
-
 def counts_on(record: CreditRecord, as_of: date) -> bool:
     """Whether ``record`` counts on ``as_of``: active or under objection, and published."""
-    start = record.publish_from or record.decided_on
-    in_window = (start is None or start <= as_of) and (
-        record.publish_until is None or as_of <= record.publish_until
+    return record_counts(
+        as_of,
+        status=record.status,
+        publish_from=record.publish_from,
+        decided_on=record.decided_on,
+        publish_until=record.publish_until,
+        statuses=LIVE_STATUSES,
     )
-    return in_window and record.status in COUNTING_STATUSES
 
 
 def credit_review(
@@ -400,13 +404,13 @@ def review_subject(
         )
     rules = policy.context(context)
     counting = [r for r in subject.records if counts_on(r, as_of)]
-    honours = [r for r in counting if r.list == "red"]
-    reasons = [_own_reason(policy, rules, r) for r in counting if r.list != "red"]
+    honours = [r for r in counting if r.list == RED]
+    reasons = [_own_reason(policy, rules, r) for r in counting if r.list != RED]
     # A flag on a red record carries nothing negative; no propagation rule starts from one.
     reasons += [
         _flag_reason(policy, rules, f)
         for f in flags
-        if f.record.list != "red" and counts_on(f.record, as_of)
+        if f.record.list != RED and counts_on(f.record, as_of)
     ]
     negative = bool(reasons)
     incentive = (
@@ -453,7 +457,7 @@ def _level(policy: ReviewPolicy, record: CreditRecord) -> Level:
 
 
 def _record_outcome(policy: ReviewPolicy, rules: ContextPolicy, record: CreditRecord) -> Outcome:
-    list_name: Literal["black", "focus"] = "black" if record.list == "black" else "focus"
+    list_name: NegativeList = "black" if record.list == "black" else "focus"
     return rules.negative(list_name, _level(policy, record))
 
 

@@ -18,15 +18,17 @@ from graph.model import (
 )
 from graph.queries import subjects as q
 from graph.repository import Repository
+from graph.schema import Rel
+from graph.vocabulary import SUBJECT_RELATIONS
 
 _FLAGS: dict[SubjectLabel, str] = {
     "Organization": q.FLAGS_OF_ORGANIZATION,
     "Person": q.FLAGS_OF_PERSON,
 }
-# Relationship types the profile counts, per label.
+# Relationship types the profile counts, per label: a person has no branches but licences.
 _RELATIONS: dict[SubjectLabel, list[str]] = {
-    "Organization": ["LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT"],
-    "Person": ["LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "PRACTISES_AT", "LICENSED_AS"],
+    "Organization": list(SUBJECT_RELATIONS),
+    "Person": [rel for rel in SUBJECT_RELATIONS if rel != Rel.BRANCH_OF] + [Rel.LICENSED_AS.value],
 }
 
 

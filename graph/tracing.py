@@ -15,8 +15,9 @@ from datetime import date
 from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, SubjectRef, label_of
 from graph.queries import tracing as q
 from graph.repository import Repository
+from graph.vocabulary import SUBJECT_RELATIONS
 
-RELATION_TYPES = q.RELATION_TYPES
+RELATION_TYPES = SUBJECT_RELATIONS
 MAX_HOPS = 3
 MAX_PATH_HOPS = 6
 # One statement per depth, built once: a trace is one round trip to the database.
@@ -38,9 +39,9 @@ def related_parties(
     repo: Repository,
     key: str,
     *,
+    as_of: date,
     hops: int = 2,
     types: Collection[str] = RELATION_TYPES,
-    as_of: date | None = None,
     offset: int = 0,
     limit: int = 200,
     max_nodes: int = 2000,
@@ -50,7 +51,6 @@ def related_parties(
     """The subject's related parties within ``hops``, paged; None if the subject is unknown."""
     if not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops must be within 1..{MAX_HOPS}")
-    as_of = as_of or date.today()
     row = repo.read_one(
         _TRACES[(label_of(key) == "Person", hops)],
         key=key,

@@ -1,4 +1,6 @@
-"""The canonical input layouts (``LAYOUTS.md``) as data: kinds, their columns, value sets.
+"""The canonical input layouts (``LAYOUTS.md``) as data: kinds and their columns.
+
+The value sets (LAYOUTS.md, "Value sets") are the domain's: :mod:`graph.vocabulary`.
 
 Readers check headers against these, mappings produce these columns, validation reads them.
 """
@@ -95,25 +97,6 @@ LAYOUTS: dict[Kind, Layout] = {
     )
 }
 
-# --- Value sets (LAYOUTS.md, "Value sets").
-ORGANIZATION_KINDS = frozenset(
-    {"enterprise", "individual_business", "farmer_coop", "social_org", "public_institution",
-     "state_asset_holder"}
-)  # fmt: skip
-ORGANIZATION_STATUSES = frozenset({"active", "revoked", "cancelled"})
-OFFICER_ROLES = frozenset(
-    {"chairman", "vice_chairman", "honorary_chairman", "director", "independent_director",
-     "employee_director", "executive_director", "supervisor", "general_manager",
-     "deputy_general_manager", "cfo", "board_secretary", "manager", "principal"}
-)  # fmt: skip
-RECORD_LISTS = frozenset({"black", "red", "focus"})
-RECORD_LEVELS = frozenset({"general", "serious", "severe"})
-RECORD_STATUSES = frozenset({"active", "expired", "repaired", "revoked", "under_objection"})
-RECORD_CATEGORIES = frozenset(
-    {"food_drug", "product_quality", "intellectual_property", "environment", "tax", "contract",
-     "judgment_debtor", "labour", "safety", "finance", "honour", "other"}
-)  # fmt: skip
-DELTA_PROVINCES = frozenset({"31", "32", "33", "34"})
 
 # Organisation keys of sources without a USCC: `listed:<6-digit stock code>`.
 LISTED_PREFIX = "listed:"

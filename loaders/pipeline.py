@@ -24,13 +24,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from graph.clock import china_date
 from graph.queries import load as q
 from graph.repository import Repository
 from graph.schema import (
@@ -52,8 +53,6 @@ DEFAULT_BATCH_SIZE = 5_000
 # Batches read and validated ahead of the writer: enough to keep it busy, few enough that
 # memory stays a few batches deep.
 PREFETCH_BATCHES = 4
-# Decisions are dated in China Standard Time (UTC+8, no daylight saving).
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ def validation_context(settings: Settings, source: str, loaded_at: datetime) -> 
         pid_key=settings.pid_key.get_secret_value().encode(),
         source=source,
         province=settings.province_code,
-        today=loaded_at.astimezone(CHINA_TIME).date(),
+        today=china_date(loaded_at),
         uscc_allow_list=frozenset(settings.uscc_allow_list),
     )
 

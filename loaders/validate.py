@@ -32,9 +32,9 @@ from graph.identifiers import (
     validate_uscc,
 )
 from graph.reference import occupations, prefecture_of, regions
-from loaders.layouts import (
+from graph.vocabulary import (
     DELTA_PROVINCES,
-    LISTED_PREFIX,
+    NEGATIVE_LISTS,
     OFFICER_ROLES,
     ORGANIZATION_KINDS,
     ORGANIZATION_STATUSES,
@@ -42,6 +42,9 @@ from loaders.layouts import (
     RECORD_LEVELS,
     RECORD_LISTS,
     RECORD_STATUSES,
+)
+from loaders.layouts import (
+    LISTED_PREFIX,
     Kind,
 )
 
@@ -490,7 +493,7 @@ def _records(c: _Check) -> Valid | Invalid:
     subject = _holder(c, "subject_")
     listing = c.choice("list", RECORD_LISTS, required=True)
     level = c.choice("level", RECORD_LEVELS)
-    if listing in ("black", "focus") and level is None and c.value("level") is None:
+    if listing in NEGATIVE_LISTS and level is None and c.value("level") is None:
         c.fail("level", "missing", f"level is required on a {listing}-list record")
     if listing == "red" and level is not None:
         c.fail("level", "not_allowed", "a red-list record has no level")

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Query
 
 from api.audit import AuditDep
 from api.auth import Regulator
-from api.deps import RepositoryDep, RulesDep
+from api.deps import ClockDep, RepositoryDep, RulesDep
 from api.errors import PROBLEM_RESPONSES
-from api.routers.subjects import EXAMPLE_USCC
+from api.params import EXAMPLE_USCC
 from graph import findings
 from graph.findings import COMPANY_LAW_178, AppointmentPage, RedListConflictPage
-from graph.review import today
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"], responses=PROBLEM_RESPONSES)
 
@@ -113,13 +112,14 @@ RED_LIST_EXAMPLE: dict[str, Any] = {
 def appointment_findings(
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     _: Regulator,
     trail: AuditDep,
     as_of: AsOf = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> AppointmentPage:
-    page = findings.appointments(repo, rules, as_of or today(), skip=offset, limit=limit)
+    page = findings.appointments(repo, rules, as_of or clock.today(), skip=offset, limit=limit)
     trail.log([item.person.pid for item in page.items], len(page.items))
     return page
 
@@ -134,12 +134,13 @@ def appointment_findings(
 )
 def red_list_conflicts(
     repo: RepositoryDep,
+    clock: ClockDep,
     _: Regulator,
     trail: AuditDep,
     as_of: AsOf = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> RedListConflictPage:
-    page = findings.red_list_conflicts(repo, as_of or today(), skip=offset, limit=limit)
+    page = findings.red_list_conflicts(repo, as_of or clock.today(), skip=offset, limit=limit)
     trail.log([item.key for item in page.items], len(page.items))
     return page

@@ -7,17 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api import masking
 from api.audit import AuditDep
 from api.auth import Reader
-from api.deps import RepositoryDep, SettingsDep
+from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
-from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
-from graph import ownership_graph
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from graph import disclosure, ownership_graph
+from graph.disclosure import Audience
 from graph.model import label_of
 from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_THRESHOLD
 from graph.ownership_graph import Ownership
-from graph.review import today
 
 router = APIRouter(prefix="/api/v1", tags=["ownership"], responses=PROBLEM_RESPONSES)
 
@@ -80,6 +79,7 @@ def subject_ownership(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     trail: AuditDep,
     threshold: Annotated[
@@ -102,12 +102,13 @@ def subject_ownership(
     key = checked_key(key, settings)
     if label_of(key) == "Person":
         raise InvalidInput("ownership is computed for organisations, not persons", field="key")
-    report = ownership_graph.ownership_of(repo, key, as_of=as_of or today(), threshold=threshold)
+    as_of = as_of or clock.today()
+    report = ownership_graph.ownership_of(repo, key, as_of=as_of, threshold=threshold)
     if report is None:
         trail.log([key], 0)
         raise NotFound(f"no organisation with key {key}", field="key")
     trail.log([key, *_parties(report)], len(report.beneficial_owners) + len(report.other_owners))
-    return masking.ownership(report) if principal.role == "analyst" else report
+    return disclosure.disclose_ownership(Audience.of(principal), report)
 
 
 def _parties(report: Ownership) -> list[str]:

@@ -6,31 +6,28 @@ reflects what the change means for every related party.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from api.audit import AuditDep
 from api.auth import Regulator
-from api.deps import RepositoryDep, RulesDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
+from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound
+from api.params import RecordId
 from graph import records, subjects
 from graph.access import Principal
 from graph.queries import records as record_queries
 from graph.recompute import RunSummary, incremental_recompute
 from graph.settings import Settings
+from graph.vocabulary import Level, ListName
 from loaders.layouts import Kind
 from loaders.pipeline import upsert
 from loaders.validate import Context, Invalid, validate
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
-
-RecordId = Annotated[
-    str,
-    Path(min_length=1, max_length=128, pattern=r"^[\w\-.:/]+$", examples=["JS-SCJGJ-2026-00017"]),
-]
 
 
 class RecordIn(BaseModel):
@@ -42,8 +39,8 @@ class RecordIn(BaseModel):
         default=None, max_length=18, description="Hashed on arrival; never stored or echoed."
     )
     subject_person_key: str | None = Field(default=None, max_length=128)
-    list: Literal["black", "red", "focus"]
-    level: Literal["general", "serious", "severe"] | None = None
+    list: ListName
+    level: Level | None = None
     category: str | None = Field(default=None, max_length=40, examples=["judgment_debtor"])
     authority: str = Field(min_length=1, max_length=64, examples=["JS-GY"])
     basis: str = Field(min_length=1, max_length=500, examples=["(2026)苏02执123号"])
@@ -88,12 +85,12 @@ def _out(run: RunSummary) -> PropagationOut:
     )
 
 
-def _context(settings: Settings, principal: Principal) -> Context:
+def _context(settings: Settings, principal: Principal, today: date) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
         source=f"api:{principal.key_id}",
         province=settings.province_code,
-        today=date.today(),
+        today=today,
         uscc_allow_list=frozenset(settings.uscc_allow_list),
     )
 
@@ -104,6 +101,7 @@ def add_record(
     repo: RepositoryDep,
     rules: RulesDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
@@ -112,7 +110,7 @@ def add_record(
         for k, v in body.model_dump().items()
         if v is not None
     }
-    checked = validate(Kind.RECORDS, raw, _context(settings, principal))
+    checked = validate(Kind.RECORDS, raw, _context(settings, principal, clock.today()))
     if isinstance(checked, Invalid):
         first = checked.errors[0]
         raise InvalidInput(
@@ -126,11 +124,11 @@ def add_record(
     provenance = {
         "source": f"api:{principal.key_id}",
         "batch_id": f"api-{body.record_id}",
-        "loaded_at": datetime.now(UTC),
+        "loaded_at": clock.now(),
         "province": settings.province_code,
     }
     upsert(repo, Kind.RECORDS, [row], provenance)
-    run = incremental_recompute(repo, rules, date.today(), [body.record_id])
+    run = incremental_recompute(repo, rules, clock.today(), [body.record_id])
     trail.log([row["subject"]], 1)
     status = records.read_record(repo, body.record_id)["status"]
     return RecordChange(record_id=body.record_id, status=status, propagation=_out(run))
@@ -140,22 +138,14 @@ def add_record(
 def get_record(
     record_id: RecordId, repo: RepositoryDep, _: Regulator, trail: AuditDep
 ) -> dict[str, Any]:
-    try:
-        record = records.read_record(repo, record_id)
-    except records.RecordNotFound as exc:
-        raise NotFound(str(exc), field="record_id") from exc
+    record = records.read_record(repo, record_id)
     trail.log([record["subject"]], 1)
     return record
 
 
 def _transition(trail: AuditDep, repo: RepositoryDep, record_id: str, step: Any) -> RecordChange:
-    try:
-        subject = records.read_record(repo, record_id)["subject"]
-        result = step()
-    except records.RecordNotFound as exc:
-        raise NotFound(str(exc), field="record_id") from exc
-    except records.TransitionRefused as exc:
-        raise Conflict(str(exc), field="record_id") from exc
+    subject = records.read_record(repo, record_id)["subject"]
+    result = step()
     transition, deadline = result if isinstance(result, tuple) else (result, None)
     trail.log([subject], 1)
     return RecordChange(
@@ -177,6 +167,7 @@ def file_objection(
     repo: RepositoryDep,
     rules: RulesDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
@@ -184,7 +175,7 @@ def file_objection(
         trail, repo, record_id,
         lambda: records.file_objection(
             repo, rules, record_id, body.reason, principal.key_id,
-            settings.objection_deadline_working_days, date.today(),
+            settings.objection_deadline_working_days, clock.today(),
         ),
     )  # fmt: skip
 
@@ -199,13 +190,14 @@ def decide_objection(
     body: DecisionIn,
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
         lambda: records.decide_objection(
-            repo, rules, record_id, body.upheld, body.note, principal.key_id, date.today()
+            repo, rules, record_id, body.upheld, body.note, principal.key_id, clock.today()
         ),
     )  # fmt: skip
 
@@ -220,12 +212,13 @@ def repair_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, date.today()),
+        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, clock.today()),
     )  # fmt: skip
 
 
@@ -239,10 +232,11 @@ def revoke_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, date.today()),
+        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, clock.today()),
     )  # fmt: skip

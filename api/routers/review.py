@@ -11,14 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.audit import AuditDep, AuditTrail
 from api.auth import Regulator
-from api.deps import PolicyDep, RepositoryDep, SettingsDep
+from api.deps import ClockDep, PolicyDep, RepositoryDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from api.responses import ModelResponse
-from api.routers.subjects import EXAMPLE_USCC, SubjectKey, checked_key
+from graph.clock import Clock
 from graph.identifiers import InvalidIdentifier
 from graph.report import CreditReport, credit_report, render_html
 from graph.repository import Repository
-from graph.review import MAX_SUBJECTS, ReviewContext, ReviewResult, credit_review, today
+from graph.review import MAX_SUBJECTS, ReviewContext, ReviewResult, credit_review
 from graph.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["review"], responses=PROBLEM_RESPONSES)
@@ -43,10 +44,17 @@ class ReviewRequest(BaseModel):
         "a key given twice is reviewed once.",
     )
     context: ReviewContext = Field(description="What the subjects apply for.")
+    # Not `date | None`: the schema says a date, and an explicit null stays refused. The
+    # factory dates a request built outside a route; a route dates an absent as_of by the
+    # app's clock (see `as_of_or`).
     as_of: date = Field(
-        default_factory=today,
+        default_factory=Clock().today,
         description="The date the review speaks for; today in China (UTC+8) if absent.",
     )
+
+    def as_of_or(self, today: date) -> date:
+        """The date given, or ``today`` if the request named none."""
+        return self.as_of if "as_of" in self.model_fields_set else today
 
 
 REVIEW_EXAMPLES: dict[str, Any] = {
@@ -172,11 +180,12 @@ def review(
     repo: RepositoryDep,
     settings: SettingsDep,
     policy: PolicyDep,
+    clock: ClockDep,
     _: Regulator,
     trail: AuditDep,
 ) -> ModelResponse:
     keys = [_checked_batch_key(i, key, settings) for i, key in enumerate(body.subjects)]
-    result = credit_review(repo, keys, body.context, body.as_of, policy)
+    result = credit_review(repo, keys, body.context, body.as_of_or(clock.today()), policy)
     trail.log(keys, len(result.subjects))
     return ModelResponse(result)
 
@@ -190,10 +199,15 @@ def _checked_batch_key(index: int, key: str, settings: Settings) -> str:
 
 
 def _report(
-    repo: Repository, settings: Settings, key: str, as_of: date | None, trail: AuditTrail
+    repo: Repository,
+    settings: Settings,
+    clock: Clock,
+    key: str,
+    as_of: date | None,
+    trail: AuditTrail,
 ) -> CreditReport:
     key = checked_key(key, settings)
-    report = credit_report(repo, key, as_of or today())
+    report = credit_report(repo, key, as_of or clock.today(), generated_at=clock.now())
     trail.log([key], 0 if report is None else 1)
     if report is None:
         raise NotFound(f"no subject with key {key}", field="key")
@@ -213,11 +227,12 @@ def report_json(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     _: Regulator,
     trail: AuditDep,
     as_of: AsOfQuery = None,
 ) -> CreditReport:
-    return _report(repo, settings, key, as_of, trail)
+    return _report(repo, settings, clock, key, as_of, trail)
 
 
 @router.get(
@@ -241,10 +256,11 @@ def report_html(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     _: Regulator,
     trail: AuditDep,
     as_of: AsOfQuery = None,
 ) -> HTMLResponse:
-    report = _report(repo, settings, key, as_of, trail)
+    report = _report(repo, settings, clock, key, as_of, trail)
     # Subject-level data: the browser must not keep a copy of the page in its cache.
     return HTMLResponse(render_html(report), headers={"Cache-Control": "no-store"})

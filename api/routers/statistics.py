@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.auth import Reader
-from api.deps import RepositoryDep
+from api.deps import ClockDep, RepositoryDep
 from api.errors import PROBLEM_RESPONSES
 from graph import statistics as stats
-from graph.review import today
 from graph.statistics import Statistics
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
@@ -56,6 +55,7 @@ STATISTICS_EXAMPLE: dict[str, Any] = {
 )
 def statistics(
     repo: RepositoryDep,
+    clock: ClockDep,
     _: Reader,
     as_of: Annotated[
         date | None,
@@ -65,4 +65,4 @@ def statistics(
         ),
     ] = None,
 ) -> Statistics:
-    return stats.statistics(repo, as_of or today())
+    return stats.statistics(repo, as_of or clock.today())

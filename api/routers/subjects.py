@@ -5,46 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api import masking
 from api.audit import AuditDep
 from api.auth import Reader, Regulator
-from api.deps import RepositoryDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, Forbidden, InvalidInput, NotFound
+from api.deps import ClockDep, RepositoryDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound
+from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from api.responses import ModelResponse
-from graph import subjects, tracing
-from graph.access import Principal
-from graph.identifiers import pid_for, validate_id_number, validate_uscc
-from graph.model import GraphPath, Network, SubjectProfile, SubjectRef, label_of
-from graph.settings import Settings
+from graph import disclosure, subjects, tracing
+from graph.disclosure import Audience
+from graph.identifiers import pid_for, validate_id_number
+from graph.model import GraphPath, Network, SubjectProfile, SubjectRef
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
-
-SubjectKey = Annotated[
-    str,
-    Path(
-        min_length=3,
-        max_length=80,
-        pattern=r"^[0-9A-Za-z:_\-~]+$",
-        description="A USCC, an organisation surrogate key, or a person's pid.",
-        examples=["91320214745555318W"],
-    ),
-]
-
-EXAMPLE_USCC = "91320214745555318W"
-
-
-def checked_key(key: str, settings: Settings) -> str:
-    """Reject a malformed USCC with the reason (422) before asking the graph."""
-    if label_of(key) == "Organization" and len(key) == 18 and ":" not in key:
-        return validate_uscc(key, settings.uscc_allow_list)
-    return key
-
-
-def _is_analyst(principal: Principal) -> bool:
-    return principal.role == "analyst"
 
 
 @router.get(
@@ -59,8 +34,8 @@ def search_subjects(
     q: Annotated[str, Query(min_length=1, max_length=100, examples=["无锡"])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[SubjectRef]:
-    # Analysts receive no personal fields, so their search covers organisations only.
-    found = subjects.search(repo, q.strip(), limit=limit, persons=not _is_analyst(principal))
+    persons = disclosure.may_search_persons(Audience.of(principal))
+    found = subjects.search(repo, q.strip(), limit=limit, persons=persons)
     trail.log([s.key for s in found], len(found))
     return found
 
@@ -106,15 +81,13 @@ def subject_profile(
     trail: AuditDep,
 ) -> ModelResponse:
     key = checked_key(key, settings)
-    if _is_analyst(principal) and label_of(key) == "Person":
-        raise Forbidden("analysts receive no personal fields; person profiles need a regulator")
+    audience = Audience.of(principal)
+    disclosure.check_profile(audience, key)
     prof = subjects.profile(repo, key)
     trail.log([key], 0 if prof is None else 1)
     if prof is None:
         raise NotFound(f"no subject with key {key}", field="key")
-    if _is_analyst(principal):
-        prof = prof.model_copy(update={"flags": [masking.flag(f) for f in prof.flags]})
-    return ModelResponse(prof)
+    return ModelResponse(disclosure.disclose_profile(audience, prof))
 
 
 @router.get(
@@ -126,6 +99,7 @@ def subject_network(
     key: SubjectKey,
     repo: RepositoryDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     trail: AuditDep,
     hops: Annotated[int, Query(ge=1, le=tracing.MAX_HOPS)] = 2,
@@ -147,7 +121,7 @@ def subject_network(
         key,
         hops=hops,
         types=types or tracing.RELATION_TYPES,
-        as_of=as_of,
+        as_of=as_of or clock.today(),
         offset=offset,
         limit=limit,
     )
@@ -155,7 +129,7 @@ def subject_network(
         trail.log([key], 0)
         raise NotFound(f"no subject with key {key}", field="key")
     trail.log([n.key for n in net.nodes], len(net.nodes))
-    return ModelResponse(masking.network(net) if _is_analyst(principal) else net)
+    return ModelResponse(disclosure.disclose_network(Audience.of(principal), net))
 
 
 @router.get(

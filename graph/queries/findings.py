@@ -2,10 +2,13 @@
 
 Every query starts from the records active on ``$as_of`` (an index seek on ``Record.status``,
 10^5–10^6 rows in a province) and walks out to their subjects, never from all subjects
-(10^7). "Active on ``$as_of``": status ``active`` and within the publicity window, as in
-review; a record without a publicity start is public from its decision, and one under
-objection restricts nobody.
+(10^7). "Active on ``$as_of``" is :data:`graph.queries.as_of.RECORD_IN_FORCE`: status
+``active`` and within the publicity window; one under objection restricts nobody.
 """
+
+from graph.queries.as_of import RECORD_IN_FORCE, RECORD_IS_SANCTION
+
+_SANCTION_IN_FORCE = RECORD_IN_FORCE + "\n    AND " + RECORD_IS_SANCTION
 
 # Persons restricted by a record: by their own active black/focus record that is severe or a
 # dishonest judgment debtor's (失信被执行人), or by an `extended` flag (R1: a unit's record
@@ -13,20 +16,21 @@ objection restricts nobody.
 # is active; `pending` and `associated` flags restrict nobody. Then each post they still hold
 # on $as_of as legal representative or director/supervisor/senior manager ($roles) at an
 # organisation other than the one whose record it is.
-APPOINTMENTS = """
+APPOINTMENTS = (
+    """
 CALL () {
   MATCH (r:Record) USING INDEX r:Record(status)
-  WHERE r.status = 'active' AND r.list IN ['black', 'focus']
+  WHERE """
+    + _SANCTION_IN_FORCE
+    + """
     AND (r.level = 'severe' OR r.category = 'judgment_debtor')
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
   MATCH (p:Person)-[:HAS_RECORD]->(r)
   RETURN p, r, null AS flag
   UNION ALL
   MATCH (r:Record) USING INDEX r:Record(status)
-  WHERE r.status = 'active' AND r.list IN ['black', 'focus']
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+  WHERE """
+    + _SANCTION_IN_FORCE
+    + """
   MATCH (p:Person)-[f:FLAGGED]->(r)
   WHERE f.kind = 'extended'
   RETURN p, r, f AS flag
@@ -49,31 +53,35 @@ RETURN p {.pid, .name, .id_masked} AS person,
        {uscc: o.uscc, name: o.name, rel: type(post), role: post.role, since: post.since,
         until: post.until} AS post
 """
+)
 
 # Subjects with an active red record (红名单) that also carry an active black/focus record of
 # their own or a non-pending flag whose record is active: an honour that a sanction
 # contradicts. One row per subject, its honours and what contradicts them. Records reached
 # from a bound subject carry no label on purpose: with `:Record` the planner seeks every
 # active record by index for each subject, instead of expanding that subject's few records.
-RED_LIST_CONFLICTS = """
+RED_LIST_CONFLICTS = (
+    """
 MATCH (r:Record) USING INDEX r:Record(status)
-WHERE r.status = 'active' AND r.list = 'red'
-  AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-  AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+WHERE """
+    + RECORD_IN_FORCE
+    + """
+  AND r.list = 'red'
 MATCH (s:Subject)-[:HAS_RECORD]->(r)
 WITH DISTINCT s
 CALL (s) {
   MATCH (s)-[:HAS_RECORD]->(r)
-  WHERE r.status = 'active' AND r.list IN ['black', 'focus']
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+  WHERE """
+    + _SANCTION_IN_FORCE
+    + """
   RETURN count(r) > 0 AS sanctioned
 }
 CALL (s) {
   MATCH (s)-[f:FLAGGED]->(r)
-  WHERE f.kind <> 'pending' AND r.status = 'active' AND r.list IN ['black', 'focus']
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+  WHERE f.kind <> 'pending'
+    AND """
+    + _SANCTION_IN_FORCE
+    + """
   RETURN count(f) > 0 AS flagged
 }
 WITH s WHERE sanctioned OR flagged
@@ -81,9 +89,9 @@ WITH s ORDER BY coalesce(s.uscc, s.pid)
 SKIP $skip LIMIT $limit
 CALL (s) {
   MATCH (s)-[:HAS_RECORD]->(r)
-  WHERE r.status = 'active'
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+  WHERE """
+    + RECORD_IN_FORCE
+    + """
   OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
   WITH r, d ORDER BY r.record_id
   RETURN collect(r {.record_id, .list, .category, .level, .authority, .basis, .decided_on,
@@ -91,9 +99,10 @@ CALL (s) {
 }
 CALL (s) {
   MATCH (s)-[f:FLAGGED]->(r)<-[:HAS_RECORD]-(origin)
-  WHERE f.kind <> 'pending' AND r.status = 'active' AND r.list IN ['black', 'focus']
-    AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-    AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+  WHERE f.kind <> 'pending'
+    AND """
+    + _SANCTION_IN_FORCE
+    + """
   OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
   WITH f, r, d, origin ORDER BY r.record_id
   RETURN collect({flag: f {.rule, .kind, .score, .hops, .path, .basis},
@@ -105,3 +114,4 @@ RETURN CASE WHEN s:Person THEN 'Person' ELSE 'Organization' END AS label,
        coalesce(s.uscc, s.pid) AS key, s.name AS name, s.id_masked AS id_masked,
        s.region_code AS region_code, records, flags
 """
+)

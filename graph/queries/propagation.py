@@ -1,5 +1,7 @@
 """Cypher for propagation: the Neo4j side of the engine, flag write-back, runs and changes."""
 
+from graph.queries.as_of import RECORD_LIVE_STATUS
+
 # Degree per relationship type: a literal type in each pattern lets Neo4j read the count
 # from the node's degree store instead of walking a hub's relationships.
 NODE_INFO_ORGANIZATIONS = """
@@ -41,14 +43,18 @@ EXPAND_ORGANIZATIONS = "UNWIND $keys AS key MATCH (s:Organization {uscc: key})" 
 EXPAND_PERSONS = "UNWIND $keys AS key MATCH (s:Person {pid: key})" + _EXPAND_TAIL
 
 # Records that may start propagation; the engine decides which actually do on as_of.
-CANDIDATE_RECORDS = """
+CANDIDATE_RECORDS = (
+    """
 MATCH (s:Subject)-[:HAS_RECORD]->(r:Record)
-WHERE r.status IN ['active', 'under_objection']
+WHERE """
+    + RECORD_LIVE_STATUS
+    + """
 RETURN r.record_id AS record_id, coalesce(s.uscc, s.pid) AS subject, r.list AS list,
        r.level AS level, r.category AS category, r.status AS status,
        r.publish_from AS publish_from, r.publish_until AS publish_until,
        r.decided_on AS decided_on
 """
+)
 
 RECORDS_BY_ID = """
 UNWIND $record_ids AS id

@@ -2,15 +2,18 @@
 
 Each query is one pass over the records active on ``$as_of`` (an index seek on
 ``Record.status``), grouped in the database so only the counts travel. "Active" is as in
-findings and review: status ``active`` and within the publicity window.
+findings: in force (:data:`graph.queries.as_of.RECORD_IN_FORCE`).
 """
 
-_ACTIVE_RECORDS = """
+from graph.queries.as_of import RECORD_IN_FORCE, RECORD_LIVE
+
+_ACTIVE_RECORDS = (
+    """
 MATCH (r:Record)
-WHERE r.status = 'active'
-  AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-  AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
-"""
+WHERE """
+    + RECORD_IN_FORCE
+    + "\n"
+)
 
 # Grouped by the subject's raw region code; the caller rolls codes up to prefectures with the
 # reference data, which knows that Shanghai districts have no prefecture above them.
@@ -48,13 +51,15 @@ RETURN date.truncate('month', r.decided_on) AS month, count(r) AS count
 
 # Flags whose record is live on $as_of, as review counts them: a flag from a record now under
 # objection is pending whatever kind the last propagation run stored.
-FLAGS_BY_RULE_AND_KIND = """
+FLAGS_BY_RULE_AND_KIND = (
+    """
 MATCH (r:Record)
-WHERE r.status IN ['active', 'under_objection']
-  AND coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
-  AND (r.publish_until IS NULL OR $as_of <= r.publish_until)
+WHERE """
+    + RECORD_LIVE
+    + """
 MATCH (:Subject)-[f:FLAGGED]->(r)
 RETURN f.rule AS rule,
        CASE WHEN r.status = 'under_objection' THEN 'pending' ELSE f.kind END AS kind,
        count(f) AS count
 """
+)

@@ -1,8 +1,10 @@
 """Cypher for related-party tracing: a bounded k-hop trace in one statement, and paths."""
 
+from graph.queries.as_of import RECORD_ACTIVE_STATUS, RECORD_IS_SANCTION
+from graph.vocabulary import SUBJECT_RELATIONS
+
 # The relationships a trace or a path follows: ownership, posts, branches, practice.
-RELATION_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT")
-_RELATIONS = "|".join(RELATION_TYPES)
+_RELATIONS = "|".join(SUBJECT_RELATIONS)
 
 _ORGANIZATION = "MATCH (n:Organization {uscc: $key})"
 _PERSON = "MATCH (n:Person {pid: $key})"
@@ -49,7 +51,8 @@ WITH found, frontier, seen + frontier AS seen, levels + [frontier] AS levels,
 # ends is found twice: it is kept once, where it was last found (so the caller's "last
 # found stands" among parallel relationships holds), which spares the driver a third of
 # the edges of a big page.
-_RESULT = """
+_RESULT = (
+    """
 CALL (levels) {
   UNWIND range(0, size(levels) - 1) AS hops
   UNWIND levels[hops] AS n
@@ -61,8 +64,12 @@ CALL (levels) {
          collect({
            hops: hops, label: label, key: key, name: n.name, region_code: n.region_code,
            hub: coalesce(n.hub, false),
-           sanctioned: EXISTS { (n)-[:HAS_RECORD]->(rec:Record)
-                                WHERE rec.list IN ['black', 'focus'] AND rec.status = 'active' },
+           sanctioned: EXISTS { (n)-[:HAS_RECORD]->(r:Record)
+                                WHERE """
+    + RECORD_IS_SANCTION
+    + " AND "
+    + RECORD_ACTIVE_STATUS
+    + """ },
            flagged: EXISTS { (n)-[:FLAGGED]->() }
          }) AS nodes
 }
@@ -77,6 +84,7 @@ CALL (found, page, seen) {
 }
 RETURN size(seen) AS total_nodes, truncated, nodes, edges
 """
+)
 
 
 def trace(person: bool, hops: int) -> str:

@@ -18,42 +18,24 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from graph.schema import Label, Rel
+from graph.schema import Rel
+from graph.vocabulary import (
+    OFFICER_ROLES,
+    SUBJECT_LABELS,
+    SUBJECT_RELATIONS,
+    Direction,
+    Level,
+    ListName,
+    RuleKind,
+)
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "default.yaml"
 
 # Relationship types between subjects that a rule may follow.
-SUBJECT_RELS = frozenset(
-    {Rel.LEGAL_REP_OF, Rel.SHAREHOLDER_OF, Rel.OFFICER_OF, Rel.BRANCH_OF, Rel.PRACTISES_AT}
-)
-SUBJECT_LABELS = frozenset({Label.ORGANIZATION, Label.PERSON})
-# The roles loaders accept (loaders.layouts); a role outside it could never match an edge.
-OFFICER_ROLES = frozenset(
-    {
-        "chairman",
-        "vice_chairman",
-        "honorary_chairman",
-        "director",
-        "independent_director",
-        "employee_director",
-        "executive_director",
-        "supervisor",
-        "general_manager",
-        "deputy_general_manager",
-        "cfo",
-        "board_secretary",
-        "manager",
-        "principal",
-    }
-)
-
-RuleKind = Literal["extended", "associated"]
+SUBJECT_RELS = frozenset(SUBJECT_RELATIONS)
 # The state of a subject on a record's propagation: the record's own subject, or the kind of
 # flag the subject already carries on that record.
 ChainState = Literal["own", "extended", "associated"]
-ListName = Literal["black", "red", "focus"]
-Level = Literal["general", "serious", "severe"]
-Direction = Literal["out", "in"]
 
 
 _Collection = TypeVar("_Collection", tuple[Any, ...], frozenset[Any])

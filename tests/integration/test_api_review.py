@@ -7,8 +7,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from graph.clock import Clock
 from graph.repository import Repository
-from graph.review import today
 from tests.utils.factories import GraphBuilder
 
 KeyMaker = Callable[[str], dict[str, str]]
@@ -59,7 +59,8 @@ def test_as_of_defaults_to_today(http: httpx.Client, make_key: KeyMaker) -> None
         headers=make_key("regulator"),
     )
     assert response.status_code == 200
-    assert response.json()["as_of"] == today().isoformat()  # China's today, not the server's
+    # China's today, not the server's.
+    assert response.json()["as_of"] == Clock().today().isoformat()
 
 
 def test_analyst_may_not_review_or_read_reports(

@@ -7,9 +7,13 @@ from datetime import date
 import pytest
 
 from graph import subjects, tracing
+from graph.clock import Clock
 from graph.repository import Repository
 from tests.utils.factories import GraphBuilder
 from tests.utils.factories import pid as _pid
+
+# The date the tests without their own date trace on: the wall clock's, as before.
+TODAY = Clock().today()
 
 
 @pytest.fixture
@@ -50,31 +54,31 @@ def test_as_of_filter_brings_back_an_old_post(repo: Repository, group: GraphBuil
 
 
 def test_type_filter(repo: Repository, group: GraphBuilder) -> None:
-    net = tracing.related_parties(repo, "A", hops=3, types=["LEGAL_REP_OF"])
+    net = tracing.related_parties(repo, "A", as_of=TODAY, hops=3, types=["LEGAL_REP_OF"])
     assert net is not None
     assert {n.key for n in net.nodes} == {"A", _pid("张三")}
 
 
 def test_pagination_and_cap(repo: Repository, group: GraphBuilder) -> None:
-    full = tracing.related_parties(repo, "A", hops=3)
+    full = tracing.related_parties(repo, "A", as_of=TODAY, hops=3)
     assert full is not None and not full.truncated
-    page = tracing.related_parties(repo, "A", hops=3, offset=1, limit=2)
+    page = tracing.related_parties(repo, "A", as_of=TODAY, hops=3, offset=1, limit=2)
     assert page is not None
     assert [n.key for n in page.nodes] == [n.key for n in full.nodes[1:3]]
     assert page.total_nodes == full.total_nodes
-    capped = tracing.related_parties(repo, "A", hops=3, max_nodes=2)
+    capped = tracing.related_parties(repo, "A", as_of=TODAY, hops=3, max_nodes=2)
     assert capped is not None and capped.truncated and capped.total_nodes == 2
 
 
 def test_a_later_page_has_its_edges_to_nodes_off_it(repo: Repository, group: GraphBuilder) -> None:
-    full = tracing.related_parties(repo, "A", hops=3)
+    full = tracing.related_parties(repo, "A", as_of=TODAY, hops=3)
     assert full is not None
     assert [(n.key, n.hops) for n in full.nodes] == [
         ("A", 0), ("H", 1), (_pid("张三"), 1), ("B", 2), ("C", 3),
     ]  # fmt: skip
     pages = []
     for offset in (0, 2, 4):
-        page = tracing.related_parties(repo, "A", hops=3, offset=offset, limit=2)
+        page = tracing.related_parties(repo, "A", as_of=TODAY, hops=3, offset=offset, limit=2)
         assert page is not None and page.total_nodes == 5 and not page.truncated
         pages.append(page)
     assert [n for p in pages for n in p.nodes] == full.nodes
@@ -91,26 +95,26 @@ def test_a_capped_trace_pages_over_the_admitted_nodes(
     repo: Repository, group: GraphBuilder
 ) -> None:
     # Room for A, H and the person: B, found at hop 2, is cut, and so is the edge to it.
-    page = tracing.related_parties(repo, "A", hops=3, max_nodes=3, offset=1, limit=10)
+    page = tracing.related_parties(repo, "A", as_of=TODAY, hops=3, max_nodes=3, offset=1, limit=10)
     assert page is not None and page.truncated and page.total_nodes == 3
     assert [n.key for n in page.nodes] == ["H", _pid("张三")]
     assert {(e.source, e.target) for e in page.edges} == {("H", "A"), (_pid("张三"), "A")}
 
 
 def test_hub_is_shown_but_not_expanded(repo: Repository, group: GraphBuilder) -> None:
-    net = tracing.related_parties(repo, "H", hops=2)
+    net = tracing.related_parties(repo, "H", as_of=TODAY, hops=2)
     assert net is not None
     assert {n.key for n in net.nodes} == {"H"}
 
 
 def test_degree_cap_makes_a_hub(repo: Repository, group: GraphBuilder) -> None:
-    net = tracing.related_parties(repo, _pid("张三"), hops=1, degree_cap=1)
+    net = tracing.related_parties(repo, _pid("张三"), as_of=TODAY, hops=1, degree_cap=1)
     assert net is not None
     assert {n.key for n in net.nodes} == {_pid("张三")}
 
 
 def test_unknown_subject(repo: Repository) -> None:
-    assert tracing.related_parties(repo, "NOPE") is None
+    assert tracing.related_parties(repo, "NOPE", as_of=TODAY) is None
     assert tracing.paths_between(repo, "NOPE", "A") is None
 
 

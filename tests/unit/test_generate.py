@@ -18,10 +18,8 @@ import pytest
 
 from graph.identifiers import validate_id_number, validate_region_code, validate_uscc
 from graph.reference import occupations
-from loaders.generate import generate_province
-from loaders.layouts import (
+from graph.vocabulary import (
     DELTA_PROVINCES,
-    LAYOUTS,
     OFFICER_ROLES,
     ORGANIZATION_KINDS,
     ORGANIZATION_STATUSES,
@@ -29,8 +27,9 @@ from loaders.layouts import (
     RECORD_LEVELS,
     RECORD_LISTS,
     RECORD_STATUSES,
-    Kind,
 )
+from loaders.generate import generate_province
+from loaders.layouts import LAYOUTS, Kind
 from loaders.validate import Context, Invalid, validate
 
 AS_OF = date(2026, 11, 1)

@@ -13,11 +13,11 @@ import yaml
 
 from graph.rules import (
     DEFAULT_RULES_PATH,
-    OFFICER_ROLES,
     RulesFileError,
     load_rules,
     parse_rules,
 )
+from graph.vocabulary import OFFICER_ROLES
 
 RAW = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
 

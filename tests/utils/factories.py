@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from graph.repository import Repository
+from graph.vocabulary import SUBJECT_RELATIONS
 
 CREATE_ORG = """
 MERGE (o:Subject:Organization {uscc: $key})
@@ -64,7 +65,7 @@ class GraphBuilder:
 
     def rel(self, source: str, rel: str, target: str, **props: Any) -> None:
         # Relationship types cannot be parameters; they come from this closed set.
-        assert rel in {"LEGAL_REP_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF", "PRACTISES_AT"}
+        assert rel in SUBJECT_RELATIONS
         self.repo.write(
             f"MATCH (a:Subject) WHERE a.uscc = $source OR a.pid = $source "
             f"MATCH (b:Subject) WHERE b.uscc = $target OR b.pid = $target "

@@ -1,0 +1,216 @@
+"""What each audience may see of a subject: the one disclosure rule.
+
+API routes, Dash pages and linkage endpoints all ask this module; none masks on its own.
+
+- **Regulators** (and admins) see subject-level data: persons as the graph holds them, which
+  is already masked (``id_masked``; the raw ID number is never stored).
+- **Analysts** see aggregates and networks without personal fields: a person is a stable
+  alias (:func:`person_alias`) with a placeholder name and no region, so one person is the
+  same node across an analyst's responses (a network can still be read) but cannot be joined
+  to anything else. They search organisations only and open no person's profile.
+- **Partners** (``partner:<code>``, a Delta province) see persons as analysts do and
+  organisations as they are (design.md: no unmasked personal field crosses a border). Their
+  aliases are salted by their province, so two partners' answers cannot be joined on a
+  person either. What a partner may query at all (its linkage scope) is the linkage
+  endpoints' business; this module says only how a subject looks to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from graph.access import Principal
+from graph.errors import NotPermitted
+from graph.model import (
+    Flag,
+    Network,
+    NetworkEdge,
+    NetworkNode,
+    PathStep,
+    SubjectProfile,
+    label_of,
+)
+from graph.ownership_graph import (
+    ActualController,
+    Ownership,
+    OwnershipChain,
+    OwnershipParty,
+    UltimateOwner,
+)
+
+PERSON_PLACEHOLDER = "自然人 (person)"
+
+AudienceKind = Literal["regulator", "analyst", "partner"]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a disclosure is for; ``province`` is a partner's."""
+
+    kind: AudienceKind
+    province: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Audience:
+        """The audience of a caller, by its role."""
+        if principal.partner_province is not None:
+            return cls("partner", principal.partner_province)
+        if principal.role == "analyst":
+            return cls("analyst")
+        if principal.role in ("regulator", "admin"):
+            return cls("regulator")
+        # Roles are validated when a key is made; an unknown one sees nothing rather than all.
+        raise NotPermitted(f"role {principal.role!r} has no disclosure rule")
+
+    @property
+    def sees_persons(self) -> bool:
+        """Whether persons reach this audience as themselves (masked as stored)."""
+        return self.kind == "regulator"
+
+    @property
+    def alias_salt(self) -> str:
+        # Analysts keep the salt their aliases always had, so their aliases stay stable.
+        return "analyst" if self.kind == "analyst" else f"partner:{self.province}"
+
+
+REGULATOR = Audience("regulator")
+ANALYST = Audience("analyst")
+
+
+def person_alias(pid: str, audience: Audience = ANALYST) -> str:
+    """A person's stable alias for ``audience``: a truncated digest of the pid, salted so it
+    joins to nothing outside that audience's own answers.
+
+    >>> person_alias("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    'person~07d8af1f95ccb440'
+    """
+    return "person~" + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+
+
+def may_search_persons(audience: Audience) -> bool:
+    """Whether a name search may return persons: only to those who see them."""
+    return audience.sees_persons
+
+
+def check_profile(audience: Audience, key: str) -> None:
+    """Refuse a person's profile to an audience that receives no personal fields."""
+    if label_of(key) == "Person" and not audience.sees_persons:
+        raise NotPermitted(
+            f"{audience.kind}s receive no personal fields; person profiles need a regulator"
+        )
+
+
+def disclose_profile(audience: Audience, profile: SubjectProfile) -> SubjectProfile:
+    """A subject's profile as ``audience`` may see it (call :func:`check_profile` first:
+    only an organisation's profile reaches an audience that does not see persons)."""
+    if audience.sees_persons:
+        return profile
+    return profile.model_copy(update={"flags": [disclose_flag(audience, f) for f in profile.flags]})
+
+
+def disclose_flag(audience: Audience, flag: Flag) -> Flag:
+    """A flag with every person on its path and as its record's subject aliased."""
+    if audience.sees_persons:
+        return flag
+    alias = _Aliaser(audience)
+    return flag.model_copy(
+        update={
+            "record_subject": alias.key(flag.record_subject),
+            "path": [
+                PathStep(
+                    source=alias.key(s.source),
+                    rel=s.rel,
+                    direction=s.direction,
+                    target=alias.key(s.target),
+                    rule=s.rule,
+                )
+                for s in flag.path
+            ],
+        }
+    )
+
+
+def disclose_network(audience: Audience, network: Network) -> Network:
+    """A related-party network with persons as aliases, placeholder names and no region."""
+    if audience.sees_persons:
+        return network
+    alias = _Aliaser(audience)
+    return network.model_copy(
+        update={
+            "root": alias.key(network.root),
+            "nodes": [alias.node(n) for n in network.nodes],
+            "edges": [alias.edge(e) for e in network.edges],
+        }
+    )
+
+
+def disclose_ownership(audience: Audience, report: Ownership) -> Ownership:
+    """Owners and controller with every person aliased; organisations stay as they are."""
+    if audience.sees_persons:
+        return report
+    alias = _Aliaser(audience)
+    control = report.actual_controller
+    return report.model_copy(
+        update={
+            "beneficial_owners": [alias.owner(o) for o in report.beneficial_owners],
+            "other_owners": [alias.owner(o) for o in report.other_owners],
+            "actual_controller": None
+            if control is None
+            else ActualController(
+                holder=alias.party(control.holder),
+                voting_ratio=control.voting_ratio,
+                controlled=control.controlled,  # organisations only
+                chains=[alias.chain(c) for c in control.chains],
+            ),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _Aliaser:
+    """Replaces persons by their alias for one audience, in each shape that names them."""
+
+    audience: Audience
+
+    def key(self, key: str) -> str:
+        return person_alias(key, self.audience) if label_of(key) == "Person" else key
+
+    def node(self, node: NetworkNode) -> NetworkNode:
+        if node.label != "Person":
+            return node
+        return node.model_copy(
+            update={
+                "key": person_alias(node.key, self.audience),
+                "name": PERSON_PLACEHOLDER,
+                "region_code": None,
+            }
+        )
+
+    def edge(self, edge: NetworkEdge) -> NetworkEdge:
+        return edge.model_copy(
+            update={"source": self.key(edge.source), "target": self.key(edge.target)}
+        )
+
+    def party(self, party: OwnershipParty) -> OwnershipParty:
+        if party.label != "Person":
+            return party
+        return party.model_copy(
+            update={
+                "key": person_alias(party.key, self.audience),
+                "name": PERSON_PLACEHOLDER,
+                "id_masked": None,
+            }
+        )
+
+    def chain(self, chain: OwnershipChain) -> OwnershipChain:
+        return chain.model_copy(update={"nodes": [self.party(p) for p in chain.nodes]})
+
+    def owner(self, owner: UltimateOwner) -> UltimateOwner:
+        return owner.model_copy(
+            update={
+                "holder": self.party(owner.holder),
+                "chains": [self.chain(c) for c in owner.chains],
+            }
+        )
