@@ -24,9 +24,9 @@ from graph.repository import Repository
 from graph.rules import RulesFileError, load_rules
 from graph.schema import SCHEMA_VERSION, apply_schema
 from graph.settings import Settings, get_settings
-from loaders.generate import generate_province
 from loaders.mapping import MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
+from loaders.synthetic import generate_province
 
 
 class CliError(click.ClickException):

@@ -18,7 +18,6 @@ import pytest
 
 from graph.identifiers import validate_id_number, validate_region_code, validate_uscc
 from graph.reference import occupations
-from loaders.generate import generate_province
 from loaders.layouts import (
     DELTA_PROVINCES,
     LAYOUTS,
@@ -31,6 +30,7 @@ from loaders.layouts import (
     RECORD_STATUSES,
     Kind,
 )
+from loaders.synthetic import generate_province
 from loaders.validate import Context, Invalid, validate
 
 AS_OF = date(2026, 11, 1)
