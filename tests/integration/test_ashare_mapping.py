@@ -1,4 +1,4 @@
-"""The A-share board data (real, read from /work/shared at run time) loads unedited through
+"""The A-share board data (real, read from ../shared beside the checkout) loads unedited through
 ``loaders/mappings/cn-ashare-executives.yaml``.
 
 Expected figures are computed here from the files themselves, so no personal data from the
