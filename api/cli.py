@@ -6,6 +6,7 @@ each command opens (and closes) the process's single Neo4j driver.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
@@ -337,7 +338,22 @@ def demo(orgs: int, seed: int) -> None:
         for role in ("regulator", "analyst", "admin"):
             _, key = create_key(repo, role, "demo")
             click.echo(f"  {role:<10} {key}")
+    if (uscc := _firm_to_try(province)) is not None:
+        click.echo(f"a firm to try (active black record, legal rep, network): USCC={uscc}")
     _serve(settings, settings.api_host, settings.api_port)
+
+
+def _firm_to_try(province: Path) -> str | None:
+    """The README's calls need a USCC this province has, with something to show: the first
+    organisation with an active black record and a current legal representative."""
+    with (province / "legal_reps.csv").open(encoding="utf-8", newline="") as f:
+        represented = {row["uscc"] for row in csv.DictReader(f) if not row["until"]}
+    with (province / "records.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            black = row["list"] == "black" and row["status"] == "active"
+            if black and row["subject_uscc"] in represented:
+                return row["subject_uscc"]
+    return None
 
 
 def _ensure_embedded(settings: Settings) -> None:
