@@ -7,6 +7,7 @@ once (:func:`services`) and closes them when it is done; ``serve`` hands them to
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
@@ -26,9 +27,9 @@ from graph.runs import other_flag_rules_versions
 from graph.schema import SCHEMA_VERSION, apply_schema, schema_version
 from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
-from loaders.generate import generate_province
 from loaders.mapping import MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
+from loaders.synthetic import generate_province
 
 
 class CliError(click.ClickException):
@@ -377,7 +378,22 @@ def demo(orgs: int, seed: int) -> None:
         for role in ("regulator", "analyst", "admin"):
             _, key = create_key(repo, role, "demo")
             click.echo(f"  {role:<10} {key}")
+        if (uscc := _firm_to_try(province)) is not None:
+            click.echo(f"a firm to try (active black record, legal rep, network): USCC={uscc}")
         _serve(opened, settings.api_host, settings.api_port)
+
+
+def _firm_to_try(province: Path) -> str | None:
+    """The README's calls need a USCC this province has, with something to show: the first
+    organisation with an active black record and a current legal representative."""
+    with (province / "legal_reps.csv").open(encoding="utf-8", newline="") as f:
+        represented = {row["uscc"] for row in csv.DictReader(f) if not row["until"]}
+    with (province / "records.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            black = row["list"] == "black" and row["status"] == "active"
+            if black and row["subject_uscc"] in represented:
+                return row["subject_uscc"]
+    return None
 
 
 def _ensure_embedded(settings: Settings) -> None:

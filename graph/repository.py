@@ -100,7 +100,7 @@ def _plain_record(record: Record) -> Row:
     """``record.data()`` with temporal values made native, in one walk over the values
     rather than two (the driver's walk tests every value against abstract base classes: it
     was half the client-side CPU of a big trace)."""
-    return {key: _plain(value) for key, value in record.items()}
+    return {key: _plain(value) for key, value in zip(record.keys(), record.values(), strict=True)}
 
 
 _TEMPORAL = (Date, DateTime, Time)

@@ -43,7 +43,7 @@ from typing import Any, Literal, NamedTuple, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graph.model import CreditRecord, Flag, PathStep, SubjectLabel, label_of
+from graph.model import CreditRecord, Flag, PathStep, label_of
 from graph.queries import review as q
 from graph.repository import Repository
 from graph.subjects import flag_from_row
@@ -55,6 +55,7 @@ from graph.vocabulary import (
     Level,
     ListName,
     NegativeList,
+    SubjectLabel,
     record_counts,
 )
 

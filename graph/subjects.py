@@ -10,7 +10,6 @@ from graph.model import (
     Organization,
     Person,
     RelationCount,
-    SubjectLabel,
     SubjectProfile,
     SubjectRef,
     label_of,
@@ -19,7 +18,7 @@ from graph.model import (
 from graph.queries import subjects as q
 from graph.repository import Repository
 from graph.schema import Rel
-from graph.vocabulary import SUBJECT_RELATIONS
+from graph.vocabulary import SUBJECT_RELATIONS, SubjectLabel
 
 _FLAGS: dict[SubjectLabel, str] = {
     "Organization": q.FLAGS_OF_ORGANIZATION,

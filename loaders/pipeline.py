@@ -43,10 +43,10 @@ from graph.schema import (
 )
 from graph.settings import Settings
 from loaders.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
+from loaders.load_report import FileSummary, LoadReport
 from loaders.mapping import FileMapping, Mapping, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
-from loaders.report import FileSummary, LoadReport
 from loaders.validate import Context, FieldError, Invalid, Target, Valid, quote, validate
 
 DEFAULT_BATCH_SIZE = 5_000

@@ -15,7 +15,7 @@ from api.params import EXAMPLE_USCC, SubjectKey, checked_key
 from graph import disclosure, ownership_graph
 from graph.disclosure import Audience
 from graph.model import label_of
-from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_THRESHOLD
+from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_MAX_DEPTH, DEFAULT_THRESHOLD
 from graph.ownership_graph import Ownership
 
 router = APIRouter(prefix="/api/v1", tags=["ownership"], responses=PROBLEM_RESPONSES)
@@ -61,7 +61,7 @@ OWNERSHIP_EXAMPLE: dict[str, Any] = {
     "/subjects/{key}/ownership",
     summary="Beneficial owners and actual controller of an organisation, with their chains",
     description="The shareholdings above the organisation valid on `as_of`, walked up to "
-    f"{ownership_graph.MAX_DEPTH} levels and {ownership_graph.MAX_NODES} parties; state-asset "
+    f"{DEFAULT_MAX_DEPTH} levels and {ownership_graph.MAX_NODES} parties; state-asset "
     "hubs end a chain. Cumulative ratio is the product along a chain, summed over chains; "
     "control passes link by link (> 50%). At most "
     f"{DEFAULT_MAX_CHAINS} chains are listed, the heaviest, and a dense cross-holding web is "

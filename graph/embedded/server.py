@@ -10,6 +10,7 @@ data directory and port; pid files live in ``<cache_dir>/run/<port>.pid``, so ``
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -18,7 +19,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -66,14 +69,15 @@ def lib_dir(settings: Settings) -> Path:
 
 def ensure_jars(settings: Settings) -> Path:
     """Resolve the Neo4j jars into the cache once; later calls return at once."""
-    target = lib_dir(settings)
-    if (target / ".complete").exists():
-        return target
+    return _build_once(
+        lib_dir(settings), ".complete", lambda staging: _fetch_jars(settings, staging)
+    )
+
+
+def _fetch_jars(settings: Settings, staging: Path) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise EmbeddedNeo4jError("Maven (mvn) is not on PATH; it is needed once to fetch Neo4j")
-    staging = target.with_name("lib.partial")
-    shutil.rmtree(staging, ignore_errors=True)
     cmd = [
         mvn, "-q", "-B", "-f", str(HERE / "pom.xml"),
         f"-Dneo4j.version={settings.neo4j_version}",
@@ -86,10 +90,6 @@ def ensure_jars(settings: Settings) -> Path:
             "fetching Neo4j jars from Maven Central failed:\n" + (done.stdout + done.stderr)[-2000:]
         )
     (staging / ".complete").touch()
-    # Rename last, so an interrupted fetch never looks complete.
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
-    return target
 
 
 def compiled_launcher(settings: Settings, libs: Path) -> Path:
@@ -100,20 +100,55 @@ def compiled_launcher(settings: Settings, libs: Path) -> Path:
     source = HERE / "Launcher.java"
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
     classes = lib_dir(settings).parent / f"launcher-{digest}"
-    if (classes / "Launcher.class").exists():
-        return classes
-    javac = shutil.which("javac")
-    if javac is None:
-        raise EmbeddedNeo4jError(f"javac is not on PATH; a JDK {MIN_JAVA}+ runs the embedded Neo4j")
-    staging = classes.with_name(classes.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    done = subprocess.run(
-        [javac, "-cp", f"{libs}/*", "-d", str(staging), str(source)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise EmbeddedNeo4jError(f"compiling {source.name} failed:\n{done.stderr[-2000:]}")
-    staging.rename(classes)
-    return classes
+
+    def compile_into(staging: Path) -> None:
+        javac = shutil.which("javac")
+        if javac is None:
+            raise EmbeddedNeo4jError(
+                f"javac is not on PATH; a JDK {MIN_JAVA}+ runs the embedded Neo4j"
+            )
+        done = subprocess.run(
+            [javac, "-cp", f"{libs}/*", "-d", str(staging), str(source)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise EmbeddedNeo4jError(f"compiling {source.name} failed:\n{done.stderr[-2000:]}")
+
+    return _build_once(classes, "Launcher.class", compile_into)
+
+
+def _build_once(target: Path, done: str, build: Callable[[Path], None]) -> Path:
+    """The cache entry ``target``, built by ``build`` unless ``target/done`` already exists.
+
+    Two first starts at once (a test suite and a demo, two CI jobs on one cache) must not
+    build into the same directory or rename over each other: the build runs under an
+    exclusive lock, into a fresh temporary directory renamed into place only when complete,
+    so a reader never sees half an entry and whoever waited on the lock finds it built.
+    """
+    if (target / done).exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "a") as lock:
+        # Released when the file closes, and by the kernel if this process dies holding it.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / done).exists():
+            return target
+        # Under the lock nobody else is building: what a killed build left is garbage.
+        for stale in target.parent.glob(f"{target.name}.*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".partial", dir=target.parent)
+        )
+        try:
+            build(staging)
+            # An entry without its marker is an interrupted build of an older release.
+            shutil.rmtree(target, ignore_errors=True)
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return target
 
 
 def java_major_version() -> int:

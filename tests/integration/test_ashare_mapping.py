@@ -1,4 +1,4 @@
-"""The A-share board data (real, read from /work/shared at run time) loads unedited through
+"""The A-share board data (real, read from ../shared beside the checkout) loads unedited through
 ``loaders/mappings/cn-ashare-executives.yaml``.
 
 Expected figures are computed here from the files themselves, so no personal data from the
@@ -21,9 +21,9 @@ from api.cli import main
 from graph.repository import Repository
 from graph.settings import Settings
 from loaders.layouts import Kind
+from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths
-from loaders.report import LoadReport
 from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA
 from tests.utils.canonical import id_number, write
 

@@ -86,3 +86,58 @@ def test_cli_start_schema_status_restart_stop_leaves_no_jvm(
     assert stopped.returncode == 0, stopped.stderr
     assert _java_pids_on(data_dir) == []
     assert f"bolt://127.0.0.1:{port}" not in _cli("neo4j", "status", env=env).stdout
+
+
+# A child asking for the launcher the way `start` does, once the go file appears.
+LAUNCHER_CHILD = """
+import sys, time
+from pathlib import Path
+from graph.embedded import server
+from graph.settings import Settings
+
+go = Path(sys.argv[1])
+settings = Settings()
+while not go.exists():
+    time.sleep(0.01)
+print(server.compiled_launcher(settings, server.ensure_jars(settings)))
+"""
+
+
+def test_two_first_starts_compile_the_launcher_once_into_an_empty_cache(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # The jars already fetched for the suite stand in for Maven, so only javac races.
+    cache = tmp_path / "cache"
+    libs = server.lib_dir(settings.model_copy(update={"cache_dir": cache}))
+    libs.parent.mkdir(parents=True)
+    libs.symlink_to(server.ensure_jars(settings))
+    env = {**os.environ, "CREDIT_GRAPH_CACHE_DIR": str(cache), "NEO4J_PASSWORD": "unused"}
+    go = tmp_path / "go"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER_CHILD, str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    go.touch()
+    outcomes = [child.communicate(timeout=120) for child in children]
+
+    for child, (_, err) in zip(children, outcomes, strict=True):
+        assert child.returncode == 0, err
+    (first, _), (second, _) = outcomes
+    classes = Path(first.strip())
+    assert second.strip() == str(classes)
+    # Nothing half-built is left beside it.
+    assert sorted(p.name for p in libs.parent.iterdir()) == sorted(
+        ["lib", classes.name, classes.name + ".lock"]
+    )
+    # The class loads: javap reads it whole, against the same jars the server runs with.
+    javap = subprocess.run(
+        ["javap", "-cp", f"{libs}/*:{classes}", "Launcher"], capture_output=True, text=True
+    )
+    assert javap.returncode == 0, javap.stderr
+    assert "public static void main" in javap.stdout

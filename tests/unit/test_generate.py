@@ -28,8 +28,8 @@ from graph.vocabulary import (
     RECORD_LISTS,
     RECORD_STATUSES,
 )
-from loaders.generate import generate_province
 from loaders.layouts import LAYOUTS, Kind
+from loaders.synthetic import generate_province
 from loaders.validate import Context, Invalid, validate
 
 AS_OF = date(2026, 11, 1)
