@@ -50,13 +50,13 @@ from province import (  # bench/ is the script's directory
 
 from graph.driver import open_driver
 from graph.embedded import server
+from graph.ingest.layouts import NODE_KINDS, Kind
+from graph.ingest.validate import Valid, validate
 from graph.repository import Repository
 from graph.schema import apply_schema, drop_search_indexes
 from graph.settings import Settings
-from loaders.layouts import NODE_KINDS, Kind
 from loaders.pipeline import DEFAULT_BATCH_SIZE, NODE_WRITES, load_paths, validation_context
 from loaders.readers import open_table
-from loaders.validate import Valid, validate
 
 # The baseline's statements: labels are literal, as everywhere else.
 PLAIN_CREATE = {

@@ -3,7 +3,7 @@
 1. Plan: every file is matched to its kind(s) (by name, or by a mapping), opened and read
    to the end once. A file that cannot be parsed, or lacks a column its kind or mapping
    needs, stops the load here, before anything is written (:class:`LoadError`).
-2. Kinds are loaded in :data:`loaders.layouts.LOAD_ORDER`, so every subject a row refers to
+2. Kinds are loaded in :data:`graph.ingest.layouts.LOAD_ORDER`, so every subject a row refers to
    was written before, by this load or an earlier one. Rows are streamed: read, mapped and
    validated in a background thread, up to a few batches ahead of the writer.
 3. Per batch: the subjects the valid rows refer to are looked up in the graph at once;
@@ -31,6 +31,8 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from graph.ingest.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
+from graph.ingest.validate import Context, FieldError, Invalid, Target, Valid, quote, validate
 from graph.queries import load as q
 from graph.repository import Repository
 from graph.schema import (
@@ -41,12 +43,10 @@ from graph.schema import (
     schema_version,
 )
 from graph.settings import Settings
-from loaders.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
 from loaders.mapping import FileMapping, Mapping, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
 from loaders.report import FileSummary, LoadReport
-from loaders.validate import Context, FieldError, Invalid, Target, Valid, quote, validate
 
 DEFAULT_BATCH_SIZE = 5_000
 # Batches read and validated ahead of the writer: enough to keep it busy, few enough that

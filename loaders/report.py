@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from loaders.layouts import LOAD_ORDER, NODE_KINDS, Kind
+from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
 
 
 @dataclass

@@ -18,12 +18,12 @@ from api.deps import RepositoryDep, RulesDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
 from graph import records, subjects
 from graph.access import Principal
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import Context, Invalid, validate
 from graph.queries import records as record_queries
 from graph.recompute import RunSummary, incremental_recompute
 from graph.settings import Settings
-from loaders.layouts import Kind
 from loaders.pipeline import upsert
-from loaders.validate import Context, Invalid, validate
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
 

@@ -1,6 +1,6 @@
 """Cypher for the loaders: batched, idempotent writes of validated rows, with provenance.
 
-Every write takes ``$rows`` (the parameters :mod:`loaders.validate` built, one map per row)
+Every write takes ``$rows`` (the parameters :mod:`graph.ingest.validate` built, one map per row)
 and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
 
 - Nodes are upserted in two statements: the pipeline looks a batch's keys up

@@ -27,7 +27,7 @@ SUBJECT_RELS = frozenset(
     {Rel.LEGAL_REP_OF, Rel.SHAREHOLDER_OF, Rel.OFFICER_OF, Rel.BRANCH_OF, Rel.PRACTISES_AT}
 )
 SUBJECT_LABELS = frozenset({Label.ORGANIZATION, Label.PERSON})
-# The roles loaders accept (loaders.layouts); a role outside it could never match an edge.
+# The roles loaders accept (graph.ingest.layouts); a role outside it could never match an edge.
 OFFICER_ROLES = frozenset(
     {
         "chairman",

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from neo4j import Driver
 
 from api.cli import main
+from graph.ingest.layouts import Kind
 from graph.repository import Repository
 from graph.settings import Settings
-from loaders.layouts import Kind
 from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths
 from loaders.report import LoadReport

@@ -17,16 +17,16 @@ from click.testing import CliRunner
 
 from api.cli import main
 from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import contains_id_number
 from graph.records import file_objection
 from graph.repository import Repository
 from graph.rules import load_rules
 from graph.settings import Settings
 from loaders.generate import generate_province
-from loaders.layouts import Kind
 from loaders.mapping import load_mapping
 from loaders.pipeline import LoadError, load_paths
 from loaders.report import LoadReport
-from loaders.validate import contains_id_number
 from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA
 from tests.utils.canonical import (
     TIMESTAMPS,

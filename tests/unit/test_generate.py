@@ -17,9 +17,7 @@ import networkx as nx
 import pytest
 
 from graph.identifiers import validate_id_number, validate_region_code, validate_uscc
-from graph.reference import occupations
-from loaders.generate import generate_province
-from loaders.layouts import (
+from graph.ingest.layouts import (
     DELTA_PROVINCES,
     LAYOUTS,
     OFFICER_ROLES,
@@ -31,7 +29,9 @@ from loaders.layouts import (
     RECORD_STATUSES,
     Kind,
 )
-from loaders.validate import Context, Invalid, validate
+from graph.ingest.validate import Context, Invalid, validate
+from graph.reference import occupations
+from loaders.generate import generate_province
 
 AS_OF = date(2026, 11, 1)
 ORGS = 2000

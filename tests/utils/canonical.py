@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.identifiers import make_id_number, make_uscc
+from graph.ingest.layouts import LAYOUTS, Kind
 from graph.repository import Repository
-from loaders.layouts import LAYOUTS, Kind
 
 Rows = list[dict[str, Any]]
 

@@ -31,8 +31,7 @@ from graph.identifiers import (
     validate_region_code,
     validate_uscc,
 )
-from graph.reference import occupations, prefecture_of, regions
-from loaders.layouts import (
+from graph.ingest.layouts import (
     DELTA_PROVINCES,
     LISTED_PREFIX,
     OFFICER_ROLES,
@@ -44,6 +43,7 @@ from loaders.layouts import (
     RECORD_STATUSES,
     Kind,
 )
+from graph.reference import occupations, prefecture_of, regions
 
 RawRow = Mapping[str, str | None]
 

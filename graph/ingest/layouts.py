@@ -1,4 +1,4 @@
-"""The canonical input layouts (``LAYOUTS.md``) as data: kinds, their columns, value sets.
+"""The canonical input layouts (``loaders/LAYOUTS.md``) as data: kinds, columns, value sets.
 
 Readers check headers against these, mappings produce these columns, validation reads them.
 """
@@ -38,7 +38,7 @@ class Layout:
     kind: Kind
     required: tuple[Required, ...]
     optional: tuple[str, ...] = ()
-    # Accepted without complaint and not stored (data minimisation): see LAYOUTS.md.
+    # Accepted without complaint and not stored (data minimisation): see loaders/LAYOUTS.md.
     unstored: tuple[str, ...] = ()
 
     @property
@@ -95,7 +95,7 @@ LAYOUTS: dict[Kind, Layout] = {
     )
 }
 
-# --- Value sets (LAYOUTS.md, "Value sets").
+# --- Value sets (loaders/LAYOUTS.md, "Value sets").
 ORGANIZATION_KINDS = frozenset(
     {"enterprise", "individual_business", "farmer_coop", "social_org", "public_institution",
      "state_asset_holder"}
