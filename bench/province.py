@@ -21,6 +21,7 @@ from pathlib import Path
 from graph.driver import open_driver
 from graph.embedded import server
 from graph.repository import Repository
+from graph.rules import load_rules
 from graph.settings import Settings
 from loaders.pipeline import load_paths
 
@@ -86,7 +87,10 @@ def loaded_province(args: argparse.Namespace) -> Iterator[tuple[Repository, Sett
                 print(f"database: {data_dir} (cached)")
             else:
                 began = time.perf_counter()
-                load_paths(repo, settings, [province], rejects_path=args.work_dir / "rejects.csv")
+                load_paths(
+                    repo, settings, [province], rejects_path=args.work_dir / "rejects.csv",
+                    rules=load_rules(),
+                )  # fmt: skip
                 (data_dir / COMPLETE).touch()
                 print(f"database: loaded in {time.perf_counter() - began:.0f}s")
             yield repo, settings

@@ -16,14 +16,11 @@ from api.audit import AuditDep
 from api.auth import Regulator
 from api.deps import RepositoryDep, RulesDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, Conflict, InvalidInput, NotFound
-from graph import records, subjects
+from graph import ingest, records
 from graph.access import Principal
-from graph.ingest.layouts import Kind
-from graph.ingest.validate import Context, Invalid, validate
-from graph.queries import records as record_queries
-from graph.recompute import RunSummary, incremental_recompute
+from graph.ingest.validate import Context
+from graph.recompute import RunSummary
 from graph.settings import Settings
-from loaders.pipeline import upsert
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
 
@@ -112,28 +109,25 @@ def add_record(
         for k, v in body.model_dump().items()
         if v is not None
     }
-    checked = validate(Kind.RECORDS, raw, _context(settings, principal))
-    if isinstance(checked, Invalid):
-        first = checked.errors[0]
-        raise InvalidInput(
-            "; ".join(f"{e.field}: {e.message}" for e in checked.errors), field=first.field
-        )
-    row = checked.params
-    if subjects.find(repo, row["subject"]) is None:
-        raise NotFound("the record's subject is not in the credit graph", field="subject")
-    if repo.read_one(record_queries.DEPARTMENT_EXISTS, code=row["authority"]) is None:
-        raise InvalidInput(f"unknown issuing authority {row['authority']}", field="authority")
     provenance = {
         "source": f"api:{principal.key_id}",
         "batch_id": f"api-{body.record_id}",
         "loaded_at": datetime.now(UTC),
         "province": settings.province_code,
     }
-    upsert(repo, Kind.RECORDS, [row], provenance)
-    run = incremental_recompute(repo, rules, date.today(), [body.record_id])
-    trail.log([row["subject"]], 1)
-    status = records.read_record(repo, body.record_id)["status"]
-    return RecordChange(record_id=body.record_id, status=status, propagation=_out(run))
+    try:
+        filed = ingest.file_record(
+            repo, rules, raw, _context(settings, principal), provenance, date.today()
+        )
+    except ingest.UnknownSubject as exc:
+        raise NotFound(str(exc), field=exc.field) from exc
+    except ingest.IngestRefused as exc:
+        raise InvalidInput(str(exc), field=exc.field) from exc
+    trail.log([filed.subject], 1)
+    status = records.read_record(repo, filed.record_id)["status"]
+    return RecordChange(
+        record_id=filed.record_id, status=status, propagation=_out(filed.propagation)
+    )
 
 
 @router.get("/{record_id}", summary="A record with its status history fields")

@@ -1,0 +1,131 @@
+"""Which records' flags a write may have changed, and bringing them up to date.
+
+A record's flags come from walks of at most ``max_hops`` steps from its subject, through
+subjects that pass something on (not hubs). A relationship created, changed or removed
+between ``a`` and ``b`` can only change the walks that reach ``a`` or ``b`` with a step to
+spare, so the records to recompute are those of subjects within ``max_hops - 1`` steps of
+an endpoint, plus the records written themselves. The search is a superset: it ignores
+directions, roles, ratios and dates (an ended relationship is still stored, and its ending
+is a change), and it stops only where the engine stops, at hubs; the endpoints themselves
+are always crossed, since a write may have just made one a hub or stopped it being one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date
+
+from graph.ingest.writes import Written
+from graph.model import label_of
+from graph.neo4j_graph import Neo4jGraph
+from graph.queries import ingest as q
+from graph.recompute import RunSummary, full_recompute, incremental_recompute
+from graph.repository import Repository
+from graph.rules import RuleSet
+
+# Touched subjects are searched from in chunks: large enough that neighbours shared by
+# many endpoints are expanded once, small enough that a province-wide load never holds
+# more than a chunk's neighbourhood.
+SEARCH_CHUNK = 20_000
+# A load that touches more than this share of the graph's subjects recomputes everything:
+# their neighbourhoods then cover most records, and a full run skips the search for them
+# (e.g. relationships loaded into a graph whose nodes were loaded just before).
+FULL_SHARE = 0.2
+
+
+def affected_records(repo: Repository, rules: RuleSet, touched: Collection[str]) -> set[str]:
+    """Ids of the records whose flags may change after relationships at ``touched``
+    subjects (their keys) changed."""
+    rels = sorted(rules.rels)
+    graph = Neo4jGraph(repo)
+    seen = set(touched)
+    frontier = set(touched)
+    for _ in range(rules.max_hops - 1):
+        reached = _neighbours(repo, frontier, rels) - seen
+        seen |= reached
+        infos = graph.nodes(sorted(reached), rels)
+        frontier = {
+            key for key, info in infos.items() if not info.hub and info.degree <= rules.degree_cap
+        }
+        if not frontier:
+            break
+    return _records_of(repo, seen)
+
+
+def _neighbours(repo: Repository, keys: Iterable[str], rels: list[str]) -> set[str]:
+    orgs, persons = _split(keys)
+    found: set[str] = set()
+    for query, batch in ((q.NEIGHBOURS_OF_ORGANIZATIONS, orgs), (q.NEIGHBOURS_OF_PERSONS, persons)):
+        if batch:
+            found.update(row["key"] for row in repo.read(query, keys=batch, rels=rels))
+    return found
+
+
+def _records_of(repo: Repository, keys: Iterable[str]) -> set[str]:
+    orgs, persons = _split(keys)
+    found: set[str] = set()
+    for query, batch in ((q.RECORDS_OF_ORGANIZATIONS, orgs), (q.RECORDS_OF_PERSONS, persons)):
+        if batch:
+            found.update(row["record_id"] for row in repo.read(query, keys=batch))
+    return found
+
+
+def _split(keys: Iterable[str]) -> tuple[list[str], list[str]]:
+    orgs: list[str] = []
+    persons: list[str] = []
+    for key in keys:
+        (persons if label_of(key) == "Person" else orgs).append(key)
+    return sorted(orgs), sorted(persons)
+
+
+class FlagRefresh:
+    """Collects what the writes of one load or filing did, and recomputes the flags they may
+    have changed once, at the end, as one run in the change feed.
+
+    Touched subjects are turned into record ids a chunk at a time, so memory holds record
+    ids (as a full recompute does), not the load's subjects. ``full``: recompute everything
+    instead — for a first load into an empty graph, where every record is new anyway and
+    the search would only add work; a refresh also turns full once it has touched more
+    than :data:`FULL_SHARE` of the subjects.
+    """
+
+    def __init__(self, repo: Repository, rules: RuleSet, as_of: date, full: bool = False) -> None:
+        self.repo = repo
+        self.rules = rules
+        self.as_of = as_of
+        self.full = full
+        self.records: set[str] = set()
+        self._touched: set[str] = set()
+        self._touched_count = 0
+        self._full_at = 0 if full else _full_at(repo)
+
+    def add(self, written: Written) -> None:
+        if self.full:
+            return
+        self.records |= written.records
+        self._touched |= written.touched
+        self._touched_count += len(written.touched)
+        if self._touched_count > self._full_at:
+            self.full = True
+            self.records, self._touched = set(), set()
+        elif len(self._touched) >= SEARCH_CHUNK:
+            self._search()
+
+    def finish(self) -> RunSummary | None:
+        """Recompute; None when nothing written can have changed a flag."""
+        if self.full:
+            return full_recompute(self.repo, self.rules, self.as_of)
+        self._search()
+        if not self.records:
+            return None
+        return incremental_recompute(self.repo, self.rules, self.as_of, self.records)
+
+    def _search(self) -> None:
+        if self._touched:
+            self.records |= affected_records(self.repo, self.rules, self._touched)
+            self._touched = set()
+
+
+def _full_at(repo: Repository) -> int:
+    row = repo.read_one(q.SUBJECT_COUNT)
+    return max(SEARCH_CHUNK, int(FULL_SHARE * (row["subjects"] if row else 0)))
