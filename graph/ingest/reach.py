@@ -12,12 +12,14 @@ are always crossed, since a write may have just made one a hub or stopped it bei
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
+from typing import Protocol
 
 from graph.ingest.writes import Written
 from graph.model import label_of
 from graph.neo4j_graph import Neo4jGraph
+from graph.propagation import NetworkxGraph, NodeInfo
 from graph.queries import ingest as q
 from graph.recompute import RunSummary, full_recompute, incremental_recompute
 from graph.repository import Repository
@@ -33,15 +35,33 @@ SEARCH_CHUNK = 20_000
 FULL_SHARE = 0.2
 
 
-def affected_records(repo: Repository, rules: RuleSet, touched: Collection[str]) -> set[str]:
-    """Ids of the records whose flags may change after relationships at ``touched``
-    subjects (their keys) changed."""
+class Neighbourhood(Protocol):
+    """What the search needs of a graph: node facts, as propagation reads them, and every
+    neighbour along the given relationship types, in any period."""
+
+    def nodes(self, keys: Collection[str], rels: Collection[str]) -> Mapping[str, NodeInfo]: ...
+
+    def neighbours(self, keys: Collection[str], rels: Collection[str]) -> set[str]: ...
+
+
+def within_reach(touched: Collection[str], rules: RuleSet, graph: Neighbourhood) -> set[str]:
+    """The subjects whose records' walks may cross a relationship at a ``touched`` subject:
+    those within ``max_hops - 1`` steps of one, through subjects that pass flags on.
+
+    >>> import networkx as nx
+    >>> from graph.rules import load_rules
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_nodes_from(["A", "B", "C", "D"], label="Organization")
+    >>> for branch, head in [("B", "A"), ("C", "B"), ("D", "C")]:
+    ...     _ = g.add_edge(branch, head, rel="BRANCH_OF")
+    >>> sorted(within_reach({"A"}, load_rules(), NetworkxNeighbourhood(g)))  # 3 hops at most
+    ['A', 'B', 'C']
+    """
     rels = sorted(rules.rels)
-    graph = Neo4jGraph(repo)
     seen = set(touched)
     frontier = set(touched)
     for _ in range(rules.max_hops - 1):
-        reached = _neighbours(repo, frontier, rels) - seen
+        reached = graph.neighbours(sorted(frontier), rels) - seen
         seen |= reached
         infos = graph.nodes(sorted(reached), rels)
         frontier = {
@@ -49,16 +69,43 @@ def affected_records(repo: Repository, rules: RuleSet, touched: Collection[str])
         }
         if not frontier:
             break
-    return _records_of(repo, seen)
+    return seen
 
 
-def _neighbours(repo: Repository, keys: Iterable[str], rels: list[str]) -> set[str]:
-    orgs, persons = _split(keys)
-    found: set[str] = set()
-    for query, batch in ((q.NEIGHBOURS_OF_ORGANIZATIONS, orgs), (q.NEIGHBOURS_OF_PERSONS, persons)):
-        if batch:
-            found.update(row["key"] for row in repo.read(query, keys=batch, rels=rels))
-    return found
+def affected_records(repo: Repository, rules: RuleSet, touched: Collection[str]) -> set[str]:
+    """Ids of the records whose flags may change after relationships at ``touched``
+    subjects (their keys) changed."""
+    return _records_of(repo, within_reach(touched, rules, Neo4jNeighbourhood(repo)))
+
+
+class Neo4jNeighbourhood(Neo4jGraph):
+    def neighbours(self, keys: Collection[str], rels: Collection[str]) -> set[str]:
+        orgs, persons = _split(keys)
+        found: set[str] = set()
+        for query, batch in (
+            (q.NEIGHBOURS_OF_ORGANIZATIONS, orgs),
+            (q.NEIGHBOURS_OF_PERSONS, persons),
+        ):
+            if batch:
+                found.update(row["key"] for row in self._repo.read(query, keys=batch, rels=rels))
+        return found
+
+
+class NetworkxNeighbourhood(NetworkxGraph):
+    """The same over a ``networkx.MultiDiGraph`` (see :class:`graph.propagation.NetworkxGraph`)."""
+
+    def neighbours(self, keys: Collection[str], rels: Collection[str]) -> set[str]:
+        graph = self._graph
+        return {
+            other
+            for key in keys
+            if key in graph
+            for edges in (graph.out_edges(key, data="rel"), graph.in_edges(key, data="rel"))
+            for a, b, rel in edges
+            if rel in rels
+            for other in (a, b)
+            if other != key
+        }
 
 
 def _records_of(repo: Repository, keys: Iterable[str]) -> set[str]:
