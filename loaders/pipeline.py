@@ -137,20 +137,23 @@ def load_paths(
     empty = repo.read_one(q.ANY_SUBJECT) is None
     if empty:
         drop_search_indexes(repo)
-    refresh = FlagRefresh(repo, rules, as_of or ctx.today, full=empty)
     params: dict[str, Any] = {
         "source": source,
         "batch_id": plan.batch_id,
         "loaded_at": loaded_at,
         "province": settings.province_code,
     }
-    status = repo.write_returning(
+    begun = repo.write_returning(
         q.BEGIN_BATCH,
         mapping=mapping.origin if mapping else None,
         files=[f.name for f in plan.files],
         **params,
-    )[0]["status"]
-    report.first_load = status != "complete"
+    )[0]
+    report.first_load = begun["status"] != "complete"
+    # A rerun of a load that died half-way finds what it wrote then unchanged, so it cannot
+    # tell which flags that part changed: it recomputes them all.
+    resumed = report.first_load and not begun["fresh"]
+    refresh = FlagRefresh(repo, rules, as_of or ctx.today, full=empty or resumed)
 
     rejects = RejectsWriter(
         rejects_path or Path(f"rejects-{plan.batch_id}.csv"), always=rejects_path is not None

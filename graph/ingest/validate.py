@@ -3,8 +3,9 @@
 Pure: no I/O, no graph. :func:`validate` checks identifiers (with :mod:`graph.identifiers`),
 value sets, dates, numbers and the internal consistency of a row, and turns a raw resident ID
 number into ``pid`` and ``id_masked`` at once, so the number goes no further than this
-module. Whether a referenced subject exists is the one check left to the pipeline (it needs
-the graph); :class:`Valid` lists those references.
+module. Whether a referenced subject exists is the one check left to the writer (it needs
+the graph: :func:`graph.ingest.writes.missing_references`); :class:`Valid` lists those
+references.
 
 No message built here quotes an ID number: values are quoted through :func:`quote`, which
 masks anything shaped like one (a mis-mapped column can put an ID number in any field).
@@ -55,7 +56,7 @@ _STOCK_CODE = re.compile(r"\d{6}")
 
 
 class Target(StrEnum):
-    """What a reference points at; the pipeline looks these up in the graph."""
+    """What a reference points at; the writer looks these up in the graph."""
 
     ORGANIZATION = "organization"
     PERSON = "person"

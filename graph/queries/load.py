@@ -9,7 +9,7 @@ BEGIN_BATCH = """
 MERGE (b:LoadBatch {batch_id: $batch_id})
 ON CREATE SET b.status = 'running', b.source = $source, b.mapping = $mapping,
               b.files = $files, b.started_at = $loaded_at, b.loaded_at = $loaded_at
-RETURN b.status AS status, b.finished_at AS finished_at
+RETURN b.status AS status, b.finished_at AS finished_at, b.started_at = $loaded_at AS fresh
 """
 
 # Completes a batch once; a reload of a complete batch leaves it (and its measures) as is.

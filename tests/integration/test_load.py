@@ -642,6 +642,8 @@ def test_killed_load_reruns_to_the_clean_end_state(
     # Batch sizes differ on purpose: the end state does not depend on them.
     rerun = load(repo, settings, directory, tmp_path, batch_size=300)
     assert rerun.total("rejected") == 0
+    # What the killed run wrote is unchanged now, so only a full recompute knows its flags.
+    assert rerun.propagation is not None and rerun.propagation.mode == "full"
     after_rerun = snapshot(repo, ignore=TIMESTAMPS)
 
     repo.run_ddl(WIPE_TEST_DATA)
