@@ -5,24 +5,30 @@ Each round introduces fresh keys and releases all writers together (a barrier), 
 all find the keys absent and race to create the same nodes and relationships — the case
 a look-up-then-create upsert gets wrong. Two writers are loads (upserts in batches, then the
 flag refresh), two also file the round's record through :func:`graph.ingest.file_record`,
-as the API does.
+as the API does. A second test runs two whole loads of the same subjects and an
+authority's filings at once.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from graph.ingest import FlagRefresh, file_record, upsert
+from graph.ingest import FlagRefresh, IngestRefused, file_record, upsert
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Valid, validate
 from graph.ingest.writes import KEYS
+from graph.recompute import full_recompute
 from graph.repository import Repository
 from graph.rules import load_rules
 from graph.settings import Settings
-from tests.utils.canonical import id_number, uscc
+from loaders.pipeline import load_paths
+from loaders.report import LoadReport
+from tests.utils.canonical import bulk_province, id_number, uscc
 
 WRITERS = 4
 ROUNDS = 6
@@ -153,3 +159,76 @@ def test_concurrent_writers_duplicate_nothing(repo: Repository, settings: Settin
     assert {row["type"]: row["n"] for row in counts} == {t: n * ROUNDS for t, n in expected.items()}
     # The lock property is never left behind.
     assert repo.read_one("MATCH (n) WHERE n._lock IS NOT NULL RETURN count(n) AS n") == {"n": 0}
+
+
+def test_two_loads_and_filings_at_once(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    """Two departments load the same subjects at once (small batches, so their writes
+    interleave) while an authority files records on them; every load finishes without a
+    rejected row, nothing is duplicated, and the flags are what a full recompute gives."""
+    province = bulk_province(120)
+    directories = [province.write(tmp_path / name) for name in ("js-a", "js-b")]
+    rules = load_rules()
+    ctx = _context(settings)
+    reports: list[LoadReport] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def load(directory: Path) -> None:
+        try:
+            start.wait(timeout=60)
+            report = load_paths(
+                repo, settings, [directory], batch_size=15, progress=False,
+                rejects_path=directory / "rejects.csv", rules=rules,
+            )  # fmt: skip
+            reports.append(report)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def file_records() -> None:
+        try:
+            start.wait(timeout=60)
+            for n in range(0, 40, 4):
+                raw = {"record_id": f"FILED-{n}", "subject_uscc": uscc(1000 + n),
+                       "list": "black", "level": "severe", "category": "tax",
+                       "authority": "JS-SWJ", "basis": "苏税罚〔2026〕9号",
+                       "decided_on": "2025-06-01"}  # fmt: skip
+                provenance = {"source": "api:test", "batch_id": f"api-{n}",
+                              "loaded_at": datetime.now(UTC),
+                              "province": settings.province_code}  # fmt: skip
+                deadline = time.monotonic() + 120
+                while True:  # the subject (or the authority) may not be loaded yet
+                    try:
+                        file_record(repo, rules, raw, ctx, provenance, TODAY)
+                        break
+                    except IngestRefused:
+                        assert time.monotonic() < deadline
+                        time.sleep(0.05)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(d,)) for d in directories]
+    threads.append(threading.Thread(target=file_records))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert errors == []
+    assert [r.total("rejected") for r in reports] == [0, 0]
+
+    for label, key in (("Organization", "uscc"), ("Person", "pid"), ("Record", "record_id")):
+        repeated = repo.read(
+            f"MATCH (n:{label}) WITH n.{key} AS k, count(*) AS c WHERE c > 1 RETURN k"
+        )
+        assert repeated == [], label
+    assert (
+        repo.read(
+            "MATCH (a)-[r]->(b) WITH a, b, type(r) AS t, r.role AS role, count(*) AS c "
+            "WHERE c > 1 RETURN t"
+        )
+        == []
+    )
+    assert repo.read_one("MATCH (o:Organization) RETURN count(o) AS n") == {"n": 120}
+    run = full_recompute(repo, rules, TODAY)
+    assert (run.gained, run.lost, run.changed) == (0, 0, 0)
