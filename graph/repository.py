@@ -9,18 +9,21 @@ keys), which makes a retry change nothing twice.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
 from neo4j import Driver, ManagedTransaction, Record
-from neo4j.exceptions import ConstraintError
+from neo4j.exceptions import ConstraintError, TransientError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Time
 
 Row = dict[str, Any]
 T = TypeVar("T")
+DDL_ATTEMPTS = 5
 
 
 class KeyTaken(Exception):
@@ -102,9 +105,19 @@ class Repository:
         return total
 
     def run_ddl(self, statement: str) -> None:
-        # Schema statements cannot share a transaction with data; auto-commit is required.
-        with self._driver.session(database=self._database) as session:
-            session.run(statement).consume()
+        # Schema statements cannot share a transaction with data; auto-commit is required,
+        # and the driver retries only managed transactions. Two processes changing the schema
+        # at once (two loads starting together) can deadlock on its locks: our statements
+        # are idempotent (IF [NOT] EXISTS), so they are retried here.
+        for attempt in range(DDL_ATTEMPTS):
+            try:
+                with self._driver.session(database=self._database) as session:
+                    session.run(statement).consume()
+                return
+            except TransientError:
+                if attempt == DDL_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
 
     def ping(self) -> None:
         self._driver.verify_connectivity()
