@@ -44,9 +44,19 @@ class Neighbourhood(Protocol):
     def neighbours(self, keys: Collection[str], rels: Collection[str]) -> set[str]: ...
 
 
-def within_reach(touched: Collection[str], rules: RuleSet, graph: Neighbourhood) -> set[str]:
-    """The subjects whose records' walks may cross a relationship at a ``touched`` subject:
-    those within ``max_hops - 1`` steps of one, through subjects that pass flags on.
+def within_reach(
+    touched: Collection[str],
+    rules: RuleSet,
+    graph: Neighbourhood,
+    hub_changed: Collection[str] = (),
+) -> set[str]:
+    """The subjects whose records' walks may cross a relationship at a ``touched`` subject,
+    or pass through an organisation whose hub marker changed (``hub_changed``): those within
+    ``max_hops - 1`` steps of one, through subjects that pass flags on.
+
+    A touched subject marked as a hub, before and after, is not searched from: no walk
+    passes through it, and a walk across its new relationship starts from the other end.
+    This keeps a state-asset holder's new holding from reaching its whole portfolio.
 
     >>> import networkx as nx
     >>> from graph.rules import load_rules
@@ -58,8 +68,9 @@ def within_reach(touched: Collection[str], rules: RuleSet, graph: Neighbourhood)
     ['A', 'B', 'C']
     """
     rels = sorted(rules.rels)
-    seen = set(touched)
-    frontier = set(touched)
+    seen = {*touched, *hub_changed}
+    marked = {key for key, info in graph.nodes(sorted(touched), rels).items() if info.hub}
+    frontier = seen - (marked - set(hub_changed))
     for _ in range(rules.max_hops - 1):
         reached = graph.neighbours(sorted(frontier), rels) - seen
         seen |= reached
@@ -72,10 +83,13 @@ def within_reach(touched: Collection[str], rules: RuleSet, graph: Neighbourhood)
     return seen
 
 
-def affected_records(repo: Repository, rules: RuleSet, touched: Collection[str]) -> set[str]:
+def affected_records(
+    repo: Repository, rules: RuleSet, touched: Collection[str], hub_changed: Collection[str] = ()
+) -> set[str]:
     """Ids of the records whose flags may change after relationships at ``touched``
-    subjects (their keys) changed."""
-    return _records_of(repo, within_reach(touched, rules, Neo4jNeighbourhood(repo)))
+    subjects (their keys) changed, or the hub marker of ``hub_changed`` organisations."""
+    reach = within_reach(touched, rules, Neo4jNeighbourhood(repo), hub_changed)
+    return _records_of(repo, reach)
 
 
 class Neo4jNeighbourhood(Neo4jGraph):
@@ -143,6 +157,7 @@ class FlagRefresh:
         self.full = full
         self.records: set[str] = set()
         self._touched: set[str] = set()
+        self._hub_changed: set[str] = set()
         self._touched_count = 0
         self._full_at = 0 if full else _full_at(repo)
 
@@ -151,11 +166,12 @@ class FlagRefresh:
             return
         self.records |= written.records
         self._touched |= written.touched
-        self._touched_count += len(written.touched)
+        self._hub_changed |= written.hub_changed
+        self._touched_count += len(written.touched) + len(written.hub_changed)
         if self._touched_count > self._full_at:
             self.full = True
-            self.records, self._touched = set(), set()
-        elif len(self._touched) >= SEARCH_CHUNK:
+            self.records, self._touched, self._hub_changed = set(), set(), set()
+        elif len(self._touched) + len(self._hub_changed) >= SEARCH_CHUNK:
             self._search()
 
     def finish(self) -> RunSummary | None:
@@ -168,9 +184,11 @@ class FlagRefresh:
         return incremental_recompute(self.repo, self.rules, self.as_of, self.records)
 
     def _search(self) -> None:
-        if self._touched:
-            self.records |= affected_records(self.repo, self.rules, self._touched)
-            self._touched = set()
+        if self._touched or self._hub_changed:
+            self.records |= affected_records(
+                self.repo, self.rules, self._touched, self._hub_changed
+            )
+            self._touched, self._hub_changed = set(), set()
 
 
 def _full_at(repo: Repository) -> int:

@@ -94,9 +94,11 @@ class Written:
 
     created: int = 0
     updated: int = 0
-    # Subjects at the ends of relationships created, changed or removed (and organisations
-    # whose hub marker changed): walks through them may now go elsewhere.
+    # Subjects at the ends of relationships created, changed or removed: walks through them
+    # may now go elsewhere.
     touched: set[str] = field(default_factory=set)
+    # Organisations whose hub marker changed: walks through them now stop, or now go on.
+    hub_changed: set[str] = field(default_factory=set)
     # Records created or changed: their own flags may differ.
     records: set[str] = field(default_factory=set)
 
@@ -143,7 +145,7 @@ def _upsert_nodes(
             stale = [row for row in rows if row[write.key] in present]
             result = repo.write_returning(write.update, rows=stale, **provenance)[0]
             written.updated = result["updated"]
-            written.touched.update(result.get("touched", ()))
+            written.hub_changed.update(result.get("hub_changed", ()))
             written.records.update(result.get("records", ()))
         return written
     raise WriteConflict(

@@ -89,7 +89,7 @@ SET n += row.props,
     + _MOVE_REGION
     # A hub passes nothing on: a change of the marker changes what crosses the organisation.
     + """RETURN count(*) AS updated,
-       collect(CASE WHEN coalesce(n.hub, false) <> was_hub THEN n.uscc END) AS touched
+       collect(CASE WHEN coalesce(n.hub, false) <> was_hub THEN n.uscc END) AS hub_changed
 """
 )
 
