@@ -6,8 +6,9 @@ between ``a`` and ``b`` can only change the walks that reach ``a`` or ``b`` with
 spare, so the records to recompute are those of subjects within ``max_hops - 1`` steps of
 an endpoint, plus the records written themselves. The search is a superset: it ignores
 directions, roles, ratios and dates (an ended relationship is still stored, and its ending
-is a change), and it stops only where the engine stops, at hubs; the endpoints themselves
-are always crossed, since a write may have just made one a hub or stopped it being one.
+is a change), and it stops only where the engine stops, at hubs. An endpoint over the
+degree cap is crossed all the same (the write may have just pushed it over); one marked as
+a hub is not, unless the write changed the marker.
 """
 
 from __future__ import annotations
