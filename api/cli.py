@@ -238,7 +238,9 @@ def load(
     source: str | None,
 ) -> None:
     """Load files of the canonical layouts (loaders/LAYOUTS.md), or of a mapping, and print
-    the report. A file that cannot be parsed stops the load before anything is written."""
+    the report. A file that cannot be parsed stops the load before anything is written.
+    The flags the load may have changed are recomputed, as of today in China, under the
+    configured rules (CREDIT_GRAPH_RULES_PATH), before it ends."""
     settings = get_settings()
     try:
         loaded_mapping = load_mapping(mapping) if mapping else None
@@ -254,6 +256,7 @@ def load(
                 batch_size,
                 rejects_path,
                 source,
+                rules=opened.rules,
             )
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
@@ -370,10 +373,11 @@ def demo(orgs: int, seed: int) -> None:
         if not (province / "organizations.csv").exists():
             generate_province(province, orgs, seed)
         # Loading is idempotent: a second demo run finds every row unchanged.
-        report = load_paths(repo, settings, [province], rejects_path=province / "rejects.csv")
+        # The load recomputes the flags it may have changed (all of them, into an empty graph).
+        report = load_paths(
+            repo, settings, [province], rejects_path=province / "rejects.csv", rules=opened.rules
+        )
         click.echo(report.render())
-        run = full_recompute(repo, opened.rules, opened.clock.today())
-        click.echo(f"propagation: {run.records} records, {run.flags} flags")
         click.echo("demo API keys (development only; send as X-API-Key):")
         for role in ("regulator", "analyst", "admin"):
             _, key = create_key(repo, role, "demo")

@@ -85,7 +85,10 @@ def loaded_province(args: argparse.Namespace) -> Iterator[Services]:
                 print(f"database: {data_dir} (cached)")
             else:
                 began = time.perf_counter()
-                load_paths(repo, settings, [province], rejects_path=args.work_dir / "rejects.csv")
+                load_paths(
+                    repo, settings, [province], rejects_path=args.work_dir / "rejects.csv",
+                    rules=services.rules,
+                )  # fmt: skip
                 (data_dir / COMPLETE).touch()
                 print(f"database: loaded in {time.perf_counter() - began:.0f}s")
             yield services

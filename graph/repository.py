@@ -9,16 +9,27 @@ keys), which makes a retry change nothing twice.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import Driver, ManagedTransaction, Record
+from neo4j.exceptions import ConstraintError, TransientError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Time
 
 Row = dict[str, Any]
+T = TypeVar("T")
+DDL_ATTEMPTS = 5
+
+
+class KeyTaken(Exception):
+    """A write would have made a second node with a key a unique constraint protects: another
+    writer committed it first. The transaction was rolled back (the driver does not retry
+    it); the caller decides whether to look again."""
 
 
 @dataclass
@@ -60,15 +71,21 @@ class Repository:
         def work(tx: ManagedTransaction) -> WriteCounts:
             return _counts(tx.run(query, params).consume().counters)
 
-        with self._driver.session(database=self._database) as session:
-            return session.execute_write(work)
+        return self._execute_write(work)
 
     def write_returning(self, query: str, **params: Any) -> list[Row]:
         def work(tx: ManagedTransaction) -> list[Row]:
             return [_plain_record(record) for record in tx.run(query, params)]
 
-        with self._driver.session(database=self._database) as session:
-            return session.execute_write(work)
+        return self._execute_write(work)
+
+    def _execute_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(work)
+        except ConstraintError as exc:
+            # The server's message quotes the offending key, which may be a pid: not passed on.
+            raise KeyTaken(exc.code) from None
 
     def write_batches(
         self,
@@ -88,9 +105,19 @@ class Repository:
         return total
 
     def run_ddl(self, statement: str) -> None:
-        # Schema statements cannot share a transaction with data; auto-commit is required.
-        with self._driver.session(database=self._database) as session:
-            session.run(statement).consume()
+        # Schema statements cannot share a transaction with data; auto-commit is required,
+        # and the driver retries only managed transactions. Two processes changing the schema
+        # at once (two loads starting together) can deadlock on its locks: our statements
+        # are idempotent (IF [NOT] EXISTS), so they are retried here.
+        for attempt in range(DDL_ATTEMPTS):
+            try:
+                with self._driver.session(database=self._database) as session:
+                    session.run(statement).consume()
+                return
+            except TransientError:
+                if attempt == DDL_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
 
     def ping(self) -> None:
         self._driver.verify_connectivity()

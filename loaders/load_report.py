@@ -18,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from loaders.layouts import LOAD_ORDER, NODE_KINDS, Kind
+from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
+from graph.recompute import RunSummary
 
 
 @dataclass
@@ -108,6 +109,7 @@ class LoadReport:
     rejected_rows: int = 0
     first_load: bool = True  # False: this content was loaded before and its batch recorded
     seconds: float = 0.0
+    propagation: RunSummary | None = None  # None: nothing written could change a flag
 
     def counts(self, kind: Kind) -> KindCounts:
         return self.kinds.setdefault(kind, KindCounts())
@@ -178,4 +180,13 @@ class LoadReport:
             lines.append(f"{self.rejected_rows} rows rejected: see {self.rejects_path}")
         else:
             lines.append("no row rejected")
+        run = self.propagation
+        if run is None:
+            lines.append("flags: nothing written can change one")
+        else:
+            lines.append(
+                f"flags ({run.mode} recompute as of {run.as_of}, run {run.run_id}): "
+                f"{run.records} records, {run.flags} flags; "
+                f"+{run.gained} -{run.lost} ~{run.changed}"
+            )
         return "\n".join(lines)

@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from loaders.layouts import KIND_NAMES, LAYOUTS, Kind
+from graph.ingest.layouts import KIND_NAMES, LAYOUTS, Kind
 from loaders.readers import TextRow
 
 _RULE_KEYS = {"column", "template", "value", "map", "split"}

@@ -3,7 +3,7 @@
 1. Plan: every file is matched to its kind(s) (by name, or by a mapping), opened and read
    to the end once. A file that cannot be parsed, or lacks a column its kind or mapping
    needs, stops the load here, before anything is written (:class:`LoadError`).
-2. Kinds are loaded in :data:`loaders.layouts.LOAD_ORDER`, so every subject a row refers to
+2. Kinds are loaded in :data:`graph.ingest.layouts.LOAD_ORDER`, so every subject a row refers to
    was written before, by this load or an earlier one. Rows are streamed: read, mapped and
    validated in a background thread, up to a few batches ahead of the writer.
 3. Per batch: the subjects the valid rows refer to are looked up in the graph at once;
@@ -11,6 +11,10 @@
    (``UNWIND $rows``, an upsert on natural keys, provenance only on what changed).
 4. The batch's totals and per-department data quality are stored on a ``LoadBatch`` node and
    its ``DataQuality`` nodes, once per batch identity.
+5. Flags are brought up to date as of the load's day, as one propagation run in the change
+   feed: the records written, and those whose reach touches a relationship written
+   (:class:`graph.ingest.FlagRefresh`). A first load into an empty graph recomputes every
+   record instead: all of them are new, so the search for affected ones would only add work.
 
 The batch id is a digest of the content (file names and bytes, the mapping, the source), so
 loading the same files again is the same batch: it changes nothing, and a load killed
@@ -24,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
@@ -32,8 +36,21 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from graph.clock import china_date
+from graph.ingest import FlagRefresh
+from graph.ingest.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
+from graph.ingest.validate import (
+    Context,
+    FieldError,
+    Invalid,
+    Target,
+    Valid,
+    quote,
+    validate,
+)
+from graph.ingest.writes import KEYS, missing_references, upsert
 from graph.queries import load as q
 from graph.repository import Repository
+from graph.rules import RuleSet
 from graph.schema import (
     SCHEMA_VERSION,
     apply_schema,
@@ -42,65 +59,15 @@ from graph.schema import (
     schema_version,
 )
 from graph.settings import Settings
-from loaders.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
 from loaders.load_report import FileSummary, LoadReport
 from loaders.mapping import FileMapping, Mapping, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
-from loaders.validate import Context, FieldError, Invalid, Target, Valid, quote, validate
 
 DEFAULT_BATCH_SIZE = 5_000
 # Batches read and validated ahead of the writer: enough to keep it busy, few enough that
 # memory stays a few batches deep.
 PREFETCH_BATCHES = 4
-
-
-@dataclass(frozen=True)
-class NodeWrite:
-    """A node kind's upsert: which keys exist, then create the absent, update the present."""
-
-    key: str
-    existing: str
-    create: str
-    update: str
-
-
-NODE_WRITES: dict[Kind, NodeWrite] = {
-    Kind.DEPARTMENTS: NodeWrite(
-        "code", q.EXISTING_DEPARTMENTS, q.CREATE_DEPARTMENTS, q.UPDATE_DEPARTMENTS
-    ),
-    Kind.ORGANIZATIONS: NodeWrite(
-        "uscc", q.EXISTING_ORGANIZATIONS, q.CREATE_ORGANIZATIONS, q.UPDATE_ORGANIZATIONS
-    ),
-    Kind.PERSONS: NodeWrite("pid", q.EXISTING_PERSONS, q.CREATE_PERSONS, q.UPDATE_PERSONS),
-    Kind.RECORDS: NodeWrite("record_id", q.EXISTING_RECORDS, q.CREATE_RECORDS, q.UPDATE_RECORDS),
-}
-RELATIONSHIP_WRITES: dict[Kind, str] = {
-    Kind.LEGAL_REPS: q.MERGE_LEGAL_REPS,
-    Kind.OFFICERS: q.MERGE_OFFICERS,
-    Kind.SHAREHOLDINGS: q.MERGE_SHAREHOLDINGS,
-    Kind.BRANCHES: q.MERGE_BRANCHES,
-    Kind.LICENCES: q.MERGE_LICENCES,
-}
-# The natural key of each kind. A batch names each key once (the last row of a key wins, as
-# it would row by row): the writes look a key up and create it when absent, so a key twice in
-# one batch would be created twice.
-KEYS: dict[Kind, tuple[str, ...]] = {
-    Kind.DEPARTMENTS: ("code",),
-    Kind.ORGANIZATIONS: ("uscc",),
-    Kind.PERSONS: ("pid",),
-    Kind.LEGAL_REPS: ("pid", "uscc"),
-    Kind.OFFICERS: ("pid", "uscc", "role"),
-    Kind.SHAREHOLDINGS: ("holder", "uscc"),
-    Kind.BRANCHES: ("branch",),  # a branch has one head office
-    Kind.LICENCES: ("pid", "occupation"),
-    Kind.RECORDS: ("record_id",),
-}
-EXISTING: dict[Target, str] = {
-    Target.ORGANIZATION: q.EXISTING_ORGANIZATIONS,
-    Target.PERSON: q.EXISTING_PERSONS,
-    Target.DEPARTMENT: q.EXISTING_DEPARTMENTS,
-}
 
 
 class LoadError(Exception):
@@ -137,6 +104,9 @@ def load_paths(
     rejects_path: Path | None = None,
     source: str | None = None,
     progress: bool | None = None,
+    *,
+    rules: RuleSet,
+    as_of: date | None = None,
 ) -> LoadReport:
     """Load files of the canonical layouts (or of a mapping's) into the graph.
 
@@ -144,7 +114,8 @@ def load_paths(
     surrogates; it defaults to the mapping's, else to the name of the (first) directory.
     Rejected rows go to ``rejects_path`` (default ``rejects-<batch id>.csv`` in the working
     directory, written only if a row is rejected). ``progress`` shows bars; None: only on a
-    terminal.
+    terminal. ``rules`` and ``as_of`` (default: the day of the load, in China) are what the
+    flags are recomputed with at the end.
     """
     began = time.perf_counter()
     if batch_size < 1:
@@ -162,7 +133,8 @@ def load_paths(
     # the end, not row by row: several times faster, and there is nothing to search yet.
     # Every load ends by making sure they exist, so the rerun of a first load that died
     # half-way builds them too.
-    if repo.read_one(q.ANY_SUBJECT) is None:
+    empty = repo.read_one(q.ANY_SUBJECT) is None
+    if empty:
         drop_search_indexes(repo)
     params: dict[str, Any] = {
         "source": source,
@@ -170,22 +142,27 @@ def load_paths(
         "loaded_at": loaded_at,
         "province": settings.province_code,
     }
-    status = repo.write_returning(
+    begun = repo.write_returning(
         q.BEGIN_BATCH,
         mapping=mapping.origin if mapping else None,
         files=[f.name for f in plan.files],
         **params,
-    )[0]["status"]
-    report.first_load = status != "complete"
+    )[0]
+    report.first_load = begun["status"] != "complete"
+    # A rerun of a load that died half-way finds what it wrote then unchanged, so it cannot
+    # tell which flags that part changed: it recomputes them all.
+    resumed = report.first_load and not begun["fresh"]
+    refresh = FlagRefresh(repo, rules, as_of or ctx.today, full=empty or resumed)
 
     rejects = RejectsWriter(
         rejects_path or Path(f"rejects-{plan.batch_id}.csv"), always=rejects_path is not None
     )
-    with rejects, _Writer(repo, report, rejects, ctx.today, params, progress) as writer:
+    with rejects, _Writer(repo, report, rejects, refresh, ctx.today, params, progress) as writer:
         batches = _batches(plan.tasks, ctx, batch_size, source)
         for batch in _prefetched(batches, PREFETCH_BATCHES):
             writer.write(batch)
     ensure_search_indexes(repo)
+    report.propagation = refresh.finish()
     report.rejects_path = rejects.path if rejects.written else None
     report.rejected_rows = rejects.rows
     if report.first_load:
@@ -438,6 +415,7 @@ class _Writer:
         repo: Repository,
         report: LoadReport,
         rejects: RejectsWriter,
+        refresh: FlagRefresh,
         today: Any,
         params: dict[str, Any],
         progress: bool | None,
@@ -445,6 +423,7 @@ class _Writer:
         self.repo = repo
         self.report = report
         self.rejects = rejects
+        self.refresh = refresh
         self.today = today
         self.params = params
         self.progress = progress
@@ -492,9 +471,10 @@ class _Writer:
                 tally.delays[(self.today - result.decided_on).days] += 1
             accepted[tuple(result.params[k] for k in key_names)] = result.params
         if accepted:
-            created, updated = upsert(self.repo, kind, list(accepted.values()), self.params)
-            counts.created += created
-            counts.updated += updated
+            written = upsert(self.repo, kind, list(accepted.values()), self.params)
+            counts.created += written.created
+            counts.updated += written.updated
+            self.refresh.add(written)
         now = time.perf_counter()
         counts.seconds += now - self._clock
         self._clock = now
@@ -509,32 +489,7 @@ class _Writer:
             if isinstance(outcome.result, Valid):
                 for ref in outcome.result.refs:
                     wanted.setdefault(ref.target, set()).add(ref.key)
-        missing: set[tuple[Target, str]] = set()
-        for target, keys in wanted.items():
-            row = self.repo.read_one(EXISTING[target], keys=sorted(keys))
-            found = set(row["found"]) if row else set()
-            missing.update((target, key) for key in keys - found)
-        return missing
-
-
-def upsert(
-    repo: Repository, kind: Kind, rows: list[dict[str, Any]], params: dict[str, Any]
-) -> tuple[int, int]:
-    """Write validated rows of one kind, each key once; return how many targets were created
-    and how many updated. ``params``: ``source``, ``batch_id``, ``loaded_at``, ``province``."""
-    if kind not in NODE_WRITES:
-        written = repo.write_returning(RELATIONSHIP_WRITES[kind], rows=rows, **params)
-        return written[0]["created"], written[0]["updated"]
-    write = NODE_WRITES[kind]
-    found = repo.read_one(write.existing, keys=[row[write.key] for row in rows])
-    present = set(found["found"]) if found else set()
-    absent = [row for row in rows if row[write.key] not in present]
-    if absent:
-        repo.write(write.create, rows=absent, **params)
-    if not present:
-        return len(absent), 0
-    stale = [row for row in rows if row[write.key] in present]
-    return len(absent), repo.write_returning(write.update, rows=stale, **params)[0]["updated"]
+        return missing_references(self.repo, wanted)
 
 
 def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:

@@ -1,7 +1,7 @@
 """The rejects file: one line per problem of a rejected row, for the department to fix.
 
 Columns: source file, row (as :mod:`loaders.readers` numbers it), kind, field, reason (a
-machine code) and message. Messages come from :mod:`loaders.validate`, which never quotes
+machine code) and message. Messages come from :mod:`graph.ingest.validate`, which never quotes
 an ID number unmasked; no row value is written otherwise. UTF-8 with a BOM, so that Excel,
 which most departments open it with, shows the Chinese text.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from loaders.validate import FieldError
+from graph.ingest.validate import FieldError
 
 COLUMNS = ("source_file", "row", "kind", "field", "reason", "message")
 

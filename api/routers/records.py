@@ -15,17 +15,14 @@ from pydantic import BaseModel, Field
 from api.audit import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound
+from api.errors import PROBLEM_RESPONSES
 from api.params import RecordId
-from graph import records, subjects
+from graph import ingest, records
 from graph.access import Principal
-from graph.queries import records as record_queries
-from graph.recompute import RunSummary, incremental_recompute
+from graph.ingest.validate import Context
+from graph.recompute import RunSummary
 from graph.settings import Settings
 from graph.vocabulary import Level, ListName
-from loaders.layouts import Kind
-from loaders.pipeline import upsert
-from loaders.validate import Context, Invalid, validate
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
 
@@ -110,28 +107,20 @@ def add_record(
         for k, v in body.model_dump().items()
         if v is not None
     }
-    checked = validate(Kind.RECORDS, raw, _context(settings, principal, clock.today()))
-    if isinstance(checked, Invalid):
-        first = checked.errors[0]
-        raise InvalidInput(
-            "; ".join(f"{e.field}: {e.message}" for e in checked.errors), field=first.field
-        )
-    row = checked.params
-    if subjects.find(repo, row["subject"]) is None:
-        raise NotFound("the record's subject is not in the credit graph", field="subject")
-    if repo.read_one(record_queries.DEPARTMENT_EXISTS, code=row["authority"]) is None:
-        raise InvalidInput(f"unknown issuing authority {row['authority']}", field="authority")
     provenance = {
         "source": f"api:{principal.key_id}",
         "batch_id": f"api-{body.record_id}",
         "loaded_at": clock.now(),
         "province": settings.province_code,
     }
-    upsert(repo, Kind.RECORDS, [row], provenance)
-    run = incremental_recompute(repo, rules, clock.today(), [body.record_id])
-    trail.log([row["subject"]], 1)
-    status = records.read_record(repo, body.record_id)["status"]
-    return RecordChange(record_id=body.record_id, status=status, propagation=_out(run))
+    filed = ingest.file_record(
+        repo, rules, raw, _context(settings, principal, clock.today()), provenance, clock.today()
+    )
+    trail.log([filed.subject], 1)
+    status = records.read_record(repo, filed.record_id)["status"]
+    return RecordChange(
+        record_id=filed.record_id, status=status, propagation=_out(filed.propagation)
+    )
 
 
 @router.get("/{record_id}", summary="A record with its status history fields")

@@ -78,8 +78,11 @@ FLAGS_OF_RECORDS = (
     + _FLAG_FIELDS
 )
 
+# The record's write lock first: MERGE does not lock a relationship's ends, so two runs of
+# the same record (a load's and a filing's) could otherwise both create the flag.
 _UPSERT_FLAG_TAIL = """
 MATCH (r:Record {record_id: row.record_id})
+SET r._lock = true REMOVE r._lock
 MERGE (s)-[f:FLAGGED]->(r)
 SET f += row.props, f.computed_at = datetime($computed_at)
 """

@@ -6,8 +6,6 @@ OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
 RETURN r {.*, authority_name: d.name} AS record, coalesce(s.uscc, s.pid) AS subject
 """
 
-DEPARTMENT_EXISTS = "MATCH (d:Department {code: $code}) RETURN d.code AS code"
-
 # The status a record returns to when an objection is rejected is kept on the record.
 FILE_OBJECTION = """
 MATCH (r:Record {record_id: $record_id})

@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from neo4j import Driver
 
 from api.cli import main
+from graph.ingest.layouts import Kind
 from graph.repository import Repository
+from graph.rules import load_rules
 from graph.settings import Settings
-from loaders.layouts import Kind
 from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths
@@ -61,8 +62,9 @@ def loaded(
     repo.run_ddl(WIPE_TEST_DATA)
     rejects = tmp_path_factory.mktemp("ashare") / "rejects.csv"
     report = load_paths(
-        repo, settings, [DATA], mapping=load_mapping(MAPPING), rejects_path=rejects, progress=False
-    )
+        repo, settings, [DATA], mapping=load_mapping(MAPPING), rejects_path=rejects,
+        progress=False, rules=load_rules(),
+    )  # fmt: skip
     yield repo, report, rejects
 
 
@@ -134,8 +136,9 @@ def test_a_person_with_an_id_number_is_never_merged_by_name(
     name = read_csv("executive_prep.csv")[0]["name"]
     write(tmp_path / "js-amr", Kind.PERSONS, [{"id_number": id_number(9), "name": name}])
     load_paths(
-        repo, settings, [tmp_path / "js-amr"], rejects_path=tmp_path / "r.csv", progress=False
-    )
+        repo, settings, [tmp_path / "js-amr"], rejects_path=tmp_path / "r.csv", progress=False,
+        rules=load_rules(),
+    )  # fmt: skip
     found = repo.read("MATCH (p:Person {name: $name}) RETURN p.pid AS pid", name=name)
     assert len(found) >= 2
     assert sum(1 for r in found if not r["pid"].startswith("s:")) == 1

@@ -17,16 +17,16 @@ from click.testing import CliRunner
 
 from api.cli import main
 from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import contains_id_number
 from graph.records import file_objection
 from graph.repository import Repository
 from graph.rules import load_rules
 from graph.settings import Settings
-from loaders.layouts import Kind
 from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import LoadError, load_paths
 from loaders.synthetic import generate_province
-from loaders.validate import contains_id_number
 from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA
 from tests.utils.canonical import (
     TIMESTAMPS,
@@ -41,15 +41,18 @@ from tests.utils.canonical import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE = ("source", "batch_id", *TIMESTAMPS)
-DATA_NODES = "(n) WHERE NOT n:LoadBatch AND NOT n:DataQuality"
-DATA_RELATIONSHIPS = "()-[r]->() WHERE type(r) <> 'OF_BATCH'"
+# What the files put in the graph: not the load's books, nor the flags it recomputed.
+DATA_NODES = (
+    "(n) WHERE NOT n:LoadBatch AND NOT n:DataQuality AND NOT n:PropagationRun AND NOT n:FlagChange"
+)
+DATA_RELATIONSHIPS = "()-[r]->() WHERE NOT type(r) IN ['OF_BATCH', 'FLAGGED', 'CHANGED']"
 
 
 def load(
     repo: Repository, settings: Settings, directory: Path, tmp_path: Path, **options: Any
 ) -> LoadReport:
     options.setdefault("rejects_path", tmp_path / "rejects.csv")
-    return load_paths(repo, settings, [directory], progress=False, **options)
+    return load_paths(repo, settings, [directory], progress=False, rules=load_rules(), **options)
 
 
 def rejects(path: Path) -> list[dict[str, str]]:
@@ -161,9 +164,12 @@ def test_provenance_on_everything_written(
     repo: Repository, settings: Settings, tmp_path: Path
 ) -> None:
     report = load(repo, settings, small_province().write(tmp_path / "js-amr"), tmp_path)
+    # The flags a load recomputes, and the run that logs them, are derived, not loaded: they
+    # carry their run's computed_at and rules_version instead.
     unmarked = count(
         repo,
         "(n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta "
+        "AND NOT n:PropagationRun AND NOT n:FlagChange "
         "AND NOT (n.source = 'js-amr' AND n.batch_id = $b AND n.loaded_at IS NOT NULL)".replace(
             "$b", f"'{report.batch_id}'"
         ),
@@ -171,7 +177,7 @@ def test_provenance_on_everything_written(
     assert unmarked == 0
     unmarked_rels = count(
         repo,
-        "()-[r]->() WHERE type(r) <> 'PART_OF' "
+        "()-[r]->() WHERE NOT type(r) IN ['PART_OF', 'FLAGGED', 'CHANGED'] "
         f"AND NOT (r.source = 'js-amr' AND r.batch_id = '{report.batch_id}' "
         "AND r.loaded_at IS NOT NULL)",
     )
@@ -276,6 +282,9 @@ def test_changed_rows_update_in_place(repo: Repository, settings: Settings, tmp_
     # What did not change keeps its first provenance.
     unchanged = repo.read_one("MATCH (o:Organization {uscc: $k}) RETURN o.batch_id AS b", k=uscc(1))
     assert unchanged == {"b": first.batch_id}
+    # Into an empty graph every record's flags were computed; the change, incrementally.
+    assert first.propagation is not None and first.propagation.mode == "full"
+    assert second.propagation is not None and second.propagation.mode == "incremental"
 
     # The first files again: a missing status does not make the repaired record active again
     # (defaults apply on creation only), while the ratio and name they state come back.
@@ -532,6 +541,7 @@ files:
         mapping=load_mapping(mapping_path),
         rejects_path=tmp_path / "r.csv",
         progress=False,
+        rules=load_rules(),
     )
     assert report.source == "js-credit-office"
     assert (report.kinds[Kind.ORGANIZATIONS].accepted, report.kinds[Kind.RECORDS].accepted) == (
@@ -632,6 +642,8 @@ def test_killed_load_reruns_to_the_clean_end_state(
     # Batch sizes differ on purpose: the end state does not depend on them.
     rerun = load(repo, settings, directory, tmp_path, batch_size=300)
     assert rerun.total("rejected") == 0
+    # What the killed run wrote is unchanged now, so only a full recompute knows its flags.
+    assert rerun.propagation is not None and rerun.propagation.mode == "full"
     after_rerun = snapshot(repo, ignore=TIMESTAMPS)
 
     repo.run_ddl(WIPE_TEST_DATA)

@@ -17,6 +17,8 @@ import networkx as nx
 import pytest
 
 from graph.identifiers import validate_id_number, validate_region_code, validate_uscc
+from graph.ingest.layouts import LAYOUTS, Kind
+from graph.ingest.validate import Context, Invalid, validate
 from graph.reference import occupations
 from graph.vocabulary import (
     DELTA_PROVINCES,
@@ -28,9 +30,7 @@ from graph.vocabulary import (
     RECORD_LISTS,
     RECORD_STATUSES,
 )
-from loaders.layouts import LAYOUTS, Kind
 from loaders.synthetic import generate_province
-from loaders.validate import Context, Invalid, validate
 
 AS_OF = date(2026, 11, 1)
 ORGS = 2000

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loaders.layouts import Kind
+from graph.ingest.layouts import Kind
 from loaders.mapping import Mapping, MappingError, load_mapping, parse_mapping
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "loaders" / "mappings"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.identifiers import mask_id_number, pid_for, surrogate_pid
-from loaders.layouts import LAYOUTS, Kind
-from loaders.validate import (
+from graph.ingest.layouts import LAYOUTS, Kind
+from graph.ingest.validate import (
     Context,
     Invalid,
     Ref,

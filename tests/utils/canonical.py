@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.identifiers import make_id_number, make_uscc
+from graph.ingest.layouts import LAYOUTS, Kind
 from graph.repository import Repository
-from loaders.layouts import LAYOUTS, Kind
 
 Rows = list[dict[str, Any]]
 
@@ -197,15 +197,18 @@ def bulk_province(orgs: int) -> Province:
 
 
 # Provenance and clock properties: they say when, not what.
-TIMESTAMPS = ("loaded_at", "started_at", "finished_at")
+TIMESTAMPS = ("loaded_at", "started_at", "finished_at", "computed_at")
 
 _NODES = """
 MATCH (n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta
+  // A load's propagation run is a log entry, named by a random id; the flags it wrote stay.
+  AND NOT (n:PropagationRun OR n:FlagChange)
   AND ($batches OR NOT (n:LoadBatch OR n:DataQuality))
 RETURN labels(n) AS labels, properties(n) AS props
 """
 _RELATIONSHIPS = """
-MATCH (a)-[r]->(b) WHERE type(r) <> 'PART_OF' AND ($batches OR type(r) <> 'OF_BATCH')
+MATCH (a)-[r]->(b) WHERE NOT type(r) IN ['PART_OF', 'CHANGED']
+  AND ($batches OR type(r) <> 'OF_BATCH')
 RETURN type(r) AS type, properties(r) AS props,
        coalesce(a.uscc, a.pid, a.code, a.record_id, a.quality_id, a.batch_id) AS start,
        coalesce(b.uscc, b.pid, b.code, b.record_id, b.batch_id) AS end
@@ -213,7 +216,8 @@ RETURN type(r) AS type, properties(r) AS props,
 
 
 def snapshot(repo: Repository, ignore: Sequence[str] = (), batches: bool = True) -> list[str]:
-    """Every node and relationship a load can write, as sorted text, without ``ignore``d
+    """Every node and relationship a load can write (flags included, not the run logging
+    them), as sorted text, without ``ignore``d
     properties (and without the LoadBatch and DataQuality nodes unless ``batches``): equal
     snapshots mean equal graphs."""
     out = []

@@ -3,8 +3,9 @@
 Pure: no I/O, no graph. :func:`validate` checks identifiers (with :mod:`graph.identifiers`),
 value sets, dates, numbers and the internal consistency of a row, and turns a raw resident ID
 number into ``pid`` and ``id_masked`` at once, so the number goes no further than this
-module. Whether a referenced subject exists is the one check left to the pipeline (it needs
-the graph); :class:`Valid` lists those references.
+module. Whether a referenced subject exists is the one check left to the writer (it needs
+the graph: :func:`graph.ingest.writes.missing_references`); :class:`Valid` lists those
+references.
 
 No message built here quotes an ID number: values are quoted through :func:`quote`, which
 masks anything shaped like one (a mis-mapped column can put an ID number in any field).
@@ -31,6 +32,7 @@ from graph.identifiers import (
     validate_region_code,
     validate_uscc,
 )
+from graph.ingest.layouts import LISTED_PREFIX, Kind
 from graph.reference import occupations, prefecture_of, regions
 from graph.vocabulary import (
     DELTA_PROVINCES,
@@ -43,10 +45,6 @@ from graph.vocabulary import (
     RECORD_LISTS,
     RECORD_STATUSES,
 )
-from loaders.layouts import (
-    LISTED_PREFIX,
-    Kind,
-)
 
 RawRow = Mapping[str, str | None]
 
@@ -58,7 +56,7 @@ _STOCK_CODE = re.compile(r"\d{6}")
 
 
 class Target(StrEnum):
-    """What a reference points at; the pipeline looks these up in the graph."""
+    """What a reference points at; the writer looks these up in the graph."""
 
     ORGANIZATION = "organization"
     PERSON = "person"

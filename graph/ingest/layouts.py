@@ -1,4 +1,4 @@
-"""The canonical input layouts (``LAYOUTS.md``) as data: kinds and their columns.
+"""The canonical input layouts (``loaders/LAYOUTS.md``) as data: kinds and their columns.
 
 The value sets (LAYOUTS.md, "Value sets") are the domain's: :mod:`graph.vocabulary`.
 
@@ -40,7 +40,7 @@ class Layout:
     kind: Kind
     required: tuple[Required, ...]
     optional: tuple[str, ...] = ()
-    # Accepted without complaint and not stored (data minimisation): see LAYOUTS.md.
+    # Accepted without complaint and not stored (data minimisation): see loaders/LAYOUTS.md.
     unstored: tuple[str, ...] = ()
 
     @property

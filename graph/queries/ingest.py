@@ -1,0 +1,387 @@
+"""Cypher for the one write path (:mod:`graph.ingest`): batched, idempotent upserts of
+validated rows, with provenance, safe with several writers at once.
+
+Every write takes ``$rows`` (the parameters :mod:`graph.ingest.validate` built, one map per
+row) and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
+
+- Nodes are upserted in two statements: :mod:`graph.ingest.writes` looks a batch's keys up
+  (``EXISTING_*``), sends the absent rows to ``CREATE_*`` — a plain ``UNWIND … CREATE``, the
+  cheapest write there is, which is what a first load of a province consists of — and the
+  present ones to ``UPDATE_*``, which returns how many it changed. A key created by another
+  writer between the look-up and the CREATE fails the unique constraint, and the whole
+  transaction with it; the caller looks the keys up again and retries.
+- Relationships are upserted in one ``MERGE_*`` statement (look up with OPTIONAL MATCH;
+  create if absent) that returns ``created``, ``updated`` and the keys of the subjects at
+  the ends of what it created, changed or removed (``touched``: what propagation must look
+  at again). Before looking, each row takes the write lock of the endpoint that scopes the
+  relationship's key (``SET x._lock = true REMOVE x._lock``: a write lock is held until
+  commit, and Neo4j offers no other way to take one without APOC), so a second writer of the
+  same relationship waits and then finds it. MERGE alone would not do: it does not lock a
+  relationship's ends. Both upserts cost a fraction of MERGE's (measured: bench/load.py);
+  both rely on a batch naming each key once (the caller de-duplicates).
+- A row equal to what is stored changes nothing, provenance included, so a second load of
+  the same files changes no property, and a retried transaction writes the same values
+  again. An absent value never erases a stored one (``coalesce(new, stored)``); defaults
+  (loaders/LAYOUTS.md) apply when a node is created. ``row.props`` carries the plain present
+  values; dates arrive as dates.
+- Functional relationships (a subject's region, a record's subject and issuer, a branch's
+  head office) are replaced, not added to, when a row changes them.
+"""
+
+# --- nodes --------------------------------------------------------------------------------
+
+CREATE_DEPARTMENTS = """
+UNWIND $rows AS row
+CREATE (n:Department)
+SET n = row.props, n.code = row.code,
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+"""
+
+UPDATE_DEPARTMENTS = """
+UNWIND $rows AS row
+MATCH (d:Department {code: row.code})
+WITH d, row WHERE any(k IN keys(row.props) WHERE coalesce(d[k] <> row.props[k], true))
+SET d += row.props, d.source = $source, d.batch_id = $batch_id, d.loaded_at = $loaded_at
+RETURN count(*) AS updated
+"""
+
+# A subject's region: set with the subject (`n`); replaced when a row changes it.
+_IN_REGION = """
+WITH n, row WHERE row.region IS NOT NULL
+MATCH (r:Region {code: row.region})
+CREATE (n)-[:IN_REGION {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(r)
+"""
+_MOVE_REGION = """
+WITH *
+CALL (n, row) {
+  WITH * WHERE row.region IS NOT NULL
+  OPTIONAL MATCH (n)-[stale:IN_REGION]->(old:Region) WHERE old.code <> row.region
+  DELETE stale
+  WITH DISTINCT n, row
+  MATCH (r:Region {code: row.region})
+  MERGE (n)-[ir:IN_REGION]->(r)
+  ON CREATE SET ir.source = $source, ir.batch_id = $batch_id, ir.loaded_at = $loaded_at
+}
+"""
+
+CREATE_ORGANIZATIONS = (
+    """
+UNWIND $rows AS row
+CREATE (n:Subject:Organization)
+SET n = row.props, n.uscc = row.uscc, n.established_on = row.established_on,
+    n.kind = coalesce(row.props.kind, 'enterprise'),
+    n.status = coalesce(row.props.status, 'active'),
+    n.hub = coalesce(row.props.hub, false),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _IN_REGION
+)
+
+UPDATE_ORGANIZATIONS = (
+    """
+UNWIND $rows AS row
+MATCH (n:Organization {uscc: row.uscc})
+WITH n, row, coalesce(n.hub, false) AS was_hub
+WHERE any(k IN keys(row.props) WHERE coalesce(n[k] <> row.props[k], true))
+   OR coalesce(n.established_on <> row.established_on, row.established_on IS NOT NULL)
+SET n += row.props,
+    n.established_on = coalesce(row.established_on, n.established_on),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _MOVE_REGION
+    # A hub passes nothing on: a change of the marker changes what crosses the organisation.
+    + """RETURN count(*) AS updated,
+       collect(CASE WHEN coalesce(n.hub, false) <> was_hub THEN n.uscc END) AS hub_changed
+"""
+)
+
+CREATE_PERSONS = (
+    """
+UNWIND $rows AS row
+CREATE (n:Subject:Person)
+SET n = row.props, n.pid = row.pid,
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _IN_REGION
+)
+
+UPDATE_PERSONS = (
+    """
+UNWIND $rows AS row
+MATCH (n:Person {pid: row.pid})
+WITH n, row WHERE any(k IN keys(row.props) WHERE coalesce(n[k] <> row.props[k], true))
+SET n += row.props, n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at"""
+    + _MOVE_REGION
+    + "RETURN count(*) AS updated\n"
+)
+
+# A record's subject is an Organization or a Person; the key spaces are disjoint (a USCC or
+# `listed:` key, a 64-hex or `s:` pid), so at most one of the two lookups finds a node.
+_RECORD_ENDS = """
+UNWIND $rows AS row
+OPTIONAL MATCH (org:Organization {uscc: row.subject})
+OPTIONAL MATCH (person:Person {pid: row.subject})
+WITH row, coalesce(org, person) AS s
+MATCH (d:Department {code: row.authority})
+"""
+
+CREATE_RECORDS = (
+    _RECORD_ENDS
+    + """
+CREATE (s)-[:HAS_RECORD {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->
+       (n:Record)-[:ISSUED_BY {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(d)
+SET n = row.props, n.record_id = row.record_id,
+    n.decided_on = row.decided_on,
+    n.publish_from = row.publish_from,
+    n.publish_until = row.publish_until,
+    n.status = coalesce(row.props.status, 'active'),
+    n.source_province = coalesce(row.props.source_province, $province),
+    n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+"""
+)
+
+UPDATE_RECORDS = (
+    _RECORD_ENDS
+    + """
+MATCH (rec:Record {record_id: row.record_id})
+// A load moves a record's status forward only: a department's file that still says `active`
+// must not undo an objection, a repair or a revocation made since (through the API, or by an
+// earlier file). Statuses of equal rank replace each other; an absent status keeps the stored.
+WITH s, d, rec, row, row.props AS given,
+     {active: 0, expired: 0, under_objection: 1, repaired: 2, revoked: 3} AS rank
+WITH s, d, rec, row, given {.*, status: CASE
+       WHEN rank[given.status] >= rank[rec.status] THEN given.status
+       ELSE rec.status END} AS props
+WHERE any(k IN keys(props) WHERE coalesce(rec[k] <> props[k], true))
+   OR coalesce(rec.decided_on <> row.decided_on, true)
+   OR coalesce(rec.publish_from <> row.publish_from, row.publish_from IS NOT NULL)
+   OR coalesce(rec.publish_until <> row.publish_until, row.publish_until IS NOT NULL)
+   OR NOT EXISTS { (s)-[:HAS_RECORD]->(rec) }
+   OR NOT EXISTS { (rec)-[:ISSUED_BY]->(d) }
+SET rec += props,
+    rec.decided_on = row.decided_on,
+    rec.publish_from = coalesce(row.publish_from, rec.publish_from),
+    rec.publish_until = coalesce(row.publish_until, rec.publish_until),
+    rec.source = $source, rec.batch_id = $batch_id, rec.loaded_at = $loaded_at
+WITH s, d, rec
+CALL (s, d, rec) {
+  OPTIONAL MATCH (other:Subject)-[stale:HAS_RECORD]->(rec) WHERE other <> s
+  DELETE stale
+  WITH DISTINCT s, d, rec
+  OPTIONAL MATCH (rec)-[stale:ISSUED_BY]->(old:Department) WHERE old <> d
+  DELETE stale
+  WITH DISTINCT s, d, rec
+  MERGE (s)-[h:HAS_RECORD]->(rec)
+  ON CREATE SET h.source = $source, h.batch_id = $batch_id, h.loaded_at = $loaded_at
+  MERGE (rec)-[i:ISSUED_BY]->(d)
+  ON CREATE SET i.source = $source, i.batch_id = $batch_id, i.loaded_at = $loaded_at
+}
+RETURN count(*) AS updated, collect(rec.record_id) AS records
+"""
+)
+
+# --- relationships ------------------------------------------------------------------------
+
+MERGE_LEGAL_REPS = """
+UNWIND $rows AS row
+MATCH (p:Person {pid: row.pid})
+MATCH (o:Organization {uscc: row.uscc})
+SET o._lock = true REMOVE o._lock
+WITH p, o, row
+OPTIONAL MATCH (p)-[r:LEGAL_REP_OF]->(o)
+WITH p, o, r, row, r IS NULL AS created,
+     r IS NOT NULL AND (
+       coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
+     ) AS changed
+CALL (p, o, row, created) {
+  WITH * WHERE created
+  CREATE (p)-[n:LEGAL_REP_OF]->(o)
+  SET n.since = row.since, n.until = row.until,
+      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+}
+CALL (r, row, changed) {
+  WITH * WHERE changed
+  SET r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
+      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+}
+RETURN count(CASE WHEN created THEN 1 END) AS created,
+       count(CASE WHEN changed THEN 1 END) AS updated,
+       collect(CASE WHEN created OR changed THEN [p.pid, o.uscc] END) AS touched
+"""
+
+MERGE_OFFICERS = """
+UNWIND $rows AS row
+MATCH (p:Person {pid: row.pid})
+MATCH (o:Organization {uscc: row.uscc})
+SET o._lock = true REMOVE o._lock
+WITH p, o, row
+OPTIONAL MATCH (p)-[r:OFFICER_OF {role: row.role}]->(o)
+WITH p, o, r, row, r IS NULL AS created,
+     r IS NOT NULL AND (
+       coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
+     ) AS changed
+CALL (p, o, row, created) {
+  WITH * WHERE created
+  CREATE (p)-[n:OFFICER_OF {role: row.role}]->(o)
+  SET n.since = row.since, n.until = row.until,
+      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+}
+CALL (r, row, changed) {
+  WITH * WHERE changed
+  SET r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
+      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+}
+RETURN count(CASE WHEN created THEN 1 END) AS created,
+       count(CASE WHEN changed THEN 1 END) AS updated,
+       collect(CASE WHEN created OR changed THEN [p.pid, o.uscc] END) AS touched
+"""
+
+# The holder is an Organization or a Person (disjoint key spaces, as for records).
+MERGE_SHAREHOLDINGS = """
+UNWIND $rows AS row
+OPTIONAL MATCH (org:Organization {uscc: row.holder})
+OPTIONAL MATCH (person:Person {pid: row.holder})
+WITH row, coalesce(org, person) AS h
+MATCH (o:Organization {uscc: row.uscc})
+SET o._lock = true REMOVE o._lock
+WITH h, o, row
+OPTIONAL MATCH (h)-[r:SHAREHOLDER_OF]->(o)
+WITH h, o, r, row, r IS NULL AS created,
+     r IS NOT NULL AND (
+       coalesce(r.ratio <> row.ratio, true)
+       OR coalesce(r.since <> row.since, row.since IS NOT NULL)
+       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
+     ) AS changed
+CALL (h, o, row, created) {
+  WITH * WHERE created
+  CREATE (h)-[n:SHAREHOLDER_OF]->(o)
+  SET n.ratio = row.ratio, n.since = row.since, n.until = row.until,
+      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+}
+CALL (r, row, changed) {
+  WITH * WHERE changed
+  SET r.ratio = row.ratio,
+      r.since = coalesce(row.since, r.since),
+      r.until = coalesce(row.until, r.until),
+      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+}
+RETURN count(CASE WHEN created THEN 1 END) AS created,
+       count(CASE WHEN changed THEN 1 END) AS updated,
+       collect(CASE WHEN created OR changed THEN [coalesce(h.uscc, h.pid), o.uscc] END)
+         AS touched
+"""
+
+# A branch has one head office: a row naming a new one moves the branch.
+MERGE_BRANCHES = """
+UNWIND $rows AS row
+MATCH (b:Organization {uscc: row.branch})
+MATCH (h:Organization {uscc: row.head})
+SET b._lock = true REMOVE b._lock
+WITH b, h, NOT EXISTS { (b)-[:BRANCH_OF]->(h) } AS created,
+     COLLECT { MATCH (b)-[:BRANCH_OF]->(old:Organization) RETURN old.uscc } AS former
+CALL (b, h, created) {
+  WITH * WHERE created
+  OPTIONAL MATCH (b)-[stale:BRANCH_OF]->(:Organization)
+  DELETE stale
+  WITH DISTINCT b, h
+  CREATE (b)-[r:BRANCH_OF]->(h)
+  SET r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+}
+RETURN count(CASE WHEN created THEN 1 END) AS created, 0 AS updated,
+       collect(CASE WHEN created THEN [b.uscc, h.uscc] + former END) AS touched
+"""
+
+# A row names at most one organisation the person practises at; a new one is added, since
+# a professional may practise at several (多点执业).
+MERGE_LICENCES = """
+UNWIND $rows AS row
+MATCH (p:Person {pid: row.pid})
+MATCH (occ:Occupation {code: row.occupation})
+SET p._lock = true REMOVE p._lock
+WITH p, occ, row
+OPTIONAL MATCH (p)-[l:LICENSED_AS]->(occ)
+OPTIONAL MATCH (o:Organization {uscc: row.practises_at})
+WITH p, occ, l, o, row, l IS NULL AS created,
+     o IS NOT NULL AND NOT EXISTS { (p)-[:PRACTISES_AT]->(o) } AS practice
+WITH p, occ, l, o, row, created, practice,
+     l IS NOT NULL AND (
+       practice
+       OR coalesce(l.licence_no <> row.licence_no, row.licence_no IS NOT NULL)
+       OR coalesce(l.valid_until <> row.valid_until, row.valid_until IS NOT NULL)
+     ) AS changed
+CALL (p, occ, row, created) {
+  WITH * WHERE created
+  CREATE (p)-[n:LICENSED_AS]->(occ)
+  SET n.licence_no = row.licence_no, n.valid_until = row.valid_until,
+      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+}
+CALL (l, row, changed) {
+  WITH * WHERE changed
+  SET l.licence_no = coalesce(row.licence_no, l.licence_no),
+      l.valid_until = coalesce(row.valid_until, l.valid_until),
+      l.source = $source, l.batch_id = $batch_id, l.loaded_at = $loaded_at
+}
+CALL (p, o, practice) {
+  WITH * WHERE practice
+  // MERGE, not CREATE: two licences of one batch (two occupations) may name the same place.
+  MERGE (p)-[w:PRACTISES_AT]->(o)
+  ON CREATE SET w.source = $source, w.batch_id = $batch_id, w.loaded_at = $loaded_at
+}
+// A licence is not a propagation edge; a new place of practice is.
+RETURN count(CASE WHEN created THEN 1 END) AS created,
+       count(CASE WHEN changed THEN 1 END) AS updated,
+       collect(CASE WHEN practice THEN [p.pid, o.uscc] END) AS touched
+"""
+
+# --- which keys of a batch exist (its references; the nodes it upserts) -----------------
+
+EXISTING_ORGANIZATIONS = """
+UNWIND $keys AS key
+MATCH (o:Organization {uscc: key})
+RETURN collect(o.uscc) AS found
+"""
+
+EXISTING_PERSONS = """
+UNWIND $keys AS key
+MATCH (p:Person {pid: key})
+RETURN collect(p.pid) AS found
+"""
+
+EXISTING_DEPARTMENTS = """
+UNWIND $keys AS key
+MATCH (d:Department {code: key})
+RETURN collect(d.code) AS found
+"""
+
+EXISTING_RECORDS = """
+UNWIND $keys AS key
+MATCH (r:Record {record_id: key})
+RETURN collect(r.record_id) AS found
+"""
+
+# --- what a write touched: the records whose flags may change ------------------------------
+
+# Neighbours along the propagation relationships, in any period: a relationship that ended
+# (``until`` in the past) is kept with its dates, and it is its change that must be seen.
+_NEIGHBOURS_TAIL = """
+MATCH (s)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|OFFICER_OF|BRANCH_OF|PRACTISES_AT]-(n:Subject)
+WHERE type(r) IN $rels
+RETURN DISTINCT coalesce(n.uscc, n.pid) AS key
+"""
+NEIGHBOURS_OF_ORGANIZATIONS = (
+    "UNWIND $keys AS key MATCH (s:Organization {uscc: key})" + _NEIGHBOURS_TAIL
+)
+NEIGHBOURS_OF_PERSONS = "UNWIND $keys AS key MATCH (s:Person {pid: key})" + _NEIGHBOURS_TAIL
+
+# A subject's records that have flags or may start some (the engine decides on the date).
+_RECORDS_TAIL = """
+MATCH (s)-[:HAS_RECORD]->(r:Record)
+WHERE r.status IN ['active', 'under_objection'] OR EXISTS { (:Subject)-[:FLAGGED]->(r) }
+RETURN r.record_id AS record_id
+"""
+RECORDS_OF_ORGANIZATIONS = "UNWIND $keys AS key MATCH (s:Organization {uscc: key})" + _RECORDS_TAIL
+RECORDS_OF_PERSONS = "UNWIND $keys AS key MATCH (s:Person {pid: key})" + _RECORDS_TAIL
+
+# From the label's count store: no scan.
+SUBJECT_COUNT = "MATCH (s:Subject) RETURN count(s) AS subjects"
