@@ -14,9 +14,10 @@ from typing import Any
 
 from graph.clock import Clock
 from graph.ingest.layouts import Kind
-from graph.recompute import changes_of_run, full_recompute
+from graph.recompute import full_recompute
 from graph.repository import Repository
 from graph.rules import load_rules
+from graph.runs import changes_of_run
 from graph.settings import Settings
 from loaders.load_report import LoadReport
 from loaders.pipeline import load_paths
@@ -74,7 +75,7 @@ def test_a_new_legal_rep_is_flagged_and_ending_the_post_unflags(
     run = linked.propagation
     assert run is not None and run.mode == "incremental" and run.gained == 1
     assert _flagged(repo, "R-FIRM") == ["周七"]
-    assert [c["change"] for c in changes_of_run(repo, run.run_id)] == ["gained"]
+    assert [c.change for c in changes_of_run(repo, run.run_id)] == ["gained"]
     _assert_equals_full(repo)
 
     yesterday = Clock().today() - timedelta(days=1)
