@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from api import errors, metrics
+from api import metrics, problems
 from api.auth import KeyCache
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -49,7 +49,7 @@ def create_app(services: Services) -> FastAPI:
     def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    errors.install(app)
+    problems.install(app)
     metrics.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from api.deps import RepositoryDep
-from api.errors import Forbidden, TooManyRequests, Unauthorized
+from api.problems import Forbidden, TooManyRequests, Unauthorized
 from api.ratelimit import RateLimiter, retry_after_header
 from graph.access import Principal, authenticate
 

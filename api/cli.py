@@ -19,14 +19,14 @@ from pathlib import Path
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
-from graph.embedded import server
-from graph.recompute import full_recompute, incremental_recompute
-from graph.review import PolicyFileError
-from graph.rules import RulesFileError
-from graph.runs import other_flag_rules_versions
-from graph.schema import SCHEMA_VERSION, apply_schema, schema_version
+from graph.propagation.recompute import full_recompute, incremental_recompute
+from graph.propagation.rules import RulesFileError
+from graph.propagation.runs import other_flag_rules_versions
+from graph.review.credit_review import PolicyFileError
 from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
+from graph.store.embedded import server
+from graph.store.schema import SCHEMA_VERSION, apply_schema, schema_version
 from loaders.mapping import MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
 from loaders.synthetic import generate_province

@@ -13,11 +13,11 @@ from fastapi import Depends, Request
 
 from graph.audit import AuditWriter
 from graph.clock import Clock
-from graph.repository import Repository
-from graph.review import ReviewPolicy
-from graph.rules import RuleSet
+from graph.propagation.rules import RuleSet
+from graph.review.credit_review import ReviewPolicy
 from graph.services import Services
 from graph.settings import Settings
+from graph.store.repository import Repository
 
 
 async def _services(request: Request) -> Services:

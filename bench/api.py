@@ -4,7 +4,7 @@
     .venv/bin/python bench/api.py --orgs 1000000  # 1M
     .venv/bin/python bench/api.py --seconds 5 --clients 1,8  # a quicker look
 
-Runs on the province loaded once by bench/province.py (kept for later runs). Propagates
+Runs on the province loaded once by bench/cached_province.py (kept for later runs). Propagates
 first if the graph holds no flags yet, warms Neo4j's page cache by reading the whole store
 once (as a server is warm after its first minutes in production), creates a regulator key,
 and serves the real app with ``credit-graph serve`` in a child process on loopback: the
@@ -54,14 +54,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from province import ROOT, arguments, loaded_province  # bench/ is the script's directory
+from cached_province import ROOT, arguments, loaded_province  # bench/ is the script's directory
 
 from graph.access import create_key, revoke_key
-from graph.embedded import server
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import RuleSet
 from graph.settings import Settings
+from graph.store.embedded import server
+from graph.store.repository import Repository
 
 AS_OF = date(2026, 11, 1)  # the generator's reference date
 REVIEW_SIZE = 100

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from province import (  # bench/ is the script's directory
+from cached_province import (  # bench/ is the script's directory
     COMPLETE,
     arguments,
     fresh_settings,
@@ -48,15 +48,15 @@ from province import (  # bench/ is the script's directory
     loaded_dir,
 )
 
-from graph.driver import open_driver
-from graph.embedded import server
 from graph.ingest.layouts import NODE_KINDS, Kind
 from graph.ingest.validate import Valid, validate
 from graph.ingest.writes import NODE_WRITES
-from graph.repository import Repository
-from graph.rules import load_rules
-from graph.schema import apply_schema, drop_search_indexes
+from graph.propagation.rules import load_rules
 from graph.settings import Settings
+from graph.store.driver import open_driver
+from graph.store.embedded import server
+from graph.store.repository import Repository
+from graph.store.schema import apply_schema, drop_search_indexes
 from loaders.pipeline import DEFAULT_BATCH_SIZE, load_paths, validation_context
 from loaders.readers import open_table
 

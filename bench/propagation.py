@@ -4,7 +4,7 @@
     .venv/bin/python bench/propagation.py --orgs 1000000  # 1M
     .venv/bin/python bench/propagation.py --only trace ownership  # re-measure some parts
 
-Runs on the province loaded once by bench/province.py (kept for later runs), and prints:
+Runs on the province loaded once by bench/cached_province.py (kept for later runs), and prints:
 - full propagation where the computation runs in Neo4j's neighbourhood (the engine asks
   Neo4j one hop per frontier), and the alternative measured in the same run: project the
   propagation relationships into networkx, run the same engine in memory, write back
@@ -25,15 +25,15 @@ import time
 from datetime import date
 
 import networkx as nx
-from province import arguments, loaded_province  # bench/ is the script's directory
+from cached_province import arguments, loaded_province  # bench/ is the script's directory
 
-from graph.ownership_graph import ownership_of
-from graph.propagation import NetworkxGraph, propagate
-from graph.queries.propagation import CANDIDATE_RECORDS
-from graph.recompute import full_recompute, incremental_recompute, source_record
-from graph.repository import Repository
-from graph.rules import RuleSet
-from graph.tracing import related_parties
+from graph.propagation.engine import NetworkxGraph, propagate
+from graph.propagation.recompute import full_recompute, incremental_recompute, source_record
+from graph.propagation.rules import RuleSet
+from graph.reads.ownership_graph import ownership_of
+from graph.reads.tracing import related_parties
+from graph.store.queries.propagation import CANDIDATE_RECORDS
+from graph.store.repository import Repository
 
 AS_OF = date(2026, 11, 1)  # the generator's reference date
 

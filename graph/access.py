@@ -12,8 +12,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from graph.queries import access as queries
-from graph.repository import Repository
+from graph.store.queries import access as queries
+from graph.store.repository import Repository
 from graph.vocabulary import DELTA_PROVINCES
 
 FIXED_ROLES = ("regulator", "analyst", "admin")

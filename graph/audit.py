@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from queue import SimpleQueue
 
-from graph.queries import access as queries
-from graph.repository import Repository, Row
+from graph.store.queries import access as queries
+from graph.store.repository import Repository, Row
 
 
 @dataclass(frozen=True)

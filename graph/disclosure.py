@@ -32,7 +32,7 @@ from graph.model import (
     SubjectProfile,
     label_of,
 )
-from graph.ownership_graph import (
+from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
     OwnershipChain,

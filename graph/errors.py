@@ -1,7 +1,7 @@
 """The domain's refusals: one small family, each naming the field at fault where there is one.
 
 The graph knows nothing of HTTP: the API maps each class to its status once, in the handler
-table of :mod:`api.errors`, so a route lets these pass through rather than translating them.
+table of :mod:`api.problems`, so a route lets these pass through rather than translating them.
 Each is also the builtin it refines (an invalid input is a ``ValueError``, a missing one a
 ``LookupError``), so callers that caught those before still do.
 """

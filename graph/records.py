@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from graph.errors import Conflict, NotFound
-from graph.queries import records as q
-from graph.recompute import RunSummary, incremental_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet
+from graph.propagation.recompute import RunSummary, incremental_recompute
+from graph.propagation.rules import RuleSet
+from graph.store.queries import records as q
+from graph.store.repository import Repository
 
 
 class RecordNotFound(NotFound):

@@ -16,11 +16,11 @@ from neo4j import Driver
 
 from graph.audit import AuditWriter
 from graph.clock import Clock
-from graph.driver import create_driver
-from graph.repository import Repository
-from graph.review import ReviewPolicy, load_policy
-from graph.rules import RuleSet, load_rules
+from graph.propagation.rules import RuleSet, load_rules
+from graph.review.credit_review import ReviewPolicy, load_policy
 from graph.settings import Settings
+from graph.store.driver import create_driver
+from graph.store.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,10 @@ class Services:
 def open_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load the rules and the review policy named by ``settings``, then open the driver.
 
-    Raises :class:`~graph.rules.RulesFileError` or :class:`~graph.review.PolicyFileError`
-    for a malformed file, before any connection is made. Opening does not wait for Neo4j: a
-    server that is down is reported by the first query (and by ``/readyz``), so the API can
-    start before its database does.
+    Raises :class:`~graph.propagation.rules.RulesFileError` or
+    :class:`~graph.review.credit_review.PolicyFileError` for a malformed file, before any
+    connection is made. Opening does not wait for Neo4j: a server that is down is reported by
+    the first query (and by ``/readyz``), so the API can start before its database does.
     """
     rules = load_rules(settings.rules_path)
     policy = load_policy(settings.review_policy_path)

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
 
-    # --- Neo4j. With no URI the CLI runs the embedded server (graph.embedded).
+    # --- Neo4j. With no URI the CLI runs the embedded server (graph.store.embedded).
     neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
     neo4j_password: SecretStr = Field(
@@ -61,8 +61,8 @@ class Settings(BaseSettings):
     uscc_allow_list: list[str] = ["91350100M0001TGQXM"]
 
     # --- Rules and policy: versioned data files. Unset means the files shipped beside the code
-    # (graph/rules/default.yaml, graph/review_policy.yaml). One setting each, read by every
-    # command and the API alike, so flags are never derived under rules other than the ones
+    # (graph/propagation/rules/default.yaml, graph/review/policy.yaml). One setting each, read
+    # by every command and the API alike, so flags are never derived under rules other than the ones
     # the API explains them with.
     rules_path: Path | None = None
     review_policy_path: Path | None = None

@@ -1,9 +1,9 @@
 """The domain's value sets, named once: lists, levels, statuses, flag kinds, roles, provinces.
 
-Labels and relationship types live in :mod:`graph.schema`; this module names the values the
+Labels and relationship types live in :mod:`graph.store.schema`; this module names the values the
 graph's properties take (design.md, "The graph"), so a loader, a rule file, the engine and
 an endpoint all accept and compare the same strings. It also holds the as-of counting rule
-in Python, :func:`record_counts`; its Cypher twin is :mod:`graph.queries.as_of`, and a test
+in Python, :func:`record_counts`; its Cypher twin is :mod:`graph.store.queries.as_of`, and a test
 checks on a real Neo4j that both select the same records.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, get_args
 
-from graph.schema import Label, Rel
+from graph.store.schema import Label, Rel
 
 # --- Records: `list`, `level`, `status`.
 ListName = Literal["black", "red", "focus"]
@@ -110,7 +110,7 @@ def record_counts(
 ) -> bool:
     """The as-of counting rule: a record counts on ``as_of`` when it is published on that
     date and its status is one of ``statuses`` (:data:`IN_FORCE_STATUSES` or
-    :data:`LIVE_STATUSES`). The Cypher twin is :data:`graph.queries.as_of.RECORD_IN_FORCE`
+    :data:`LIVE_STATUSES`). The Cypher twin is :data:`graph.store.queries.as_of.RECORD_IN_FORCE`
     (or ``RECORD_LIVE``).
 
     >>> record_counts(date(2026, 5, 1), status="active", publish_from=None,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
-from graph.recompute import RunSummary
+from graph.propagation.recompute import RunSummary
 
 
 @dataclass

@@ -48,17 +48,17 @@ from graph.ingest.validate import (
     validate,
 )
 from graph.ingest.writes import KEYS, missing_references, upsert
-from graph.queries import load as q
-from graph.repository import Repository
-from graph.rules import RuleSet
-from graph.schema import (
+from graph.propagation.rules import RuleSet
+from graph.settings import Settings
+from graph.store.queries import load_batches as q
+from graph.store.repository import Repository
+from graph.store.schema import (
     SCHEMA_VERSION,
     apply_schema,
     drop_search_indexes,
     ensure_search_indexes,
     schema_version,
 )
-from graph.settings import Settings
 from loaders.load_report import FileSummary, LoadReport
 from loaders.mapping import FileMapping, Mapping, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table

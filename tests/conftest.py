@@ -19,11 +19,11 @@ import pytest
 from neo4j import Driver
 
 from graph.access import create_key
-from graph.embedded import server
-from graph.repository import Repository
-from graph.schema import apply_schema
 from graph.services import Services, open_services
 from graph.settings import Settings
+from graph.store.embedded import server
+from graph.store.repository import Repository
+from graph.store.schema import apply_schema
 
 TEST_SECRETS = {
     "neo4j_password": "credit-graph-test-neo4j",

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.auth import Admin
 from api.deps import RepositoryDep
-from api.errors import PROBLEM_RESPONSES
+from api.problems import PROBLEM_RESPONSES
 from graph import audit
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=PROBLEM_RESPONSES)

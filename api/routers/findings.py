@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.audit import AuditDep
+from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep
-from api.errors import PROBLEM_RESPONSES
 from api.params import EXAMPLE_USCC
-from graph import findings
-from graph.findings import COMPANY_LAW_178, AppointmentPage, RedListConflictPage
+from api.problems import PROBLEM_RESPONSES
+from graph.reads import findings
+from graph.reads.findings import COMPANY_LAW_178, AppointmentPage, RedListConflictPage
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"], responses=PROBLEM_RESPONSES)
 

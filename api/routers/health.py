@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.deps import RepositoryDep, RulesDep
-from graph.repository import Repository
-from graph.runs import other_flag_rules_versions
-from graph.schema import SCHEMA_VERSION, schema_version
+from graph.propagation.runs import other_flag_rules_versions
+from graph.store.repository import Repository
+from graph.store.schema import SCHEMA_VERSION, schema_version
 
 router = APIRouter(tags=["health"])
 

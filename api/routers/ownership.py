@@ -7,16 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.audit import AuditDep
+from api.audit_trail import AuditDep
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
-from graph import disclosure, ownership_graph
+from api.problems import PROBLEM_RESPONSES, Problem
+from graph import disclosure
 from graph.disclosure import Audience
+from graph.errors import InvalidInput, NotFound
 from graph.model import label_of
-from graph.ownership import DEFAULT_MAX_CHAINS, DEFAULT_MAX_DEPTH, DEFAULT_THRESHOLD
-from graph.ownership_graph import Ownership
+from graph.reads import ownership_graph
+from graph.reads.ownership import DEFAULT_MAX_CHAINS, DEFAULT_MAX_DEPTH, DEFAULT_THRESHOLD
+from graph.reads.ownership_graph import Ownership
 
 router = APIRouter(prefix="/api/v1", tags=["ownership"], responses=PROBLEM_RESPONSES)
 

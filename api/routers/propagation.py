@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.audit import AuditDep
+from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import RepositoryDep
-from api.errors import PROBLEM_RESPONSES, NotFound, Problem
-from graph import runs as propagation_runs
-from graph.runs import ChangeFeedEntry, PropagationRun
+from api.problems import PROBLEM_RESPONSES, Problem
+from graph.errors import NotFound
+from graph.propagation import runs as propagation_runs
+from graph.propagation.runs import ChangeFeedEntry, PropagationRun
 
 router = APIRouter(prefix="/api/v1/propagation", tags=["propagation"], responses=PROBLEM_RESPONSES)
 

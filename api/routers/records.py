@@ -12,15 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from api.audit import AuditDep
+from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES
 from api.params import RecordId
+from api.problems import PROBLEM_RESPONSES
 from graph import ingest, records
 from graph.access import Principal
 from graph.ingest.validate import Context
-from graph.recompute import RunSummary
+from graph.propagation.recompute import RunSummary
 from graph.settings import Settings
 from graph.vocabulary import Level, ListName
 

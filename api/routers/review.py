@@ -9,18 +9,19 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.audit import AuditDep, AuditTrail
+from api.audit_trail import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import ClockDep, PolicyDep, RepositoryDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound, Problem
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from api.problems import PROBLEM_RESPONSES, Problem
 from api.responses import ModelResponse
 from graph.clock import Clock
+from graph.errors import InvalidInput, NotFound
 from graph.identifiers import InvalidIdentifier
-from graph.report import CreditReport, credit_report, render_html
-from graph.repository import Repository
-from graph.review import MAX_SUBJECTS, ReviewContext, ReviewResult, credit_review
+from graph.review.credit_report import CreditReport, credit_report, render_html
+from graph.review.credit_review import MAX_SUBJECTS, ReviewContext, ReviewResult, credit_review
 from graph.settings import Settings
+from graph.store.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["review"], responses=PROBLEM_RESPONSES)
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep
-from api.errors import PROBLEM_RESPONSES
-from graph import statistics as stats
-from graph.statistics import Statistics
+from api.problems import PROBLEM_RESPONSES
+from graph.reads import statistics as stats
+from graph.reads.statistics import Statistics
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 

@@ -8,16 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.audit import AuditDep
+from api.audit_trail import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.errors import PROBLEM_RESPONSES, InvalidInput, NotFound
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from api.problems import PROBLEM_RESPONSES
 from api.responses import ModelResponse
-from graph import disclosure, subjects, tracing
+from graph import disclosure
 from graph.disclosure import Audience
+from graph.errors import InvalidInput, NotFound
 from graph.identifiers import pid_for, validate_id_number
 from graph.model import GraphPath, Network, SubjectProfile, SubjectRef
+from graph.reads import subjects, tracing
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
 

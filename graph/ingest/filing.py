@@ -12,9 +12,9 @@ from graph.errors import InvalidInput, NotFound
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Invalid, RawRow, Target, quote, validate
 from graph.ingest.writes import missing_references, upsert
-from graph.recompute import RunSummary, incremental_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet
+from graph.propagation.recompute import RunSummary, incremental_recompute
+from graph.propagation.rules import RuleSet
+from graph.store.repository import Repository
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from typing import Protocol
 
 from graph.ingest.writes import Written
 from graph.model import label_of
-from graph.neo4j_graph import Neo4jGraph
-from graph.propagation import NetworkxGraph, NodeInfo
-from graph.queries import ingest as q
-from graph.recompute import RunSummary, full_recompute, incremental_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet
+from graph.propagation.engine import NetworkxGraph, NodeInfo
+from graph.propagation.neo4j_provider import Neo4jGraph
+from graph.propagation.recompute import RunSummary, full_recompute, incremental_recompute
+from graph.propagation.rules import RuleSet
+from graph.store.queries import ingest as q
+from graph.store.repository import Repository
 
 # Touched subjects are searched from in chunks: large enough that neighbours shared by
 # many endpoints are expanded once, small enough that a province-wide load never holds
@@ -60,7 +60,7 @@ def within_reach(
     This keeps a state-asset holder's new holding from reaching its whole portfolio.
 
     >>> import networkx as nx
-    >>> from graph.rules import load_rules
+    >>> from graph.propagation.rules import load_rules
     >>> g = nx.MultiDiGraph()
     >>> g.add_nodes_from(["A", "B", "C", "D"], label="Organization")
     >>> for branch, head in [("B", "A"), ("C", "B"), ("D", "C")]:
@@ -107,7 +107,8 @@ class Neo4jNeighbourhood(Neo4jGraph):
 
 
 class NetworkxNeighbourhood(NetworkxGraph):
-    """The same over a ``networkx.MultiDiGraph`` (see :class:`graph.propagation.NetworkxGraph`)."""
+    """The same over a ``networkx.MultiDiGraph``
+    (see :class:`graph.propagation.engine.NetworkxGraph`)."""
 
     def neighbours(self, keys: Collection[str], rels: Collection[str]) -> set[str]:
         graph = self._graph

@@ -5,7 +5,7 @@ update for the present ones: the CREATE is what keeps a first load fast. Another
 create one of the absent keys between the look-up and the CREATE; the unique constraint then
 fails the transaction (no duplicate is ever committed) and the batch is looked up and written
 again, a bounded number of times. Relationship upserts lock the endpoint that scopes their
-key before looking (see :mod:`graph.queries.ingest`), so they need no retry of their own;
+key before looking (see :mod:`graph.store.queries.ingest`), so they need no retry of their own;
 deadlocks between such locks are transient errors, which the driver retries.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Target
-from graph.queries import ingest as q
-from graph.repository import KeyTaken, Repository
+from graph.store.queries import ingest as q
+from graph.store.repository import KeyTaken, Repository
 
 # Each retry follows a commit by another writer of a key of this batch, so a few suffice
 # unless the batch keeps colliding with a writer of the same keys.

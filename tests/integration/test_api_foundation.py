@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 
 from api.app import create_app
-from graph.repository import Repository
 from graph.services import open_services
 from graph.settings import Settings
+from graph.store.repository import Repository
 from tests.conftest import LiveServer, _free_port
 
 KeyMaker = Callable[[str], dict[str, str]]

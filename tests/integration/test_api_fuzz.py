@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from graph.repository import Repository
+from graph.store.repository import Repository
 
 
 @pytest.fixture(scope="module")

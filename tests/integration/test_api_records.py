@@ -9,9 +9,9 @@ from datetime import date
 import httpx
 import pytest
 
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import load_rules
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import load_rules
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
 KeyMaker = Callable[[str], dict[str, str]]

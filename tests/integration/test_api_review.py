@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from graph.clock import Clock
-from graph.repository import Repository
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder
 
 KeyMaker = Callable[[str], dict[str, str]]

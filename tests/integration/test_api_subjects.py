@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from graph.identifiers import make_id_number
-from graph.repository import Repository
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
 KeyMaker = Callable[[str], dict[str, str]]

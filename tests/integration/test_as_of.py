@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from graph.queries.as_of import RECORD_IN_FORCE, RECORD_LIVE, RECORD_PUBLISHED
-from graph.repository import Repository
+from graph.store.queries.as_of import RECORD_IN_FORCE, RECORD_LIVE, RECORD_PUBLISHED
+from graph.store.repository import Repository
 from graph.vocabulary import (
     IN_FORCE_STATUSES,
     LIVE_STATUSES,

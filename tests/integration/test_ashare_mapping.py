@@ -19,9 +19,9 @@ from neo4j import Driver
 
 from api.cli import main
 from graph.ingest.layouts import Kind
-from graph.repository import Repository
-from graph.rules import load_rules
+from graph.propagation.rules import load_rules
 from graph.settings import Settings
+from graph.store.repository import Repository
 from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths

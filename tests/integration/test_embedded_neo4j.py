@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.embedded import server
-from graph.repository import Repository
 from graph.settings import Settings
+from graph.store.embedded import server
+from graph.store.repository import Repository
 from tests.conftest import TEST_SECRETS, _free_port
 
 pytestmark = pytest.mark.skipif(
@@ -92,7 +92,7 @@ def test_cli_start_schema_status_restart_stop_leaves_no_jvm(
 LAUNCHER_CHILD = """
 import sys, time
 from pathlib import Path
-from graph.embedded import server
+from graph.store.embedded import server
 from graph.settings import Settings
 
 go = Path(sys.argv[1])

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from graph.findings import appointments, red_list_conflicts, restricted_roles
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet, load_rules
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import RuleSet, load_rules
+from graph.reads.findings import appointments, red_list_conflicts, restricted_roles
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder
 
 AS_OF = date(2026, 6, 1)

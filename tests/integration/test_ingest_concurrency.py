@@ -23,10 +23,10 @@ from graph.ingest import FlagRefresh, file_record, upsert
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Valid, validate
 from graph.ingest.writes import KEYS
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import load_rules
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import load_rules
 from graph.settings import Settings
+from graph.store.repository import Repository
 from loaders.load_report import LoadReport
 from loaders.pipeline import load_paths
 from tests.utils.canonical import bulk_province, id_number, uscc

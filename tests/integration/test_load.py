@@ -19,10 +19,10 @@ from api.cli import main
 from graph.identifiers import mask_id_number, pid_for, surrogate_pid
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import contains_id_number
+from graph.propagation.rules import load_rules
 from graph.records import file_objection
-from graph.repository import Repository
-from graph.rules import load_rules
 from graph.settings import Settings
+from graph.store.repository import Repository
 from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import LoadError, load_paths

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from graph.ownership_graph import ownership_of
-from graph.repository import Repository
+from graph.reads.ownership_graph import ownership_of
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
 AS_OF = date(2026, 6, 1)

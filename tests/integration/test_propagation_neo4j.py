@@ -7,12 +7,12 @@ from datetime import date
 import networkx as nx
 import pytest
 
-from graph import subjects
-from graph.propagation import NetworkxGraph, SourceRecord, propagate
-from graph.recompute import full_recompute, incremental_recompute
-from graph.repository import Repository
-from graph.rules import RuleSet, load_rules
-from graph.runs import changes_of_run, list_runs
+from graph.propagation.engine import NetworkxGraph, SourceRecord, propagate
+from graph.propagation.recompute import full_recompute, incremental_recompute
+from graph.propagation.rules import RuleSet, load_rules
+from graph.propagation.runs import changes_of_run, list_runs
+from graph.reads import subjects
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
 AS_OF = date(2026, 6, 1)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graph.report import credit_report, render_html
-from graph.repository import Repository, Row
-from graph.review import MAX_SUBJECTS, credit_review, load_policy
+from graph.review.credit_report import credit_report, render_html
+from graph.review.credit_review import MAX_SUBJECTS, credit_review, load_policy
 from graph.settings import Settings
+from graph.store.repository import Repository, Row
 from tests.utils.factories import GraphBuilder
 
 AS_OF = date(2026, 6, 1)

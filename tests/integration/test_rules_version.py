@@ -20,13 +20,13 @@ from click.testing import CliRunner, Result
 from neo4j import Driver
 
 from api.cli import main
-from graph.queries import propagation as q
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import DEFAULT_RULES_PATH, RulesFileError
-from graph.runs import other_flag_rules_versions
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import DEFAULT_RULES_PATH, RulesFileError
+from graph.propagation.runs import other_flag_rules_versions
 from graph.services import Services, open_services
 from graph.settings import Settings
+from graph.store.queries import propagation as q
+from graph.store.repository import Repository
 from tests.conftest import WIPE_TEST_DATA, _free_port
 from tests.utils.factories import GraphBuilder
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph.repository import Repository
-from graph.schema import SCHEMA_VERSION, UNIQUE_KEYS, apply_schema, schema_version
+from graph.store.repository import Repository
+from graph.store.schema import SCHEMA_VERSION, UNIQUE_KEYS, apply_schema, schema_version
 
 
 def _snapshot(repo: Repository) -> dict[str, object]:

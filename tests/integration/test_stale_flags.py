@@ -14,11 +14,11 @@ from typing import Any
 
 from graph.clock import Clock
 from graph.ingest.layouts import Kind
-from graph.recompute import full_recompute
-from graph.repository import Repository
-from graph.rules import load_rules
-from graph.runs import changes_of_run
+from graph.propagation.recompute import full_recompute
+from graph.propagation.rules import load_rules
+from graph.propagation.runs import changes_of_run
 from graph.settings import Settings
+from graph.store.repository import Repository
 from loaders.load_report import LoadReport
 from loaders.pipeline import load_paths
 from tests.utils.canonical import id_number, uscc, write

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from graph.repository import Repository
-from graph.statistics import Count, statistics, trend_months
+from graph.reads.statistics import Count, statistics, trend_months
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder
 
 AS_OF = date(2026, 6, 1)

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from graph import subjects, tracing
 from graph.clock import Clock
-from graph.repository import Repository
+from graph.reads import subjects, tracing
+from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder
 from tests.utils.factories import pid as _pid
 

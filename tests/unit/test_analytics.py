@@ -7,8 +7,8 @@ import doctest
 import networkx as nx
 import pytest
 
-import graph.analytics
-from graph.analytics import hub_persons, risk_clusters, shareholding_cycles
+import graph.reads.analytics
+from graph.reads.analytics import hub_persons, risk_clusters, shareholding_cycles
 
 
 def subjects(persons: list[str], orgs: list[str]) -> nx.MultiDiGraph:
@@ -112,4 +112,4 @@ def test_shareholding_cycles_refuse_a_bound_below_two() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    assert doctest.testmod(graph.analytics).failed == 0
+    assert doctest.testmod(graph.reads.analytics).failed == 0

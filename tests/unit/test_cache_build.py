@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from graph.embedded.server import _build_once
+from graph.store.embedded.server import _build_once
 
 # Each child waits for the go file, so both ask for the entry at the same moment; its build
 # logs itself and sleeps, so the other child arrives mid-build.
 CHILD = """
 import sys, time
 from pathlib import Path
-from graph.embedded.server import _build_once
+from graph.store.embedded.server import _build_once
 
 cache, log, go = (Path(arg) for arg in sys.argv[1:4])
 while not go.exists():

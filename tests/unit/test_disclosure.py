@@ -31,7 +31,7 @@ from graph.model import (
     PathStep,
     SubjectProfile,
 )
-from graph.ownership_graph import (
+from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
     OwnershipChain,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from api.errors import HANDLERS
+from api.problems import HANDLERS
 from graph import errors
 from graph.identifiers import InvalidIdentifier
 from graph.records import RecordNotFound, TransitionRefused

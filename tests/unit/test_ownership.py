@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import graph.ownership
-from graph.ownership import Chain, Holding, actual_controller, ownership, ultimate_owners
+import graph.reads.ownership
+from graph.reads.ownership import Chain, Holding, actual_controller, ownership, ultimate_owners
 
 
 def holdings(*edges: tuple[str, str, float]) -> list[Holding]:
     return [Holding(*edge) for edge in edges]
 
 
-def ratios(owners: tuple[graph.ownership.Owner, ...]) -> dict[str, float]:
+def ratios(owners: tuple[graph.reads.ownership.Owner, ...]) -> dict[str, float]:
     return {o.holder: o.ratio for o in owners}
 
 
@@ -138,7 +138,7 @@ def test_inconsistent_holdings_name_no_controller() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    assert doctest.testmod(graph.ownership).failed == 0
+    assert doctest.testmod(graph.reads.ownership).failed == 0
 
 
 # --- cross-check ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from math import prod
 
 import pytest
 
-from graph.ownership import (
+from graph.reads.ownership import (
     DEFAULT_MAX_CHAINS,
     Holding,
     actual_controller,

@@ -16,20 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graph.ingest.reach
-import graph.propagation
+import graph.propagation.engine
 from graph.ingest.reach import NetworkxNeighbourhood, within_reach
-from graph.propagation import (
+from graph.propagation.engine import (
+    DerivedFlag,
     Edge,
-    Flag,
+    Hop,
     NetworkxGraph,
     NodeInfo,
-    PathStep,
     SourceRecord,
     diff_flags,
     propagate,
     replace_record_flags,
 )
-from graph.rules import DEFAULT_RULES_PATH, RuleSet, load_rules, parse_rules
+from graph.propagation.rules import DEFAULT_RULES_PATH, RuleSet, load_rules, parse_rules
 
 AS_OF = date(2025, 6, 30)
 ORG, PERSON = "Organization", "Person"
@@ -87,7 +87,7 @@ def record(subject: str, record_id: str = "rec-1", **fields: Any) -> SourceRecor
 
 def run(
     builder: Builder, *records: SourceRecord, rules: RuleSet = RULES, as_of: date = AS_OF
-) -> dict[str, Flag]:
+) -> dict[str, DerivedFlag]:
     flags = propagate(records, rules, as_of, builder.provider())
     assert len({flag.key for flag in flags}) == len(flags)
     return {flag.subject: flag for flag in flags if flag.record_id == records[0].record_id}
@@ -120,7 +120,7 @@ def test_r1_reaches_legal_rep_principal_officers_and_controller_not_a_plain_dire
     assert "carol" not in flags and "frank" not in flags
     alice = flags["alice"]
     assert (alice.kind, alice.score, alice.hops) == ("extended", 1.0, 1)
-    assert alice.path == (PathStep("A", "LEGAL_REP_OF", "in", "alice", "R1"),)
+    assert alice.path == (Hop("A", "LEGAL_REP_OF", "in", "alice", "R1"),)
     assert "第三条" in alice.basis and alice.rules_version == RULES.version
 
 
@@ -315,7 +315,7 @@ def test_best_path_prefers_higher_score_over_fewer_hops() -> None:
 
 def test_best_path_prefers_fewer_hops_at_equal_score() -> None:
     b = Builder().org("A", "B", "C").branch("C", "A").branch("B", "C").branch("B", "A")
-    assert run(b, record("A"))["B"].path == (PathStep("A", "BRANCH_OF", "in", "B", "R4"),)
+    assert run(b, record("A"))["B"].path == (Hop("A", "BRANCH_OF", "in", "B", "R4"),)
 
 
 def test_best_path_tie_breaks_lexicographically() -> None:
@@ -327,9 +327,9 @@ def test_best_path_tie_breaks_lexicographically() -> None:
 # --- change feed and incremental --------------------------------------------------------------
 
 
-def flag(subject: str, record_id: str, score: float = 1.0, version: str = "v1") -> Flag:
-    step = PathStep("src", "BRANCH_OF", "in", subject, "R4")
-    return Flag(subject, record_id, "R4", "extended", score, 1, (step,), "basis", version)
+def flag(subject: str, record_id: str, score: float = 1.0, version: str = "v1") -> DerivedFlag:
+    step = Hop("src", "BRANCH_OF", "in", subject, "R4")
+    return DerivedFlag(subject, record_id, "R4", "extended", score, 1, (step,), "basis", version)
 
 
 def test_diff_flags_reports_gained_lost_changed() -> None:
@@ -590,7 +590,7 @@ def test_flags_respect_the_bounds(seed: int) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    assert doctest.testmod(graph.propagation).failed == 0
+    assert doctest.testmod(graph.propagation.engine).failed == 0
 
 
 def test_reach_docstring_examples_run() -> None:

@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.model import CreditRecord, Flag, PathStep
-from graph.review import (
+from graph.review.credit_review import (
     CONTEXTS,
     DEFAULT_POLICY_PATH,
     NOT_FOUND,
     Contexts,
-    FlagOnRecord,
+    FlagWithRecord,
     PolicyFileError,
     ReviewContext,
     ReviewPolicy,
@@ -68,7 +68,7 @@ def record(
     )
 
 
-def flag(rec: CreditRecord, kind: str = "extended", rule: str = "R1") -> FlagOnRecord:
+def flag(rec: CreditRecord, kind: str = "extended", rule: str = "R1") -> FlagWithRecord:
     step = PathStep(source="ORG-X", rel="LEGAL_REP_OF", direction="in", target=ORG, rule=rule)
     stored = Flag.model_validate(
         {
@@ -84,12 +84,12 @@ def flag(rec: CreditRecord, kind: str = "extended", rule: str = "R1") -> FlagOnR
             "computed_at": "2026-05-01T00:00:00Z",
         }
     )
-    return FlagOnRecord(stored, rec)
+    return FlagWithRecord(stored, rec)
 
 
 def review(
     records: list[CreditRecord],
-    flags: list[FlagOnRecord] | None = None,
+    flags: list[FlagWithRecord] | None = None,
     context: ReviewContext = "procurement",
     policy: ReviewPolicy | None = None,
 ) -> Any:

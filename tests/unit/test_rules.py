@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from graph.rules import (
+from graph.propagation.rules import (
     DEFAULT_RULES_PATH,
     RulesFileError,
     load_rules,

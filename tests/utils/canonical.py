@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.identifiers import make_id_number, make_uscc
 from graph.ingest.layouts import LAYOUTS, Kind
-from graph.repository import Repository
+from graph.store.repository import Repository
 
 Rows = list[dict[str, Any]]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from graph.repository import Repository
+from graph.store.repository import Repository
 from graph.vocabulary import SUBJECT_RELATIONS
 
 CREATE_ORG = """

@@ -1,0 +1,1 @@
+"""What the front-ends read: subjects, tracing, ownership, findings, statistics, analytics."""

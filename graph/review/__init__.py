@@ -1,0 +1,1 @@
+"""Credit review (信用审查): the policy, the decisions and the credit report."""

@@ -1,0 +1,65 @@
+"""Cypher for dashboard aggregates: counts only, never a personal field.
+
+Each query is one pass over the records active on ``$as_of`` (an index seek on
+``Record.status``), grouped in the database so only the counts travel. "Active" is as in
+findings: in force (:data:`graph.store.queries.as_of.RECORD_IN_FORCE`).
+"""
+
+from graph.store.queries.as_of import RECORD_IN_FORCE, RECORD_LIVE
+
+_ACTIVE_RECORDS = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_IN_FORCE
+    + "\n"
+)
+
+# Grouped by the subject's raw region code; the caller rolls codes up to prefectures with the
+# reference data, which knows that Shanghai districts have no prefecture above them.
+ACTIVE_BY_REGION_CODE = (
+    _ACTIVE_RECORDS
+    + """
+OPTIONAL MATCH (s:Subject)-[:HAS_RECORD]->(r)
+RETURN s.region_code AS region_code, count(r) AS count
+"""
+)
+
+ACTIVE_BY_DEPARTMENT = (
+    _ACTIVE_RECORDS
+    + """
+OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
+RETURN coalesce(d.code, r.authority) AS code, d.name AS name, count(r) AS count
+"""
+)
+
+# List, level and category together: a small cube the caller sums along each dimension.
+ACTIVE_BY_KIND = (
+    _ACTIVE_RECORDS
+    + """
+RETURN r.list AS list, r.level AS level, r.category AS category, count(r) AS count
+"""
+)
+
+ACTIVE_BY_DECISION_MONTH = (
+    _ACTIVE_RECORDS
+    + """
+  AND $since <= r.decided_on <= $as_of
+RETURN date.truncate('month', r.decided_on) AS month, count(r) AS count
+"""
+)
+
+# Flags whose record is live on $as_of, as review counts them: a flag from a record now under
+# objection is pending whatever kind the last propagation run stored.
+FLAGS_BY_RULE_AND_KIND = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_LIVE
+    + """
+MATCH (:Subject)-[f:FLAGGED]->(r)
+RETURN f.rule AS rule,
+       CASE WHEN r.status = 'under_objection' THEN 'pending' ELSE f.kind END AS kind,
+       count(f) AS count
+"""
+)

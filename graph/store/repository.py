@@ -1,0 +1,158 @@
+"""The one module that calls the Neo4j driver.
+
+Everything else hands it Cypher constants (from :mod:`graph.store.queries`) and parameters and
+gets plain dicts back — never driver ``Record``s, and temporal values as ``datetime``
+types, not the driver's own. A read is one auto-commit statement in READ mode; writes are
+retried transaction functions, so every write query must be idempotent (an upsert on natural
+keys), which makes a retry change nothing twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TypeVar
+
+from neo4j import Driver, ManagedTransaction, Record
+from neo4j.exceptions import ConstraintError, TransientError
+from neo4j.graph import Node, Path, Relationship
+from neo4j.time import Date, DateTime, Time
+
+Row = dict[str, Any]
+T = TypeVar("T")
+DDL_ATTEMPTS = 5
+
+
+class KeyTaken(Exception):
+    """A write would have made a second node with a key a unique constraint protects: another
+    writer committed it first. The transaction was rolled back (the driver does not retry
+    it); the caller decides whether to look again."""
+
+
+@dataclass
+class WriteCounts:
+    nodes_created: int = 0
+    relationships_created: int = 0
+    properties_set: int = 0
+    nodes_deleted: int = 0
+    relationships_deleted: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Repository:
+    def __init__(self, driver: Driver, database: str = "neo4j") -> None:
+        self._driver = driver
+        self._database = database
+
+    def read(self, query: str, **params: Any) -> list[Row]:
+        # An auto-commit statement is one round trip where a managed transaction takes two
+        # (BEGIN and RUN, then COMMIT): it halves the latency and driver CPU of every read
+        # (measured 1.5 vs 2.6 ms for an index lookup). One statement is atomic by itself; a
+        # read is not retried, so a failure reaches the caller at once (the API answers 503).
+        with self._driver.session(database=self._database, default_access_mode="READ") as s:
+            return [_plain_record(record) for record in s.run(query, params)]
+
+    def read_one(self, query: str, **params: Any) -> Row | None:
+        rows = self.read(query, **params)
+        return rows[0] if rows else None
+
+    def stream(self, query: str, **params: Any) -> Iterator[Row]:
+        """Rows one at a time, for results too large to hold (exports, projections)."""
+        with self._driver.session(database=self._database, default_access_mode="READ") as s:
+            yield from (_plain_record(record) for record in s.run(query, params))
+
+    def write(self, query: str, **params: Any) -> WriteCounts:
+        def work(tx: ManagedTransaction) -> WriteCounts:
+            return _counts(tx.run(query, params).consume().counters)
+
+        return self._execute_write(work)
+
+    def write_returning(self, query: str, **params: Any) -> list[Row]:
+        def work(tx: ManagedTransaction) -> list[Row]:
+            return [_plain_record(record) for record in tx.run(query, params)]
+
+        return self._execute_write(work)
+
+    def _execute_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(work)
+        except ConstraintError as exc:
+            # The server's message quotes the offending key, which may be a pid: not passed on.
+            raise KeyTaken(exc.code) from None
+
+    def write_batches(
+        self,
+        query: str,
+        rows: Iterable[Row],
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+        **params: Any,
+    ) -> WriteCounts:
+        """Run ``query`` with ``$rows`` bound to successive batches, one transaction each."""
+        total = WriteCounts()
+        iterator = iter(rows)
+        while batch := list(islice(iterator, batch_size)):
+            total.add(self.write(query, rows=batch, **params))
+            if on_batch is not None:
+                on_batch(len(batch))
+        return total
+
+    def run_ddl(self, statement: str) -> None:
+        # Schema statements cannot share a transaction with data; auto-commit is required,
+        # and the driver retries only managed transactions. Two processes changing the schema
+        # at once (two loads starting together) can deadlock on its locks: our statements
+        # are idempotent (IF [NOT] EXISTS), so they are retried here.
+        for attempt in range(DDL_ATTEMPTS):
+            try:
+                with self._driver.session(database=self._database) as session:
+                    session.run(statement).consume()
+                return
+            except TransientError:
+                if attempt == DDL_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
+
+    def ping(self) -> None:
+        self._driver.verify_connectivity()
+
+
+def _plain_record(record: Record) -> Row:
+    """``record.data()`` with temporal values made native, in one walk over the values
+    rather than two (the driver's walk tests every value against abstract base classes: it
+    was half the client-side CPU of a big trace)."""
+    return {key: _plain(value) for key, value in zip(record.keys(), record.values(), strict=True)}
+
+
+_TEMPORAL = (Date, DateTime, Time)
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind in _TEMPORAL:
+        return value.to_native()
+    if kind is Node:  # its properties, as Record.data() gives them
+        return _plain(dict(value))
+    if isinstance(value, (Relationship, Path)):
+        raise TypeError("a query returns maps and nodes, not relationships or paths")
+    return value
+
+
+def _counts(counters: Any) -> WriteCounts:
+    return WriteCounts(
+        nodes_created=counters.nodes_created,
+        relationships_created=counters.relationships_created,
+        properties_set=counters.properties_set,
+        nodes_deleted=counters.nodes_deleted,
+        relationships_deleted=counters.relationships_deleted,
+    )

@@ -1,0 +1,170 @@
+"""The graph's vocabulary: labels, relationship types, constraints, indexes, schema version.
+
+Every label and type used in Cypher comes from here, so a rename is one edit and a typo is
+an AttributeError rather than a silently empty match.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from graph.reference import occupations, regions
+from graph.store.queries import schema as queries
+
+if TYPE_CHECKING:
+    from graph.store.repository import Repository
+
+# Bump when constraints/indexes change; /readyz refuses a database on another version.
+SCHEMA_VERSION = 3
+# Provenance batch id of the reference data shipped with the code.
+REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
+
+
+class Label(StrEnum):
+    SUBJECT = "Subject"
+    ORGANIZATION = "Organization"
+    PERSON = "Person"
+    RECORD = "Record"
+    DEPARTMENT = "Department"
+    REGION = "Region"
+    OCCUPATION = "Occupation"
+    SCHEMA_META = "SchemaMeta"
+    PROPAGATION_RUN = "PropagationRun"
+    FLAG_CHANGE = "FlagChange"
+    API_KEY = "ApiKey"
+    AUDIT_EVENT = "AuditEvent"
+    LOAD_BATCH = "LoadBatch"  # one load of a set of files, identified by their content
+    DATA_QUALITY = "DataQuality"  # a department's data-quality measures in one batch
+
+
+class Rel(StrEnum):
+    LEGAL_REP_OF = "LEGAL_REP_OF"
+    SHAREHOLDER_OF = "SHAREHOLDER_OF"
+    OFFICER_OF = "OFFICER_OF"
+    BRANCH_OF = "BRANCH_OF"
+    LICENSED_AS = "LICENSED_AS"
+    PRACTISES_AT = "PRACTISES_AT"
+    HAS_RECORD = "HAS_RECORD"
+    ISSUED_BY = "ISSUED_BY"
+    IN_REGION = "IN_REGION"
+    PART_OF = "PART_OF"  # (:Region)-[:PART_OF]->(:Region), prefecture → province
+    FLAGGED = "FLAGGED"
+    CHANGED = "CHANGED"  # (:PropagationRun)-[:CHANGED]->(:FlagChange), the change feed
+    OF_BATCH = "OF_BATCH"  # (:DataQuality)-[:OF_BATCH]->(:LoadBatch)
+
+
+# Natural keys. Constraint names are stable so `schema apply` can be rerun (IF NOT EXISTS).
+UNIQUE_KEYS: dict[Label, str] = {
+    Label.ORGANIZATION: "uscc",
+    Label.PERSON: "pid",
+    Label.RECORD: "record_id",
+    Label.DEPARTMENT: "code",
+    Label.REGION: "code",
+    Label.OCCUPATION: "code",
+    Label.SCHEMA_META: "id",
+    Label.PROPAGATION_RUN: "run_id",
+    Label.API_KEY: "key_id",
+    Label.AUDIT_EVENT: "event_id",
+    Label.LOAD_BATCH: "batch_id",
+    Label.DATA_QUALITY: "quality_id",
+}
+
+# (label, property) pairs that lookups and dashboards filter on.
+RANGE_INDEXES: list[tuple[Label, str]] = [
+    (Label.ORGANIZATION, "region_code"),
+    (Label.RECORD, "status"),
+    (Label.RECORD, "list"),
+    (Label.RECORD, "decided_on"),
+    (Label.RECORD, "publish_until"),
+    (Label.RECORD, "source_province"),
+    (Label.AUDIT_EVENT, "at"),
+    (Label.FLAG_CHANGE, "run_id"),
+    (Label.DATA_QUALITY, "department"),
+]
+
+# Name search is `CONTAINS` on a fragment (Chinese names have no word boundaries), which a
+# TEXT index answers without scanning.
+TEXT_INDEXES: list[tuple[Label, str]] = [
+    (Label.ORGANIZATION, "name"),
+    (Label.PERSON, "name"),
+]
+
+
+def constraint_statements() -> list[str]:
+    # DDL cannot take parameters; names here come from the enums above, never from input.
+    return [
+        f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+        for label, key in UNIQUE_KEYS.items()
+    ]
+
+
+def index_statements() -> list[str]:
+    statements = [
+        f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        for label, prop in RANGE_INDEXES
+    ]
+    statements += search_index_statements()
+    statements.append(
+        f"CREATE INDEX flagged_record IF NOT EXISTS FOR ()-[f:{Rel.FLAGGED}]-() ON (f.record_id)"
+    )
+    # Whether the flags are current with the served rules (/readyz, `propagate --check`).
+    statements.append(
+        f"CREATE INDEX flagged_rules_version IF NOT EXISTS "
+        f"FOR ()-[f:{Rel.FLAGGED}]-() ON (f.rules_version)"
+    )
+    return statements
+
+
+def search_index_statements() -> list[str]:
+    return [
+        f"CREATE TEXT INDEX {_search_index(label, prop)} IF NOT EXISTS FOR (n:{label}) "
+        f"ON (n.{prop})"
+        for label, prop in TEXT_INDEXES
+    ]
+
+
+def _search_index(label: Label, prop: str) -> str:
+    return f"{label.lower()}_{prop}_text"
+
+
+def drop_search_indexes(repo: Repository) -> None:
+    """Drop the name-search indexes, for a bulk load to build them once at its end (a TEXT
+    index maintained row by row costs more than the rest of a load; bench/load.py)."""
+    for label, prop in TEXT_INDEXES:
+        repo.run_ddl(f"DROP INDEX {_search_index(label, prop)} IF EXISTS")
+
+
+def ensure_search_indexes(repo: Repository, index_timeout_s: int = 3600) -> None:
+    """Create the name-search indexes if absent and wait until they are online."""
+    for statement in search_index_statements():
+        repo.run_ddl(statement)
+    repo.write(queries.AWAIT_INDEXES, timeout_s=index_timeout_s)
+
+
+def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:
+    """Create constraints and indexes, load reference data, record the version. Idempotent."""
+    for statement in [*constraint_statements(), *index_statements()]:
+        repo.run_ddl(statement)
+    repo.write(queries.AWAIT_INDEXES, timeout_s=index_timeout_s)
+    region_rows = [
+        {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+        for r in sorted(regions().values(), key=lambda r: (len(r.code), r.code))
+    ]
+    repo.write(
+        queries.MERGE_REGIONS, rows=region_rows, source="reference", batch_id=REFERENCE_BATCH
+    )
+    occupation_rows = [{"code": o.code, "name": o.name} for o in occupations().values()]
+    repo.write(
+        queries.MERGE_OCCUPATIONS,
+        rows=occupation_rows,
+        source="reference",
+        batch_id=REFERENCE_BATCH,
+    )
+    repo.write(queries.RECORD_SCHEMA_VERSION, version=SCHEMA_VERSION)
+
+
+def schema_version(repo: Repository) -> int | None:
+    row = repo.read_one(queries.READ_SCHEMA_VERSION)
+    return None if row is None else int(row["version"])
