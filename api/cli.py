@@ -436,9 +436,9 @@ def _serve(opened: Services, host: str, port: int) -> None:
     from api.app import create_app
 
     app = create_app(opened)
-    # What is imported and built by now lives as long as the process. Frozen, it is no longer
-    # walked by every full collection, which had paused all requests for ~175 ms each (p50,
-    # 12.6 ms frozen) and made the API's p99 latency under load (bench/api.py).
+    # What is imported and built by now lives as long as the process. Frozen, it is not
+    # walked by every full collection, whose pauses would otherwise stall all requests and
+    # set the API's tail latency under load (bench/api.py).
     gc.collect()
     gc.freeze()
     click.echo(f"point your browser at http://{host}:{port}/docs (the API, with its examples)")

@@ -10,8 +10,8 @@ class ModelResponse(Response):
     """A pydantic model serialised once, in pydantic's Rust core.
 
     Returned as is, the route's ``response_model`` would dump the model to Python objects,
-    validate those again and encode them: about 8x the cost for a 200-node network (3.2 ms
-    against 0.4). The model is the route's response model, so the OpenAPI schema still
+    validate those again and encode them, several times the cost for a large network. The
+    model is the route's response model, so the OpenAPI schema still
     describes what is sent.
     """
 

@@ -17,7 +17,7 @@ row) and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
   relationship's key (``SET x._lock = true REMOVE x._lock``: a write lock is held until
   commit, and Neo4j offers no other way to take one without APOC), so a second writer of the
   same relationship waits and then finds it. MERGE alone would not do: it does not lock a
-  relationship's ends. Both upserts cost a fraction of MERGE's (measured: bench/load.py);
+  relationship's ends. Both upserts cost a fraction of MERGE's (bench/load.py compares);
   both rely on a batch naming each key once (the caller de-duplicates).
 - A row equal to what is stored changes nothing, provenance included, so a second load of
   the same files changes no property, and a retried transaction writes the same values
