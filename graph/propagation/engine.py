@@ -29,8 +29,9 @@ Semantics
 - Per (subject, record) the best path is kept: highest score, then fewest hops, then the
   lexicographically smallest path, so results never depend on graph or input order.
 - Each record's flags depend only on that record and the graph, so propagating any subset of
-  the records gives exactly their flags in a full recompute: incremental recompute is this
-  function on the changed records, merged by :func:`replace_record_flags`.
+  the records gives exactly their flags in a full recompute. An incremental recompute is this
+  function on the changed records: :func:`replace_record_flags` states what it leaves, and
+  :mod:`graph.propagation.recompute` applies it by diffing the stored flags of those records.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The graph's vocabulary: labels, relationship types, constraints, indexes, schema version.
 
-Every label and type used in Cypher comes from here, so a rename is one edit and a typo is
-an AttributeError rather than a silently empty match.
+Python code names labels and types through :class:`Label` and :class:`Rel`; the Cypher in
+:mod:`graph.store.queries` writes them out, and a unit test checks every one it writes
+against these, so a typo fails a test rather than silently matching nothing.
 """
 
 from __future__ import annotations
