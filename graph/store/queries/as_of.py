@@ -26,7 +26,8 @@ def _status_in(statuses: tuple[str, ...]) -> str:
 RECORD_PUBLISHED = """coalesce(r.publish_from, r.decided_on, $as_of) <= $as_of
   AND (r.publish_until IS NULL OR $as_of <= r.publish_until)"""
 
-# Counts for findings and statistics: active and published. An objection suspends a record.
+# Counts for findings, statistics and the trace's `sanctioned` marker: active and published.
+# An objection suspends a record.
 RECORD_IN_FORCE = _status_in(IN_FORCE_STATUSES) + "\n  AND " + RECORD_PUBLISHED
 
 # Counts for propagation, review and the flag statistics: active or under objection (then
@@ -34,11 +35,6 @@ RECORD_IN_FORCE = _status_in(IN_FORCE_STATUSES) + "\n  AND " + RECORD_PUBLISHED
 # candidates; the engine checks the window itself (graph.propagation.engine.SourceRecord.is_live).
 RECORD_LIVE_STATUS = _status_in(LIVE_STATUSES)
 RECORD_LIVE = RECORD_LIVE_STATUS + "\n  AND " + RECORD_PUBLISHED
-
-# Status only, whatever the publicity window: the trace's `sanctioned` marker has always read
-# the status alone, kept so until it is decided whether a sanction past its window (status
-# not yet set to expired) should still mark a node in the explorer.
-RECORD_ACTIVE_STATUS = _status_in(IN_FORCE_STATUSES)
 
 # A sanction: a black or focus list record, not a red-list honour.
 RECORD_IS_SANCTION = "r.list IN " + _strings(NEGATIVE_LISTS)

@@ -1,6 +1,6 @@
 """Cypher for related-party tracing: a bounded k-hop trace in one statement, and paths."""
 
-from graph.store.queries.as_of import RECORD_ACTIVE_STATUS, RECORD_IS_SANCTION
+from graph.store.queries.as_of import RECORD_IN_FORCE, RECORD_IS_SANCTION
 from graph.vocabulary import SUBJECT_RELATIONS
 
 # The relationships a trace or a path follows: ownership, posts, branches, practice.
@@ -68,7 +68,7 @@ CALL (levels) {
                                 WHERE """
     + RECORD_IS_SANCTION
     + " AND "
-    + RECORD_ACTIVE_STATUS
+    + RECORD_IN_FORCE
     + """ },
            flagged: EXISTS { (n)-[:FLAGGED]->() }
          }) AS nodes
