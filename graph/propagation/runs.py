@@ -12,9 +12,10 @@ import json
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from graph.model import PathStep
+from graph.propagation.reach import Reach
 from graph.store.queries import propagation as q
 from graph.store.repository import Repository, Row
 
@@ -34,6 +35,15 @@ class PropagationRun(BaseModel):
     lost: int | None = None
     changed: int | None = None
     seconds: float | None = None
+    # What the run's records reached after it and before it (none until it completes).
+    reach: Reach | None = None
+    reach_before: Reach | None = None
+
+    @field_validator("reach", "reach_before", mode="before")
+    @classmethod
+    def _from_json_text(cls, value: object) -> object:
+        # Stored as JSON text on the node; given as a Reach when built in Python.
+        return Reach.model_validate_json(value) if isinstance(value, str) else value
 
 
 class FlagSnapshot(BaseModel):

@@ -123,7 +123,8 @@ FINISH_RUN = """
 MATCH (run:PropagationRun {run_id: $run_id})
 SET run.status = 'completed', run.finished_at = datetime($finished_at),
     run.records = $records, run.flags = $flags, run.gained = $gained, run.lost = $lost,
-    run.changed = $changed, run.seconds = $seconds
+    run.changed = $changed, run.seconds = $seconds, run.reach = $reach,
+    run.reach_before = $reach_before
 """
 
 RECORD_CHANGES = """
