@@ -143,6 +143,17 @@ ORDER BY run.started_at DESC
 SKIP $skip LIMIT $limit
 """
 
+# Equality on mode, then started_at descending: the propagation_run_mode_started_at index
+# yields runs newest first, so LIMIT 1 reads one node (or a few died `running` ones) however
+# many runs there were.
+LATEST_COMPLETED_RUN = """
+MATCH (run:PropagationRun)
+WHERE run.mode = $mode AND run.started_at IS NOT NULL AND run.status = 'completed'
+WITH run ORDER BY run.mode DESC, run.started_at DESC LIMIT 1
+RETURN run {.*, started_at: toString(run.started_at), finished_at: toString(run.finished_at)}
+       AS run
+"""
+
 RUN_BY_ID = """
 MATCH (run:PropagationRun {run_id: $run_id})
 RETURN run {.*, started_at: toString(run.started_at), finished_at: toString(run.finished_at)}
