@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
+from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RulesFileError
 from graph.propagation.runs import other_flag_rules_versions
@@ -322,11 +323,50 @@ def propagate(as_of: datetime | None, mode: str, record_ids: tuple[str, ...]) ->
             run = full_recompute(repo, rules, day)
         else:
             run = incremental_recompute(repo, rules, day, record_ids)
+        factor = opened.settings.reach_warning_factor
     click.echo(
         f"{run.mode} propagation as of {run.as_of} (rules {run.rules_version}): "
         f"{run.records} records, {run.flags} flags; +{run.gained} -{run.lost} ~{run.changed} "
         f"in {run.seconds:.1f}s (run {run.run_id})"
     )
+    _print_reach(run.reach_before, run.reach)
+    warnings = reach_warnings(run.reach_before, run.reach, factor)
+    # Still exit 0: the flags are what the configured rules derive; whether that reach is
+    # right is for a person to judge, so the warning is loud rather than fatal.
+    for warning in warnings:
+        click.secho(f"WARNING: {warning}", fg="yellow", bold=True, err=True)
+    if warnings:
+        click.secho(
+            "WARNING: check the rules and the data before anyone acts on these flags "
+            f"(CREDIT_GRAPH_REACH_WARNING_FACTOR={factor:g})",
+            fg="yellow",
+            bold=True,
+            err=True,
+        )
+
+
+def _print_reach(before: Reach, after: Reach) -> None:
+    """Flagged subjects per sanctioned subject, in all, by rule and by kind, before → after."""
+    rows = [
+        ("all flags", before.total, after.total),
+        *(
+            (f"rule {name}", before.by_rule.get(name), after.by_rule.get(name))
+            for name in sorted(before.by_rule.keys() | after.by_rule.keys())
+        ),
+        *(
+            (f"kind {name}", before.by_kind.get(name), after.by_kind.get(name))
+            for name in sorted(before.by_kind.keys() | after.by_kind.keys())
+        ),
+    ]
+    click.echo("reach (flagged per sanctioned subject; before → after this run):")
+    for group, then, now in rows:
+        click.echo(f"  {group:<16}{_reach_cell(then):>24} → {_reach_cell(now)}")
+
+
+def _reach_cell(count: ReachCount | None) -> str:
+    if count is None:
+        return "-"
+    return f"{count.ratio:g} ({count.flagged}/{count.sanctioned})"
 
 
 def _check_rules_version(opened: Services) -> None:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     rules_path: Path | None = None
     review_policy_path: Path | None = None
 
+    # --- Reach. A run whose flagged subjects per sanctioned subject grow by more than this
+    # factor (in all, by rule or by kind) is reported by `propagate` and /readyz as a warning.
+    reach_warning_factor: float = Field(default=2.0, ge=1.0)
+
     # --- Subject rights. Shanghai and Zhejiang decide an objection within 5 working days.
     objection_deadline_working_days: int = 5
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from api.deps import RepositoryDep, RulesDep
-from graph.propagation.runs import other_flag_rules_versions
+from api.deps import RepositoryDep, RulesDep, SettingsDep
+from graph.propagation.runs import latest_completed_runs, other_flag_rules_versions
 from graph.store.repository import Repository
 from graph.store.schema import SCHEMA_VERSION, schema_version
 
@@ -26,7 +26,7 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Neo4j answers, holds the expected schema version, and its flags were derived "
-    "under the served rules",
+    "under the served rules; `warnings` names a recent run that multiplied its reach",
     responses={
         503: {
             "description": "Neo4j unreachable, schema version wrong, or flags derived under "
@@ -34,10 +34,11 @@ def healthz() -> dict[str, str]:
         }
     },
 )
-async def readyz(repo: RepositoryDep, rules: RulesDep) -> JSONResponse:
+async def readyz(repo: RepositoryDep, rules: RulesDep, settings: SettingsDep) -> JSONResponse:
     try:
-        found, stale = await asyncio.wait_for(
-            asyncio.to_thread(_graph_state, repo, rules.version), timeout=READY_TIMEOUT_S
+        found, stale, warnings = await asyncio.wait_for(
+            asyncio.to_thread(_graph_state, repo, rules.version, settings.reach_warning_factor),
+            timeout=READY_TIMEOUT_S,
         )
     except (ServiceUnavailable, SessionExpired, Neo4jError, OSError, TimeoutError) as exc:
         return JSONResponse(
@@ -66,14 +67,30 @@ async def readyz(repo: RepositoryDep, rules: RulesDep) -> JSONResponse:
             status_code=503,
             headers={"Retry-After": "60"},
         )
+    # Ready, with a warning: unlike stale flags, a wider reach is what the served rules derive,
+    # often on purpose (a new rule, a province's new links), and taking the API out of service
+    # would stop every review, not only those it touches. The warning is for the people who
+    # judge whether the reach is right; it stays until the next run of the same mode.
     return JSONResponse(
-        {"status": "ready", "schema_version": found, "rules_version": rules.version}
+        {
+            "status": "ready",
+            "schema_version": found,
+            "rules_version": rules.version,
+            "warnings": warnings,
+        }
     )
 
 
-def _graph_state(repo: Repository, rules_version: str) -> tuple[int | None, list[str]]:
+def _graph_state(
+    repo: Repository, rules_version: str, reach_warning_factor: float
+) -> tuple[int | None, list[str], list[str]]:
     found = schema_version(repo)
-    # Without this schema's index on FLAGGED.rules_version the check would scan every flag.
+    # Without this schema's indexes the checks would scan every flag and every run.
     if found != SCHEMA_VERSION:
-        return found, []
-    return found, other_flag_rules_versions(repo, rules_version)
+        return found, [], []
+    warnings = [
+        f"{run.mode} run {run.run_id} (rules {run.rules_version}, as of {run.as_of}): {warning}"
+        for run in latest_completed_runs(repo)
+        for warning in run.reach_warnings(reach_warning_factor)
+    ]
+    return found, other_flag_rules_versions(repo, rules_version), warnings

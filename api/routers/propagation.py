@@ -55,6 +55,22 @@ RUNS_EXAMPLE = [
         "lost": 0,
         "changed": 0,
         "seconds": 1.333,
+        "reach": {
+            "total": {"sanctioned": 1, "flagged": 3, "ratio": 3.0},
+            "by_rule": {
+                "R1": {"sanctioned": 1, "flagged": 2, "ratio": 2.0},
+                "R3": {"sanctioned": 1, "flagged": 1, "ratio": 1.0},
+            },
+            "by_kind": {
+                "associated": {"sanctioned": 1, "flagged": 1, "ratio": 1.0},
+                "extended": {"sanctioned": 1, "flagged": 2, "ratio": 2.0},
+            },
+        },
+        "reach_before": {
+            "total": {"sanctioned": 1, "flagged": 2, "ratio": 2.0},
+            "by_rule": {"R1": {"sanctioned": 1, "flagged": 2, "ratio": 2.0}},
+            "by_kind": {"extended": {"sanctioned": 1, "flagged": 2, "ratio": 2.0}},
+        },
     }
 ]
 CHANGES_EXAMPLE = [

@@ -30,6 +30,7 @@ from graph.propagation.engine import (
     propagate,
 )
 from graph.propagation.neo4j_provider import Neo4jGraph
+from graph.propagation.reach import Reach, reach_of
 from graph.propagation.rules import RuleSet
 from graph.store.queries import propagation as q
 from graph.store.repository import Repository, Row
@@ -51,6 +52,10 @@ class RunSummary:
     lost: int
     changed: int
     seconds: float
+    # The reach of the flags this run derived, and of the flags of the same records it found
+    # stored: every flag for a full run, the recomputed records' for an incremental one.
+    reach: Reach
+    reach_before: Reach
 
 
 def full_recompute(repo: Repository, rules: RuleSet, as_of: date) -> RunSummary:
@@ -122,11 +127,22 @@ def _apply(
         lost=len(feed.lost),
         changed=len(feed.changed),
         seconds=round(time.perf_counter() - began, 3),
+        reach=reach_of(after),
+        reach_before=reach_of(before),
     )
     repo.write(
         q.FINISH_RUN,
+        run_id=run_id,
         finished_at=datetime.now(UTC).isoformat(),
-        **{k: v for k, v in asdict(summary).items() if k not in ("mode", "as_of", "rules_version")},
+        records=summary.records,
+        flags=summary.flags,
+        gained=summary.gained,
+        lost=summary.lost,
+        changed=summary.changed,
+        seconds=summary.seconds,
+        # Neo4j properties cannot hold maps: the reach is stored as JSON text.
+        reach=summary.reach.model_dump_json(),
+        reach_before=summary.reach_before.model_dump_json(),
     )
     return summary
 

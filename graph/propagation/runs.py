@@ -12,9 +12,10 @@ import json
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from graph.model import PathStep
+from graph.propagation.reach import Reach, reach_warnings
 from graph.store.queries import propagation as q
 from graph.store.repository import Repository, Row
 
@@ -34,6 +35,21 @@ class PropagationRun(BaseModel):
     lost: int | None = None
     changed: int | None = None
     seconds: float | None = None
+    # What the run's records reached after it and before it (none until it completes).
+    reach: Reach | None = None
+    reach_before: Reach | None = None
+
+    @field_validator("reach", "reach_before", mode="before")
+    @classmethod
+    def _from_json_text(cls, value: object) -> object:
+        # Stored as JSON text on the node; given as a Reach when built in Python.
+        return Reach.model_validate_json(value) if isinstance(value, str) else value
+
+    def reach_warnings(self, factor: float) -> list[str]:
+        """Where the run multiplied its records' reach by more than ``factor``."""
+        if self.reach is None or self.reach_before is None:
+            return []
+        return reach_warnings(self.reach_before, self.reach, factor)
 
 
 class FlagSnapshot(BaseModel):
@@ -88,6 +104,16 @@ def _change(row: Row) -> ChangeFeedEntry:
 
 def _snapshot(text: str | None) -> FlagSnapshot | None:
     return None if text is None else FlagSnapshot.model_validate(json.loads(text))
+
+
+def latest_completed_runs(repo: Repository) -> list[PropagationRun]:
+    """The latest completed full run and the latest completed incremental run, if any.
+
+    Both, not only the latest: a full run is what follows a rules change, and the filings and
+    loads after it run incrementally; its reach warning must not vanish at the next filing.
+    """
+    found = (repo.read_one(q.LATEST_COMPLETED_RUN, mode=mode) for mode in ("full", "incremental"))
+    return [PropagationRun.model_validate(row["run"]) for row in found if row is not None]
 
 
 def other_flag_rules_versions(repo: Repository, rules_version: str) -> list[str]:

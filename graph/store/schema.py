@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from graph.store.repository import Repository
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -114,6 +114,11 @@ def index_statements() -> list[str]:
     statements.append(
         f"CREATE INDEX flagged_rules_version IF NOT EXISTS "
         f"FOR ()-[f:{Rel.FLAGGED}]-() ON (f.rules_version)"
+    )
+    # The latest run of each mode (/readyz reports its reach warnings), newest first.
+    statements.append(
+        f"CREATE INDEX propagation_run_mode_started_at IF NOT EXISTS "
+        f"FOR (n:{Label.PROPAGATION_RUN}) ON (n.mode, n.started_at)"
     )
     return statements
 

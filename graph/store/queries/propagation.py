@@ -123,7 +123,8 @@ FINISH_RUN = """
 MATCH (run:PropagationRun {run_id: $run_id})
 SET run.status = 'completed', run.finished_at = datetime($finished_at),
     run.records = $records, run.flags = $flags, run.gained = $gained, run.lost = $lost,
-    run.changed = $changed, run.seconds = $seconds
+    run.changed = $changed, run.seconds = $seconds, run.reach = $reach,
+    run.reach_before = $reach_before
 """
 
 RECORD_CHANGES = """
@@ -140,6 +141,17 @@ RETURN run {.*, started_at: toString(run.started_at), finished_at: toString(run.
        AS run
 ORDER BY run.started_at DESC
 SKIP $skip LIMIT $limit
+"""
+
+# Equality on mode, then started_at descending: the propagation_run_mode_started_at index
+# yields runs newest first, so LIMIT 1 reads one node (or a few died `running` ones) however
+# many runs there were.
+LATEST_COMPLETED_RUN = """
+MATCH (run:PropagationRun)
+WHERE run.mode = $mode AND run.started_at IS NOT NULL AND run.status = 'completed'
+WITH run ORDER BY run.mode DESC, run.started_at DESC LIMIT 1
+RETURN run {.*, started_at: toString(run.started_at), finished_at: toString(run.finished_at)}
+       AS run
 """
 
 RUN_BY_ID = """
