@@ -335,19 +335,39 @@ def test_two_licences_at_one_place_practise_there_once(
     assert count(repo, "(:Person)-[:PRACTISES_AT]->(:Organization)") == 1
 
 
-def test_a_record_moved_to_another_subject_is_not_duplicated(
+def test_a_record_resent_with_another_identity_is_rejected(
     repo: Repository, settings: Settings, tmp_path: Path
 ) -> None:
+    # Until the identity of a record was immutable, this file moved the record to the other
+    # subject and authority (and the old test asserted exactly that).
     province = small_province()
     load(repo, settings, province.write(tmp_path / "v1" / "js-amr"), tmp_path)
     records = province.rows[Kind.RECORDS]
-    records[0] = {**records[0], "subject_uscc": uscc(2, "320102"), "authority": "JS-SWJ"}
-    load(repo, settings, province.write(tmp_path / "v2" / "js-amr"), tmp_path)
+    first = records[0]
+    records[0] = {**first, "subject_uscc": uscc(2, "320102"), "authority": "JS-SWJ"}
+    records[1] = {**records[1], "decided_on": "2025-02-02"}
+    records[2] = {**records[2], "publish_until": "2030-12-31"}  # an amendment: applied
+    records.append({**first, "record_id": "JS-SCJGJ-2025-000050"})  # a new record: loaded
+    records.append({**first, "record_id": "JS-SCJGJ-2025-000050", "list": "focus"})
+    report = load(repo, settings, province.write(tmp_path / "v2" / "js-amr"), tmp_path)
+
+    assert [(r["source_file"], r["row"], r["field"], r["reason"])
+            for r in rejects(tmp_path / "rejects.csv")] == [
+        ("records.csv", "2", "subject_uscc", "identity_changed"),
+        ("records.csv", "2", "authority", "identity_changed"),
+        ("records.csv", "3", "decided_on", "identity_changed"),
+        ("records.csv", "6", "list", "identity_changed"),
+    ]  # fmt: skip
+    counts = report.kinds[Kind.RECORDS]
+    assert (counts.rejected, counts.created, counts.updated) == (3, 1, 1)
     links = repo.read(
         "MATCH (s)-[:HAS_RECORD]->(:Record {record_id: 'JS-SCJGJ-2025-000001'})-[:ISSUED_BY]->(d) "
         "RETURN s.uscc AS s, d.code AS d"
     )
-    assert links == [{"s": uscc(2, "320102"), "d": "JS-SWJ"}]
+    assert links == [{"s": uscc(1), "d": "JS-SCJGJ"}]
+    assert repo.read_one(
+        "MATCH (r:Record {record_id: 'JS-SCJGJ-2025-000050'}) RETURN r.list AS list"
+    ) == {"list": "black"}
 
 
 # --------------------------------------------------------------------------- rejects
