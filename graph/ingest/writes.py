@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from graph.ingest.layouts import Kind
@@ -185,23 +186,54 @@ def check_in_graph(
         if isinstance(result, Valid):
             for ref in result.refs:
                 wanted.setdefault(ref.target, set()).add(ref.key)
-    missing = missing_references(repo, wanted) if wanted else set()
+    missing, adult_on = _look_up(repo, wanted)
     checked = [
         _unresolved(result, missing) if isinstance(result, Valid) and missing else result
         for result in results
     ]
     if kind is Kind.RECORDS:
+        checked = [
+            _not_a_minor(result, adult_on) if isinstance(result, Valid) else result
+            for result in checked
+        ]
         checked = _keep_identities(repo, checked)
     return checked
 
 
-def missing_references(repo: Repository, wanted: dict[Target, set[str]]) -> set[tuple[Target, str]]:
-    """The referenced keys not in the graph, looked up once per target."""
+def _look_up(
+    repo: Repository, wanted: dict[Target, set[str]]
+) -> tuple[set[tuple[Target, str]], dict[str, date]]:
+    """The referenced keys not in the graph, and the day each referenced person turns 18
+    where it is known; one query per target."""
     missing: set[tuple[Target, str]] = set()
+    adult_on: dict[str, date] = {}
     for target, keys in wanted.items():
-        found = existing_keys(repo, EXISTING[target], sorted(keys))
+        row = repo.read_one(EXISTING[target], keys=sorted(keys))
+        found = set(row["found"]) if row else set()
         missing.update((target, key) for key in keys - found)
-    return missing
+        if row and target is Target.PERSON:
+            adult_on.update((pid, day) for pid, day in row["adult_on"])
+    return missing, adult_on
+
+
+def _not_a_minor(result: Valid, adult_on: Mapping[str, date]) -> Valid | Invalid:
+    """Minors are never listed (法释〔2017〕7号): a record against a person who was under 18
+    on its decision date is refused. A person whose age is unknown counts as an adult."""
+    decided_on = result.params["decided_on"]
+    for ref in result.refs:
+        day = adult_on.get(ref.key) if ref.target is Target.PERSON else None
+        if day is not None and decided_on < day:
+            return Invalid(
+                (
+                    FieldError(
+                        ref.field,
+                        "minor",
+                        f"{ref.field}: the person was under 18 on decided_on {decided_on}; "
+                        "minors are never listed (法释〔2017〕7号)",
+                    ),
+                )
+            )
+    return result
 
 
 def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
+from graph.identifiers import make_id_number
+from graph.ingest import upsert
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import Context, Valid, validate
 from graph.propagation.recompute import full_recompute
 from graph.propagation.rules import load_rules
+from graph.settings import Settings
 from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
@@ -207,3 +212,30 @@ def test_transitions_keep_the_status_before_and_after(
     ).json()
     details = {event["detail"] for event in audit}
     assert {"R-1: active -> under_objection", "R-1: under_objection -> revoked"} <= details
+
+
+def test_a_record_against_a_minor_is_refused(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
+    settings: Settings,
+) -> None:  # fmt: skip
+    # The person enters the graph the way every person does, through the write path.
+    today = date.today()
+    teen = make_id_number("320102", date(today.year - 17, 1, 1), 12)
+    ctx = Context(
+        pid_key=settings.pid_key.get_secret_value().encode(), source="test", province="32",
+        today=today,
+    )  # fmt: skip
+    person = validate(Kind.PERSONS, {"id_number": teen, "name": "少年"}, ctx)
+    assert isinstance(person, Valid)
+    provenance = {"source": "test", "batch_id": "test", "loaded_at": datetime.now(UTC)}
+    upsert(repo, Kind.PERSONS, [person.params], provenance)
+    body = {
+        "record_id": "R-MINOR", "subject_id_number": teen, "list": "black", "level": "severe",
+        "authority": "JS-FY", "basis": "(2026)苏02执9号", "decided_on": str(today),
+    }  # fmt: skip
+    refused = http.post("/api/v1/records", json=body, headers=make_key("regulator"))
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["errors"][0]["field"] == "subject_id_number"
+    assert "under 18" in problem["detail"] and teen not in refused.text
+    assert repo.read_one("MATCH (r:Record {record_id: 'R-MINOR'}) RETURN r") is None

@@ -331,10 +331,12 @@ MATCH (o:Organization {uscc: key})
 RETURN collect(o.uscc) AS found
 """
 
+# With the day each found person turns 18, where known: a record against a minor is refused.
 EXISTING_PERSONS = """
 UNWIND $keys AS key
 MATCH (p:Person {pid: key})
-RETURN collect(p.pid) AS found
+RETURN collect(p.pid) AS found,
+       collect(CASE WHEN p.adult_on IS NOT NULL THEN [p.pid, p.adult_on] END) AS adult_on
 """
 
 EXISTING_DEPARTMENTS = """
