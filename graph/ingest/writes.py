@@ -1,4 +1,5 @@
-"""Upserts of validated rows on natural keys, correct with several writers at once.
+"""Upserts of validated rows on natural keys, correct with several writers at once, and the
+checks a row must pass against the graph before (:func:`check_in_graph`).
 
 A node kind is written as look-up, then ``UNWIND … CREATE`` for the absent keys and an
 update for the present ones: the CREATE is what keeps a first load fast. Another writer can
@@ -228,7 +229,7 @@ def _not_a_minor(result: Valid, adult_on: Mapping[str, date]) -> Valid | Invalid
                     FieldError(
                         ref.field,
                         "minor",
-                        f"{ref.field}: the person was under 18 on decided_on {decided_on}; "
+                        f"the person was under 18 on decided_on {decided_on}; "
                         "minors are never listed (法释〔2017〕7号)",
                     ),
                 )
