@@ -82,6 +82,9 @@ class Valid:
     params: dict[str, Any]  # one element of the write query's $rows
     refs: tuple[Ref, ...] = ()
     decided_on: date | None = None  # records only: the data-quality timeliness measure
+    # Records naming their person subject by ID number: the day that person turns 18, known
+    # from the row itself even where the stored Person has none (loaded before it was kept).
+    subject_adult_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +135,13 @@ def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1 << 17)
-def _adult_on_of_id_number(id_number: str) -> date:
-    return adult_on_of_id_number(id_number)
+def _id_number_adult_on(id_number: str | None) -> date | None:
+    if id_number is None:
+        return None
+    try:
+        return adult_on_of_id_number(id_number)
+    except InvalidIdentifier:
+        return None  # reported by the person check
 
 
 def _adult_on(c: _Check) -> date | None:
@@ -143,10 +151,7 @@ def _adult_on(c: _Check) -> date | None:
     Only this date is kept (data minimisation), never the birth date or year."""
     id_number = c.value("id_number")
     if id_number is not None:
-        try:
-            return _adult_on_of_id_number(id_number)
-        except InvalidIdentifier:
-            return None  # already reported by the person check
+        return _id_number_adult_on(id_number)
     year = c.value("birth_year")
     if year is None:
         return None
@@ -333,10 +338,15 @@ class _Check:
             self.fail(end_field, "before_start", f"{end_field} {end} is before {start_field}")
         return start, end
 
-    def result(self, params: dict[str, Any], decided_on: date | None = None) -> Valid | Invalid:
+    def result(
+        self,
+        params: dict[str, Any],
+        decided_on: date | None = None,
+        subject_adult_on: date | None = None,
+    ) -> Valid | Invalid:
         if self.errors:
             return Invalid(tuple(self.errors))
-        return Valid(params, tuple(self.refs), decided_on)
+        return Valid(params, tuple(self.refs), decided_on, subject_adult_on)
 
 
 # A province has a few hundred region codes, repeated on every organisation and person row.
@@ -548,6 +558,7 @@ def _records(c: _Check) -> Valid | Invalid:
             "publish_until": publish_until,
         },
         decided_on=decided_on,
+        subject_adult_on=_id_number_adult_on(c.value("subject_id_number")),
     )
 
 

@@ -222,7 +222,9 @@ def _not_a_minor(result: Valid, adult_on: Mapping[str, date]) -> Valid | Invalid
     on its decision date is refused. A person whose age is unknown counts as an adult."""
     decided_on = result.params["decided_on"]
     for ref in result.refs:
-        day = adult_on.get(ref.key) if ref.target is Target.PERSON else None
+        if ref.target is not Target.PERSON:
+            continue
+        day = adult_on.get(ref.key, result.subject_adult_on)
         if day is not None and decided_on < day:
             return Invalid(
                 (

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from graph.identifiers import make_id_number
+from graph.identifiers import make_id_number, pid_for
 from graph.ingest import upsert
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Valid, validate
@@ -239,3 +239,21 @@ def test_a_record_against_a_minor_is_refused(
     assert problem["errors"][0]["field"] == "subject_id_number"
     assert "under 18" in problem["detail"] and teen not in refused.text
     assert repo.read_one("MATCH (r:Record {record_id: 'R-MINOR'}) RETURN r") is None
+
+
+def test_a_record_against_a_minor_loaded_before_adult_on_was_kept_is_refused(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
+    settings: Settings,
+) -> None:  # fmt: skip
+    # A Person node written before adult_on was kept: the ID number in the filing says it.
+    today = date.today()
+    teen = make_id_number("320102", date(today.year - 16, 6, 1), 14)
+    key = pid_for(teen, settings.pid_key.get_secret_value().encode())
+    repo.write("CREATE (:Subject:Person {pid: $pid, name: '少年'})", pid=key)
+    body = {
+        "record_id": "R-MINOR-2", "subject_id_number": teen, "list": "focus",
+        "level": "general", "authority": "JS-FY", "basis": "x", "decided_on": str(today),
+    }  # fmt: skip
+    refused = http.post("/api/v1/records", json=body, headers=make_key("regulator"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "subject_id_number"
