@@ -34,7 +34,9 @@ class AuditTrail:
         self._action = action
         self._purpose = purpose
 
-    def log(self, subjects: list[str], result_size: int, status: int = 200) -> None:
+    def log(
+        self, subjects: list[str], result_size: int, status: int = 200, detail: str | None = None
+    ) -> None:
         self._writer.record(
             audit.AuditEvent(
                 key_id=self._principal.key_id,
@@ -44,6 +46,7 @@ class AuditTrail:
                 subjects=sorted(set(subjects)),
                 result_size=result_size,
                 status=status,
+                detail=detail,
             ),
         )
 

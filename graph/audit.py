@@ -22,6 +22,9 @@ class AuditEvent:
     subjects: list[str] = field(default_factory=list)  # uscc / pid keys, never raw IDs
     result_size: int = 0
     status: int = 200
+    # What a write changed, where the action alone does not say: a record's status before
+    # and after a transition. Never free text from the request.
+    detail: str | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -342,6 +342,30 @@ def _require_birth_date(id18: str) -> None:
         )
 
 
+# Minors are never listed (法释〔2017〕7号); the Civil Code (art. 17) makes a person of full
+# 18 years an adult.
+ADULT_AGE = 18
+
+
+def adult_on(birth: datetime.date) -> datetime.date:
+    """The day a person born on ``birth`` turns 18 (born on 29 February: 1 March).
+
+    >>> adult_on(datetime.date(2008, 2, 29))
+    datetime.date(2026, 3, 1)
+    """
+    try:
+        return birth.replace(year=birth.year + ADULT_AGE)
+    except ValueError:
+        return datetime.date(birth.year + ADULT_AGE, 3, 1)
+
+
+def adult_on_of_id_number(id_number: str) -> datetime.date:
+    """The day the holder of a resident ID number turns 18, from its birth date (characters
+    7–14); the birth date itself goes no further than this function."""
+    valid = validate_id_number(id_number)
+    return adult_on(datetime.date.fromisoformat(valid[6:14]))
+
+
 def make_id_number(region6: str, birth: datetime.date, sequence: int) -> str:
     """Build a valid resident ID number for synthetic data (``sequence`` 0–999, odd = male)."""
     if len(region6) != 6 or not set(region6) <= _DIGITS:

@@ -42,12 +42,10 @@ from graph.ingest.validate import (
     Context,
     FieldError,
     Invalid,
-    Target,
     Valid,
-    quote,
     validate,
 )
-from graph.ingest.writes import KEYS, missing_references, upsert
+from graph.ingest.writes import KEYS, check_in_graph, upsert
 from graph.propagation.rules import RuleSet
 from graph.settings import Settings
 from graph.store.queries import load_batches as q
@@ -449,13 +447,10 @@ class _Writer:
                 # None disables the bar unless stderr is a terminal.
                 disable=None if self.progress is None else not self.progress,
             )
-        missing = self._missing_references(batch.outcomes)
+        checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
         key_names = KEYS[kind]
         accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for outcome in batch.outcomes:
-            result = outcome.result
-            if isinstance(result, Valid) and missing:
-                result = _unresolved(result, missing)
+        for outcome, result in zip(batch.outcomes, checked, strict=True):
             tally = self.report.tally(outcome.department, kind)
             tally.rows += 1
             tally.required_cells += outcome.expected
@@ -482,26 +477,3 @@ class _Writer:
         if batch.last:
             self._bar.close()
             self._bar = None
-
-    def _missing_references(self, outcomes: list[_Outcome]) -> set[tuple[Target, str]]:
-        wanted: dict[Target, set[str]] = {}
-        for outcome in outcomes:
-            if isinstance(outcome.result, Valid):
-                for ref in outcome.result.refs:
-                    wanted.setdefault(ref.target, set()).add(ref.key)
-        return missing_references(self.repo, wanted)
-
-
-def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:
-    errors = tuple(
-        FieldError(ref.field, "unknown_reference", _unknown_message(ref.field, ref.target, ref.key))
-        for ref in result.refs
-        if (ref.target, ref.key) in missing
-    )
-    return Invalid(errors) if errors else result
-
-
-def _unknown_message(field: str, target: Target, key: str) -> str:
-    # A pid means nothing to the department, and the ID number behind it is not ours to show.
-    named = "with this ID number or key" if target is Target.PERSON else quote(key)
-    return f"{field}: no {target} {named} in this load or the graph"

@@ -26,6 +26,7 @@ class AuditEventOut(BaseModel):
     subjects: list[str]
     result_size: int
     status: int
+    detail: str | None = None
 
 
 @router.get("/audit", summary="Query the audit trail", response_model=list[AuditEventOut])

@@ -57,7 +57,10 @@ class PropagationOut(BaseModel):
 class RecordChange(BaseModel):
     record_id: str
     status: str
-    propagation: PropagationOut
+    propagation: PropagationOut | None = Field(
+        description="The recompute of the record's flags; null when a filing repeated the "
+        "record as stored, so that nothing was written or recomputed."
+    )
     objection_deadline: date | None = Field(
         default=None, description="The decision is due by this date (working days)."
     )
@@ -92,7 +95,15 @@ def _context(settings: Settings, principal: Principal, today: date) -> Context:
     )
 
 
-@router.post("", summary="File a record (an issuing authority)", response_model=RecordChange)
+@router.post(
+    "",
+    summary="File a record (an issuing authority); its identity cannot change once filed",
+    description="Filing a `record_id` again with the same content changes nothing; a new "
+    "publicity period (or a later status) amends the record; another subject, authority, "
+    "list, level, category, basis or decision date is refused with 409 naming every "
+    "differing field: revoke the record and file a new one, or decide an objection.",
+    response_model=RecordChange,
+)
 def add_record(
     body: RecordIn,
     repo: RepositoryDep,
@@ -116,10 +127,16 @@ def add_record(
     filed = ingest.file_record(
         repo, rules, raw, _context(settings, principal, clock.today()), provenance, clock.today()
     )
-    trail.log([filed.subject], 1)
+    trail.log(
+        [filed.subject],
+        1,
+        detail=f"{filed.record_id}: {'written' if filed.propagation else 'unchanged'}",
+    )
     status = records.read_record(repo, filed.record_id)["status"]
     return RecordChange(
-        record_id=filed.record_id, status=status, propagation=_out(filed.propagation)
+        record_id=filed.record_id,
+        status=status,
+        propagation=_out(filed.propagation) if filed.propagation else None,
     )
 
 
@@ -136,7 +153,7 @@ def _transition(trail: AuditDep, repo: RepositoryDep, record_id: str, step: Any)
     subject = records.read_record(repo, record_id)["subject"]
     result = step()
     transition, deadline = result if isinstance(result, tuple) else (result, None)
-    trail.log([subject], 1)
+    trail.log([subject], 1, detail=f"{record_id}: {transition.before} -> {transition.status}")
     return RecordChange(
         record_id=transition.record_id,
         status=transition.status,

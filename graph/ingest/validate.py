@@ -4,8 +4,8 @@ Pure: no I/O, no graph. :func:`validate` checks identifiers (with :mod:`graph.id
 value sets, dates, numbers and the internal consistency of a row, and turns a raw resident ID
 number into ``pid`` and ``id_masked`` at once, so the number goes no further than this
 module. Whether a referenced subject exists is the one check left to the writer (it needs
-the graph: :func:`graph.ingest.writes.missing_references`); :class:`Valid` lists those
-references.
+the graph: :func:`graph.ingest.writes.check_in_graph`, which also refuses records against
+minors); :class:`Valid` lists those references.
 
 No message built here quotes an ID number: values are quoted through :func:`quote`, which
 masks anything shaped like one (a mis-mapped column can put an ID number in any field).
@@ -24,8 +24,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graph.identifiers import (
+    ADULT_AGE,
     ID_PROVINCE_CODES,
     InvalidIdentifier,
+    adult_on_of_id_number,
     pid_and_mask,
     surrogate_pid,
     validate_id_number,
@@ -80,6 +82,9 @@ class Valid:
     params: dict[str, Any]  # one element of the write query's $rows
     refs: tuple[Ref, ...] = ()
     decided_on: date | None = None  # records only: the data-quality timeliness measure
+    # Records naming their person subject by ID number: the day that person turns 18, known
+    # from the row itself even where the stored Person has none (loaded before it was kept).
+    subject_adult_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,33 @@ def _uscc(value: str, allow_list: frozenset[str]) -> str:
 @lru_cache(maxsize=1 << 17)
 def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
     return pid_and_mask(id_number, key)
+
+
+@lru_cache(maxsize=1 << 17)
+def _id_number_adult_on(id_number: str | None) -> date | None:
+    if id_number is None:
+        return None
+    try:
+        return adult_on_of_id_number(id_number)
+    except InvalidIdentifier:
+        return None  # reported by the person check
+
+
+def _adult_on(c: _Check) -> date | None:
+    """The day the person of a persons row turns 18: from the ID number's birth date, else
+    from ``birth_year`` (the last day of the year they turn 18, so that no one who may still
+    be a minor counts as an adult), else unknown (None: the person counts as an adult).
+    Only this date is kept (data minimisation), never the birth date or year."""
+    id_number = c.value("id_number")
+    if id_number is not None:
+        return _id_number_adult_on(id_number)
+    year = c.value("birth_year")
+    if year is None:
+        return None
+    if not (year.isdigit() and EARLIEST_DATE.year <= int(year) <= c.ctx.today.year):
+        c.fail("birth_year", "out_of_range", f"birth_year {quote(year)} is not a year")
+        return None
+    return date(int(year) + ADULT_AGE, 12, 31)
 
 
 class _Check:
@@ -306,10 +338,15 @@ class _Check:
             self.fail(end_field, "before_start", f"{end_field} {end} is before {start_field}")
         return start, end
 
-    def result(self, params: dict[str, Any], decided_on: date | None = None) -> Valid | Invalid:
+    def result(
+        self,
+        params: dict[str, Any],
+        decided_on: date | None = None,
+        subject_adult_on: date | None = None,
+    ) -> Valid | Invalid:
         if self.errors:
             return Invalid(tuple(self.errors))
-        return Valid(params, tuple(self.refs), decided_on)
+        return Valid(params, tuple(self.refs), decided_on, subject_adult_on)
 
 
 # A province has a few hundred region codes, repeated on every organisation and person row.
@@ -410,6 +447,7 @@ def _persons(c: _Check) -> Valid | Invalid:
     props = {
         "name": name,
         "id_masked": person[1] if person else None,
+        "adult_on": _adult_on(c),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
     }
@@ -520,6 +558,7 @@ def _records(c: _Check) -> Valid | Invalid:
             "publish_until": publish_until,
         },
         decided_on=decided_on,
+        subject_adult_on=_id_number_adult_on(c.value("subject_id_number")),
     )
 
 

@@ -1,4 +1,5 @@
-"""Upserts of validated rows on natural keys, correct with several writers at once.
+"""Upserts of validated rows on natural keys, correct with several writers at once, and the
+checks a row must pass against the graph before (:func:`check_in_graph`).
 
 A node kind is written as look-up, then ``UNWIND … CREATE`` for the absent keys and an
 update for the present ones: the CREATE is what keeps a first load fast. Another writer can
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from graph.ingest.layouts import Kind
-from graph.ingest.validate import Target
+from graph.ingest.validate import FieldError, Invalid, Target, Valid, quote
 from graph.store.queries import ingest as q
 from graph.store.repository import KeyTaken, Repository
 
@@ -159,10 +161,159 @@ def existing_keys(repo: Repository, query: str, keys: Iterable[str]) -> set[str]
     return set(found["found"]) if found else set()
 
 
-def missing_references(repo: Repository, wanted: dict[Target, set[str]]) -> set[tuple[Target, str]]:
-    """The referenced keys not in the graph, looked up once per target."""
+# What a record is: one authority's decision about one subject, putting it on one list at one
+# level, in one category, on one legal basis, on one date. Filing again cannot change any of
+# it: each of these decides which measures apply and which propagation rules start, so a
+# change is a new decision — the law's ways are revocation and a new record, or an objection
+# decided in the subject's favour, each audited. What an issuing authority may amend by filing
+# again is the publicity period (a court extends a listing; a period is shortened) and, forward
+# only, the status (see UPDATE_RECORDS).
+RECORD_IDENTITY = ("subject", "authority", "list", "decided_on", "level", "category", "basis")
+IDENTITY_CHANGED = "identity_changed"
+
+
+def check_in_graph(
+    repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
+) -> list[Valid | Invalid]:
+    """``results`` (one batch of validated rows of ``kind``) with the rows the graph refuses
+    turned :class:`Invalid`: a reference to a key not in the graph, and for records a row
+    that would change the identity of a record already filed (or filed earlier in the
+    batch). One look-up per target and one for the batch's records, never one per row.
+
+    The one place where the API's filing and the loads meet the graph before writing.
+    """
+    wanted: dict[Target, set[str]] = {}
+    for result in results:
+        if isinstance(result, Valid):
+            for ref in result.refs:
+                wanted.setdefault(ref.target, set()).add(ref.key)
+    missing, adult_on = _look_up(repo, wanted)
+    checked = [
+        _unresolved(result, missing) if isinstance(result, Valid) and missing else result
+        for result in results
+    ]
+    if kind is Kind.RECORDS:
+        checked = [
+            _not_a_minor(result, adult_on) if isinstance(result, Valid) else result
+            for result in checked
+        ]
+        checked = _keep_identities(repo, checked)
+    return checked
+
+
+def _look_up(
+    repo: Repository, wanted: dict[Target, set[str]]
+) -> tuple[set[tuple[Target, str]], dict[str, date]]:
+    """The referenced keys not in the graph, and the day each referenced person turns 18
+    where it is known; one query per target."""
     missing: set[tuple[Target, str]] = set()
+    adult_on: dict[str, date] = {}
     for target, keys in wanted.items():
-        found = existing_keys(repo, EXISTING[target], sorted(keys))
+        row = repo.read_one(EXISTING[target], keys=sorted(keys))
+        found = set(row["found"]) if row else set()
         missing.update((target, key) for key in keys - found)
-    return missing
+        if row and target is Target.PERSON:
+            adult_on.update((pid, day) for pid, day in row["adult_on"])
+    return missing, adult_on
+
+
+def _not_a_minor(result: Valid, adult_on: Mapping[str, date]) -> Valid | Invalid:
+    """Minors are never listed (法释〔2017〕7号): a record against a person who was under 18
+    on its decision date is refused. A person whose age is unknown counts as an adult."""
+    decided_on = result.params["decided_on"]
+    for ref in result.refs:
+        if ref.target is not Target.PERSON:
+            continue
+        day = adult_on.get(ref.key, result.subject_adult_on)
+        if day is not None and decided_on < day:
+            return Invalid(
+                (
+                    FieldError(
+                        ref.field,
+                        "minor",
+                        f"the person was under 18 on decided_on {decided_on}; "
+                        "minors are never listed (法释〔2017〕7号)",
+                    ),
+                )
+            )
+    return result
+
+
+def _unresolved(result: Valid, missing: set[tuple[Target, str]]) -> Valid | Invalid:
+    errors = tuple(
+        FieldError(ref.field, "unknown_reference", _unknown_message(ref.field, ref.target, ref.key))
+        for ref in result.refs
+        if (ref.target, ref.key) in missing
+    )
+    return Invalid(errors) if errors else result
+
+
+def _unknown_message(field: str, target: Target, key: str) -> str:
+    # A pid means nothing to the department, and the ID number behind it is not ours to show.
+    named = "with this ID number or key" if target is Target.PERSON else quote(key)
+    return f"{field}: no {target} {named} in this load or the graph"
+
+
+def _keep_identities(repo: Repository, results: list[Valid | Invalid]) -> list[Valid | Invalid]:
+    ids = sorted({r.params["record_id"] for r in results if isinstance(r, Valid)})
+    filed: dict[str, Mapping[str, Any]] = (
+        {row["record_id"]: row for row in repo.read(q.RECORD_IDENTITIES, keys=ids)} if ids else {}
+    )
+    out: list[Valid | Invalid] = []
+    for result in results:
+        if isinstance(result, Valid):
+            record_id = result.params["record_id"]
+            errors = _identity_changes(filed.get(record_id), result)
+            if errors:
+                result = Invalid(errors)
+            else:
+                # A later row of this batch is held to the first one, as it would be to a
+                # stored record had the batch been split.
+                filed.setdefault(record_id, record_identity(result.params))
+        out.append(result)
+    return out
+
+
+def record_identity(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The identity fields of a validated records row (:data:`RECORD_IDENTITY`)."""
+    props = params["props"]
+    return {
+        "subject": params["subject"],
+        "authority": params["authority"],
+        "decided_on": params["decided_on"],
+        **{name: props.get(name) for name in ("list", "level", "category", "basis")},
+    }
+
+
+def _identity_changes(filed: Mapping[str, Any] | None, row: Valid) -> tuple[FieldError, ...]:
+    if filed is None:
+        return ()
+    given = record_identity(row.params)
+    # A field the row leaves out keeps the stored value (an absent value never erases one),
+    # so only stated values can differ.
+    differing = [
+        name for name in RECORD_IDENTITY if given[name] is not None and given[name] != filed[name]
+    ]
+    subject_field = next(
+        (ref.field for ref in row.refs if ref.target is not Target.DEPARTMENT), "subject"
+    )
+    record = quote(row.params["record_id"])
+    errors = []
+    for name in differing:
+        if name == "subject":
+            # Neither key is shown: either may stand for a person.
+            shown = f"record {record} is filed against another subject"
+        else:
+            shown = (
+                f"record {record} is filed with {name} {quote(str(filed[name]))}, "
+                f"not {quote(str(given[name]))}"
+            )
+        errors.append(
+            FieldError(
+                subject_field if name == "subject" else name,
+                IDENTITY_CHANGED,
+                f"{shown}: a filed record's {name} cannot change; revoke it and file a new "
+                "record, or decide an objection in the subject's favour",
+            )
+        )
+    return tuple(errors)

@@ -26,6 +26,12 @@ Semantics
 - A hub — ``hub: true`` or more propagation relationships than ``degree_cap`` — may receive a
   flag but passes nothing on, its own records included: a state-asset holder's record must not
   reach everything it holds.
+- A person who is a minor on ``as_of`` (``as_of`` before their ``adult_on``) is never
+  flagged and passes nothing on, their own records included: minors are never listed
+  (法释〔2017〕7号), and a walk through a person stands for a restriction of that person
+  (R2 starts from a person's own or ``extended`` flag), which a minor cannot carry. Nor is a
+  minor shown as a link in anyone else's path. A person whose age is unknown counts as an
+  adult.
 - Per (subject, record) the best path is kept: highest score, then fewest hops, then the
   lexicographically smallest path, so results never depend on graph or input order.
 - Each record's flags depend only on that record and the graph, so propagating any subset of
@@ -54,6 +60,7 @@ from graph.vocabulary import (
 )
 
 OWN = "own"
+PERSON_LABEL = "Person"
 SCORE_DECIMALS = 6
 # Records propagated together: one frontier per hop for the whole batch.
 DEFAULT_BATCH_SIZE = 5_000
@@ -103,16 +110,22 @@ class NodeInfo:
     label: str  # Organization | Person
     hub: bool = False  # marked as a hub, e.g. a state-asset holder
     degree: int = 0  # relationships of the propagation types, either direction, any period
+    adult_on: date | None = None  # persons: the day they turn 18, where known
+
+    def is_minor(self, as_of: date) -> bool:
+        return self.adult_on is not None and as_of < self.adult_on
 
 
 class GraphProvider(Protocol):
     """Where the graph lives. Each call answers a whole frontier: the engine calls each
-    method at most once per hop per batch, never once per subject, so a database-backed
-    provider can answer it with one query (``UNWIND $keys``).
+    method at most once per hop per batch (``nodes`` once more at the end, for persons
+    reached on the last hop), never once per subject, so a database-backed provider can
+    answer it with one query (``UNWIND $keys``).
     """
 
     def nodes(self, keys: Collection[str], rels: Collection[str]) -> Mapping[str, NodeInfo]:
-        """Label, hub marker and degree (over ``rels``) of each known key; unknown keys omitted."""
+        """Label, hub marker, degree (over ``rels``) and, for persons, the day they turn 18
+        of each known key; unknown keys omitted."""
         ...
 
     def expand(
@@ -182,6 +195,7 @@ class _Walk:
     state: str
     score: float
     steps: tuple[Hop, ...]
+    label: str = ""  # the node's, as the step to it saw it; unknown for the record's subject
 
     def visits(self, key: str) -> bool:
         return key == self.record.subject or any(step.target == key for step in self.steps)
@@ -292,12 +306,16 @@ def _propagate_batch(
     edges: dict[str, Sequence[Edge]] = {}
     best: dict[tuple[str, str], _Walk] = {}
     walks = [_Walk(record, record.subject, OWN, 1.0, ()) for record in batch]
-    for _hop in range(rules.max_hops):
-        missing = {walk.node for walk in walks} - infos.keys()
+
+    def look_up(keys: set[str]) -> None:
+        missing = keys - infos.keys()
         if missing:
             found = graph.nodes(sorted(missing), rels)
             infos.update({key: found.get(key) for key in missing})
-        moves = [(walk, rule) for walk in walks for rule in _rules_from(walk, infos, rules)]
+
+    for _hop in range(rules.max_hops):
+        look_up({walk.node for walk in walks})
+        moves = [(walk, rule) for walk in walks for rule in _rules_from(walk, infos, rules, as_of)]
         missing = {walk.node for walk, _ in moves} - edges.keys()
         if missing:
             found_edges = graph.expand(sorted(missing), as_of, rels)
@@ -313,13 +331,26 @@ def _propagate_batch(
                     walks.append(reached)
         if not walks:
             break
+    # A minor walks on no further (_rules_from) and is not flagged: the persons reached but
+    # never walked from are looked up once, at the end.
+    look_up({walk.node for walk in best.values() if walk.label == PERSON_LABEL})
     by_id = {rule.id: rule for rule in rules.rules}
-    return [_to_flag(walk, by_id[walk.steps[-1].rule], rules) for walk in best.values()]
+    return [
+        _to_flag(walk, by_id[walk.steps[-1].rule], rules)
+        for walk in best.values()
+        if not _is_minor(infos.get(walk.node), as_of)
+    ]
 
 
-def _rules_from(walk: _Walk, infos: Mapping[str, NodeInfo | None], rules: RuleSet) -> list[Rule]:
+def _is_minor(info: NodeInfo | None, as_of: date) -> bool:
+    return info is not None and info.is_minor(as_of)
+
+
+def _rules_from(
+    walk: _Walk, infos: Mapping[str, NodeInfo | None], rules: RuleSet, as_of: date
+) -> list[Rule]:
     info = infos.get(walk.node)
-    if info is None or info.hub or info.degree > rules.degree_cap:
+    if info is None or info.hub or info.degree > rules.degree_cap or info.is_minor(as_of):
         return []
     record = walk.record
     return [
@@ -338,7 +369,7 @@ def _advance(walk: _Walk, rule: Rule, edge: Edge, min_score: float) -> _Walk | N
     if score < min_score:
         return None
     step = Hop(walk.node, edge.rel, edge.direction, edge.other, rule.id)
-    return _Walk(walk.record, edge.other, rule.kind, score, (*walk.steps, step))
+    return _Walk(walk.record, edge.other, rule.kind, score, (*walk.steps, step), edge.other_label)
 
 
 def _step_matches(step: Step, edge: Edge) -> bool:
@@ -377,8 +408,8 @@ class NetworkxGraph:
     """A :class:`GraphProvider` over a ``networkx.MultiDiGraph`` (tests, small extracts).
 
     Nodes are subject keys with attributes ``label`` (Organization | Person) and optionally
-    ``hub``; edges go in the stored direction with attributes ``rel`` and optionally
-    ``role``, ``ratio``, ``since`` and ``until`` (dates).
+    ``hub`` and, for persons, ``adult_on`` (a date); edges go in the stored direction with
+    attributes ``rel`` and optionally ``role``, ``ratio``, ``since`` and ``until`` (dates).
     """
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
@@ -395,7 +426,9 @@ class NetworkxGraph:
                 *self._graph.in_edges(key, data="rel"),
             ]
             degree = sum(1 for *_, rel in incident if rel in rels)
-            out[key] = NodeInfo(attrs["label"], bool(attrs.get("hub", False)), degree)
+            out[key] = NodeInfo(
+                attrs["label"], bool(attrs.get("hub", False)), degree, attrs.get("adult_on")
+            )
         return out
 
     def expand(

@@ -28,7 +28,7 @@ class Neo4jGraph:
                 continue
             for row in self._repo.read(query, keys=batch):
                 degree = sum(count for rel, count in row["degrees"].items() if rel in rels)
-                out[row["key"]] = NodeInfo(row["label"], bool(row["hub"]), degree)
+                out[row["key"]] = NodeInfo(row["label"], bool(row["hub"]), degree, row["adult_on"])
         return out
 
     def expand(

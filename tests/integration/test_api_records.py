@@ -3,14 +3,20 @@ recomputes the record's flags within the same request."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
+from graph.identifiers import make_id_number, pid_for
+from graph.ingest import upsert
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import Context, Valid, validate
 from graph.propagation.recompute import full_recompute
 from graph.propagation.rules import load_rules
+from graph.settings import Settings
 from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
@@ -116,3 +122,138 @@ def test_bad_records_are_refused_with_the_field(
     assert http.post("/api/v1/records/NOPE/repair", json={"note": "abc"},
                      headers=headers).status_code == 404  # fmt: skip
     assert http.post("/api/v1/records", json=base, headers=make_key("analyst")).status_code == 403
+
+
+def _record_row(repo: Repository, record_id: str) -> dict[str, object]:
+    row = repo.read_one(
+        "MATCH (s:Subject)-[:HAS_RECORD]->(r:Record {record_id: $id})-[:ISSUED_BY]->(d) "
+        "RETURN s.uscc AS subject, d.code AS authority, r.list AS list, r.level AS level, "
+        "r.batch_id AS batch_id, r.loaded_at AS loaded_at, r.publish_until AS publish_until, "
+        "r.status_history AS history",
+        id=record_id,
+    )
+    assert row is not None
+    return row
+
+
+def _runs(repo: Repository) -> int:
+    row = repo.read_one("MATCH (r:PropagationRun) RETURN count(r) AS c")
+    assert row is not None
+    return int(row["c"])
+
+
+def test_a_filed_record_keeps_its_identity(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository
+) -> None:
+    headers = make_key("regulator")
+    firm.record(OTHER, "R-3", authority="JS-SWJ")  # a second issuing authority
+    body = {
+        "record_id": "R-NEW", "subject_uscc": FIRM, "list": "black", "level": "severe",
+        "category": "judgment_debtor", "authority": "JS-FY", "basis": "(2026)苏02执1号",
+        "decided_on": str(date.today()),
+    }  # fmt: skip
+    assert http.post("/api/v1/records", json=body, headers=headers).status_code == 200
+    filed, runs = _record_row(repo, "R-NEW"), _runs(repo)
+
+    # The same filing again: accepted, and nothing written (no property, no recompute).
+    again = http.post("/api/v1/records", json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["propagation"] is None
+    assert _record_row(repo, "R-NEW") == filed and _runs(repo) == runs
+
+    # Another subject, authority and list (a red record would keep level=severe): refused,
+    # every differing field named, nothing applied, the flags stay.
+    moved = http.post(
+        "/api/v1/records",
+        json={**body, "subject_uscc": OTHER, "authority": "JS-SWJ", "list": "red", "level": None},
+        headers=headers,
+    )
+    assert moved.status_code == 409, moved.text
+    problem = moved.json()
+    assert problem["errors"][0]["field"] == "subject_uscc"
+    for name in ("subject_uscc", "authority", "list"):
+        assert name in problem["detail"]
+    assert _record_row(repo, "R-NEW") == filed
+    assert "R-NEW" in {f["record_id"] for f in _flags(http, headers, pid("王五"))}
+    for change in ({"decided_on": str(date(date.today().year - 1, 5, 5))}, {"level": "general"},
+                   {"basis": "另一文书"}):  # fmt: skip
+        refused = http.post("/api/v1/records", json={**body, **change}, headers=headers)
+        assert refused.status_code == 409, change
+        assert refused.json()["errors"][0]["field"] == next(iter(change))
+    assert _record_row(repo, "R-NEW") == filed
+
+    # The issuing authority may amend the publicity period.
+    until = date(date.today().year + 3, 1, 1)
+    amended = http.post(
+        "/api/v1/records", json={**body, "publish_until": str(until)}, headers=headers
+    )
+    assert amended.status_code == 200 and amended.json()["propagation"] is not None
+    assert _record_row(repo, "R-NEW")["publish_until"] == until
+
+
+def test_transitions_keep_the_status_before_and_after(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository
+) -> None:
+    headers = make_key("regulator")
+    http.post("/api/v1/records/R-1/objection", json={"reason": "已履行判决"}, headers=headers)
+    decided = http.post(
+        "/api/v1/records/R-1/objection/decision",
+        json={"upheld": True, "note": "异议成立"},
+        headers=headers,
+    )
+    assert decided.json()["status"] == "revoked"
+    history = [json.loads(entry) for entry in _record_row(repo, "R-1")["history"]]  # type: ignore[union-attr]
+    assert [(h["step"], h["before"], h["after"], h["note"]) for h in history] == [
+        ("objection", "active", "under_objection", "已履行判决"),
+        ("objection_decision", "under_objection", "revoked", "异议成立"),
+    ]
+    audit = http.get(
+        "/api/v1/admin/audit", params={"subject": FIRM}, headers=make_key("admin")
+    ).json()
+    details = {event["detail"] for event in audit}
+    assert {"R-1: active -> under_objection", "R-1: under_objection -> revoked"} <= details
+
+
+def test_a_record_against_a_minor_is_refused(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
+    settings: Settings,
+) -> None:  # fmt: skip
+    # The person enters the graph the way every person does, through the write path.
+    today = date.today()
+    teen = make_id_number("320102", date(today.year - 17, 1, 1), 12)
+    ctx = Context(
+        pid_key=settings.pid_key.get_secret_value().encode(), source="test", province="32",
+        today=today,
+    )  # fmt: skip
+    person = validate(Kind.PERSONS, {"id_number": teen, "name": "少年"}, ctx)
+    assert isinstance(person, Valid)
+    provenance = {"source": "test", "batch_id": "test", "loaded_at": datetime.now(UTC)}
+    upsert(repo, Kind.PERSONS, [person.params], provenance)
+    body = {
+        "record_id": "R-MINOR", "subject_id_number": teen, "list": "black", "level": "severe",
+        "authority": "JS-FY", "basis": "(2026)苏02执9号", "decided_on": str(today),
+    }  # fmt: skip
+    refused = http.post("/api/v1/records", json=body, headers=make_key("regulator"))
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["errors"][0]["field"] == "subject_id_number"
+    assert "under 18" in problem["detail"] and teen not in refused.text
+    assert repo.read_one("MATCH (r:Record {record_id: 'R-MINOR'}) RETURN r") is None
+
+
+def test_a_record_against_a_minor_loaded_before_adult_on_was_kept_is_refused(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
+    settings: Settings,
+) -> None:  # fmt: skip
+    # A Person node written before adult_on was kept: the ID number in the filing says it.
+    today = date.today()
+    teen = make_id_number("320102", date(today.year - 16, 6, 1), 14)
+    key = pid_for(teen, settings.pid_key.get_secret_value().encode())
+    repo.write("CREATE (:Subject:Person {pid: $pid, name: '少年'})", pid=key)
+    body = {
+        "record_id": "R-MINOR-2", "subject_id_number": teen, "list": "focus",
+        "level": "general", "authority": "JS-FY", "basis": "x", "decided_on": str(today),
+    }  # fmt: skip
+    refused = http.post("/api/v1/records", json=body, headers=make_key("regulator"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "subject_id_number"

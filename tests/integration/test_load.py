@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from graph.identifiers import make_id_number, mask_id_number, pid_for, surrogate_pid
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import contains_id_number
 from graph.propagation.rules import load_rules
@@ -335,19 +335,76 @@ def test_two_licences_at_one_place_practise_there_once(
     assert count(repo, "(:Person)-[:PRACTISES_AT]->(:Organization)") == 1
 
 
-def test_a_record_moved_to_another_subject_is_not_duplicated(
+def test_a_record_resent_with_another_identity_is_rejected(
     repo: Repository, settings: Settings, tmp_path: Path
 ) -> None:
+    # Until the identity of a record was immutable, this file moved the record to the other
+    # subject and authority (and the old test asserted exactly that).
     province = small_province()
     load(repo, settings, province.write(tmp_path / "v1" / "js-amr"), tmp_path)
     records = province.rows[Kind.RECORDS]
-    records[0] = {**records[0], "subject_uscc": uscc(2, "320102"), "authority": "JS-SWJ"}
-    load(repo, settings, province.write(tmp_path / "v2" / "js-amr"), tmp_path)
+    first = records[0]
+    records[0] = {**first, "subject_uscc": uscc(2, "320102"), "authority": "JS-SWJ"}
+    records[1] = {**records[1], "decided_on": "2025-02-02"}
+    records[2] = {**records[2], "publish_until": "2030-12-31"}  # an amendment: applied
+    records.append({**first, "record_id": "JS-SCJGJ-2025-000050"})  # a new record: loaded
+    records.append({**first, "record_id": "JS-SCJGJ-2025-000050", "list": "focus"})
+    report = load(repo, settings, province.write(tmp_path / "v2" / "js-amr"), tmp_path)
+
+    assert [(r["source_file"], r["row"], r["field"], r["reason"])
+            for r in rejects(tmp_path / "rejects.csv")] == [
+        ("records.csv", "2", "subject_uscc", "identity_changed"),
+        ("records.csv", "2", "authority", "identity_changed"),
+        ("records.csv", "3", "decided_on", "identity_changed"),
+        ("records.csv", "6", "list", "identity_changed"),
+    ]  # fmt: skip
+    counts = report.kinds[Kind.RECORDS]
+    assert (counts.rejected, counts.created, counts.updated) == (3, 1, 1)
     links = repo.read(
         "MATCH (s)-[:HAS_RECORD]->(:Record {record_id: 'JS-SCJGJ-2025-000001'})-[:ISSUED_BY]->(d) "
         "RETURN s.uscc AS s, d.code AS d"
     )
-    assert links == [{"s": uscc(2, "320102"), "d": "JS-SWJ"}]
+    assert links == [{"s": uscc(1), "d": "JS-SCJGJ"}]
+    assert repo.read_one(
+        "MATCH (r:Record {record_id: 'JS-SCJGJ-2025-000050'}) RETURN r.list AS list"
+    ) == {"list": "black"}
+
+
+def test_minors_are_never_listed_and_only_their_adult_date_is_kept(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    # 法释〔2017〕7号. A 15-year-old (born 2010-05-05) is legal representative of the firm
+    # with the black severe record (R1 would reach her), and a record names her directly.
+    province = small_province()
+    teen = make_id_number("320102", datetime.date(2010, 5, 5), 12)
+    province.rows[Kind.PERSONS].append({"id_number": teen, "name": "少年", "birth_year": "2010"})
+    province.rows[Kind.LEGAL_REPS].append({"id_number": teen, "uscc": uscc(1)})
+    province.rows[Kind.RECORDS].append(
+        {**province.rows[Kind.RECORDS][1], "record_id": "JS-SWJ-2025-000009",
+         "subject_id_number": teen}
+    )  # fmt: skip
+    report = load(repo, settings, province.write(tmp_path / "js-amr"), tmp_path)
+
+    assert [(r["source_file"], r["row"], r["field"], r["reason"])
+            for r in rejects(tmp_path / "rejects.csv")] == [
+        ("records.csv", "5", "subject_id_number", "minor"),
+    ]  # fmt: skip
+    assert "under 18" in rejects(tmp_path / "rejects.csv")[0]["message"]
+    assert report.kinds[Kind.RECORDS].created == 3
+    minor = pid_for(teen, key_of(settings))
+    person = repo.read_one("MATCH (p:Person {pid: $pid}) RETURN p {.*} AS p", pid=minor)
+    assert person is not None and person["p"]["adult_on"] == datetime.date(2028, 5, 5)
+    adult = pid_for(province.id_numbers[0], key_of(settings))
+    assert repo.read_one("MATCH (p:Person {pid: $pid}) RETURN p.adult_on AS a", pid=adult) == {
+        "a": datetime.date(1978, 1, 2)
+    }
+    # The graph keeps the day a person turns 18, never the birth date or year.
+    for row in repo.read("MATCH (p:Person) RETURN p {.*} AS p"):
+        assert not any("birth" in name for name in row["p"]), row
+        assert datetime.date(2010, 5, 5) not in row["p"].values()
+    # R1 reaches the firm's adult representative, not the minor.
+    flagged = {r["pid"] for r in repo.read("MATCH (p:Person)-[:FLAGGED]->() RETURN p.pid AS pid")}
+    assert minor not in flagged and flagged
 
 
 # --------------------------------------------------------------------------- rejects

@@ -179,6 +179,22 @@ def test_r1_then_r2_reaches_the_legal_reps_other_firm_and_stops_there() -> None:
     ]
 
 
+def test_a_minor_is_never_flagged_and_passes_nothing_on_until_they_turn_18() -> None:
+    # 法释〔2017〕7号: minors are never listed. A 17-year-old legal representative of a
+    # debtor firm (and of a second firm) is neither flagged nor a link to the second firm.
+    b = Builder().org("A", "B").person("adult")
+    b.g.add_node("teen", label=PERSON, adult_on=date(2025, 9, 1))
+    b.legal_rep("teen", "A").legal_rep("teen", "B").legal_rep("adult", "A")
+    assert sorted(run(b, record("A"))) == ["adult"]
+    assert run(b, record("teen")) == {}  # nor does a minor's own record reach anyone
+    on_birthday = run(b, record("A"), as_of=date(2025, 9, 1))
+    assert sorted(on_birthday) == ["B", "adult", "teen"]
+    assert [str(step) for step in on_birthday["B"].path] == [
+        "R1: (A)<-[:LEGAL_REP_OF]-(teen)",
+        "R2: (teen)-[:LEGAL_REP_OF]->(B)",
+    ]
+
+
 # --- R3, R4 -----------------------------------------------------------------------------
 
 

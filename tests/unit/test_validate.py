@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.identifiers import mask_id_number, pid_for, surrogate_pid
+from graph.identifiers import make_id_number, mask_id_number, pid_for, surrogate_pid
 from graph.ingest.layouts import LAYOUTS, Kind
 from graph.ingest.validate import (
     Context,
@@ -136,7 +136,10 @@ def test_id_number_becomes_pid_and_mask_at_once() -> None:
     raw = id_number(5)
     params = valid(Kind.PERSONS, {"id_number": raw.lower(), "name": "赵一"}).params
     assert params["pid"] == pid_for(raw, KEY)
-    assert params["props"] == {"name": "赵一", "id_masked": mask_id_number(raw)}
+    # Born 1960-01-06: only the day the person turns 18 is kept (minors are never listed).
+    assert params["props"] == {
+        "name": "赵一", "id_masked": mask_id_number(raw), "adult_on": datetime.date(1978, 1, 6),
+    }  # fmt: skip
     assert raw not in repr(params)
 
 
@@ -145,6 +148,24 @@ def test_person_key_becomes_a_surrogate_in_its_own_namespace() -> None:
     assert params["pid"] == surrogate_pid("js-amr", "emp-007", KEY)
     assert params["pid"].startswith("s:")
     assert "id_masked" not in params["props"]
+
+
+def test_adult_on_without_an_id_number() -> None:
+    # A surrogate-keyed person with a birth year only is a minor until the last day of the
+    # year they turn 18 (no one who may be a minor counts as an adult); with neither an ID
+    # number nor a birth year, the age is unknown and the person counts as an adult.
+    keyed = {"person_key": "emp-9", "name": "钱四"}
+    props = valid(Kind.PERSONS, {**keyed, "birth_year": "2009"}).params["props"]
+    assert props["adult_on"] == datetime.date(2027, 12, 31) and "birth_year" not in props
+    assert "adult_on" not in valid(Kind.PERSONS, keyed).params["props"]
+    assert reasons(Kind.PERSONS, {**keyed, "birth_year": "20x9"}) == [
+        ("birth_year", "out_of_range")
+    ]
+    # Born on 29 February: adult on 1 March of a common year.
+    leap = make_id_number("320102", datetime.date(2008, 2, 29), 3)
+    assert valid(Kind.PERSONS, {"id_number": leap, "name": "x"}).params["props"]["adult_on"] == (
+        datetime.date(2026, 3, 1)
+    )
 
 
 def test_person_needs_exactly_one_of_id_number_and_key() -> None:

@@ -24,8 +24,9 @@ row) and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
   again. An absent value never erases a stored one (``coalesce(new, stored)``); defaults
   (loaders/LAYOUTS.md) apply when a node is created. ``row.props`` carries the plain present
   values; dates arrive as dates.
-- Functional relationships (a subject's region, a record's subject and issuer, a branch's
-  head office) are replaced, not added to, when a row changes them.
+- Functional relationships (a subject's region, a branch's head office) are replaced, not
+  added to, when a row changes them. A record's subject and issuer never change: they are
+  part of its identity (:data:`graph.ingest.writes.RECORD_IDENTITY`).
 """
 
 # --- nodes --------------------------------------------------------------------------------
@@ -137,45 +138,33 @@ SET n = row.props, n.record_id = row.record_id,
 """
 )
 
-UPDATE_RECORDS = (
-    _RECORD_ENDS
-    + """
-MATCH (rec:Record {record_id: row.record_id})
+# A record's identity (graph.ingest.writes.RECORD_IDENTITY) was checked against this one
+# before the write; matching it again here keeps a row from rewriting a record that another
+# writer filed differently since that check. So the subject and issuer links never move.
+UPDATE_RECORDS = """
+UNWIND $rows AS row
+MATCH (s:Subject)-[:HAS_RECORD]->(rec:Record {record_id: row.record_id})-[:ISSUED_BY]->
+      (d:Department {code: row.authority})
+WHERE coalesce(s.uscc, s.pid) = row.subject AND rec.decided_on = row.decided_on
+  AND all(k IN ['list', 'level', 'category', 'basis']
+          WHERE row.props[k] IS NULL OR rec[k] = row.props[k])
 // A load moves a record's status forward only: a department's file that still says `active`
 // must not undo an objection, a repair or a revocation made since (through the API, or by an
 // earlier file). Statuses of equal rank replace each other; an absent status keeps the stored.
-WITH s, d, rec, row, row.props AS given,
+WITH rec, row, row.props AS given,
      {active: 0, expired: 0, under_objection: 1, repaired: 2, revoked: 3} AS rank
-WITH s, d, rec, row, given {.*, status: CASE
+WITH rec, row, given {.*, status: CASE
        WHEN rank[given.status] >= rank[rec.status] THEN given.status
        ELSE rec.status END} AS props
 WHERE any(k IN keys(props) WHERE coalesce(rec[k] <> props[k], true))
-   OR coalesce(rec.decided_on <> row.decided_on, true)
    OR coalesce(rec.publish_from <> row.publish_from, row.publish_from IS NOT NULL)
    OR coalesce(rec.publish_until <> row.publish_until, row.publish_until IS NOT NULL)
-   OR NOT EXISTS { (s)-[:HAS_RECORD]->(rec) }
-   OR NOT EXISTS { (rec)-[:ISSUED_BY]->(d) }
 SET rec += props,
-    rec.decided_on = row.decided_on,
     rec.publish_from = coalesce(row.publish_from, rec.publish_from),
     rec.publish_until = coalesce(row.publish_until, rec.publish_until),
     rec.source = $source, rec.batch_id = $batch_id, rec.loaded_at = $loaded_at
-WITH s, d, rec
-CALL (s, d, rec) {
-  OPTIONAL MATCH (other:Subject)-[stale:HAS_RECORD]->(rec) WHERE other <> s
-  DELETE stale
-  WITH DISTINCT s, d, rec
-  OPTIONAL MATCH (rec)-[stale:ISSUED_BY]->(old:Department) WHERE old <> d
-  DELETE stale
-  WITH DISTINCT s, d, rec
-  MERGE (s)-[h:HAS_RECORD]->(rec)
-  ON CREATE SET h.source = $source, h.batch_id = $batch_id, h.loaded_at = $loaded_at
-  MERGE (rec)-[i:ISSUED_BY]->(d)
-  ON CREATE SET i.source = $source, i.batch_id = $batch_id, i.loaded_at = $loaded_at
-}
 RETURN count(*) AS updated, collect(rec.record_id) AS records
 """
-)
 
 # --- relationships ------------------------------------------------------------------------
 
@@ -342,10 +331,12 @@ MATCH (o:Organization {uscc: key})
 RETURN collect(o.uscc) AS found
 """
 
+# With the day each found person turns 18, where known: a record against a minor is refused.
 EXISTING_PERSONS = """
 UNWIND $keys AS key
 MATCH (p:Person {pid: key})
-RETURN collect(p.pid) AS found
+RETURN collect(p.pid) AS found,
+       collect(CASE WHEN p.adult_on IS NOT NULL THEN [p.pid, p.adult_on] END) AS adult_on
 """
 
 EXISTING_DEPARTMENTS = """
@@ -358,6 +349,16 @@ EXISTING_RECORDS = """
 UNWIND $keys AS key
 MATCH (r:Record {record_id: key})
 RETURN collect(r.record_id) AS found
+"""
+
+# What identifies each filed record of a batch (graph.ingest.writes.RECORD_IDENTITY).
+RECORD_IDENTITIES = """
+UNWIND $keys AS key
+MATCH (s:Subject)-[:HAS_RECORD]->(r:Record {record_id: key})
+OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
+RETURN r.record_id AS record_id, coalesce(s.uscc, s.pid) AS subject, d.code AS authority,
+       r.decided_on AS decided_on, r.list AS list, r.level AS level, r.category AS category,
+       r.basis AS basis
 """
 
 # --- what a write touched: the records whose flags may change ------------------------------

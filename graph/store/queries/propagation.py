@@ -7,7 +7,7 @@ from graph.store.queries.as_of import RECORD_LIVE_STATUS
 NODE_INFO_ORGANIZATIONS = """
 UNWIND $keys AS key
 MATCH (s:Organization {uscc: key})
-RETURN key, 'Organization' AS label, coalesce(s.hub, false) AS hub, {
+RETURN key, 'Organization' AS label, coalesce(s.hub, false) AS hub, null AS adult_on, {
   LEGAL_REP_OF: COUNT { (s)-[:LEGAL_REP_OF]-() },
   SHAREHOLDER_OF: COUNT { (s)-[:SHAREHOLDER_OF]-() },
   OFFICER_OF: COUNT { (s)-[:OFFICER_OF]-() },
@@ -19,7 +19,7 @@ RETURN key, 'Organization' AS label, coalesce(s.hub, false) AS hub, {
 NODE_INFO_PERSONS = """
 UNWIND $keys AS key
 MATCH (s:Person {pid: key})
-RETURN key, 'Person' AS label, false AS hub, {
+RETURN key, 'Person' AS label, false AS hub, s.adult_on AS adult_on, {
   LEGAL_REP_OF: COUNT { (s)-[:LEGAL_REP_OF]-() },
   SHAREHOLDER_OF: COUNT { (s)-[:SHAREHOLDER_OF]-() },
   OFFICER_OF: COUNT { (s)-[:OFFICER_OF]-() },

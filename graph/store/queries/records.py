@@ -1,4 +1,9 @@
-"""Cypher for a record's life after it is filed: objection, decision, repair, revocation."""
+"""Cypher for a record's life after it is filed: objection, decision, repair, revocation.
+
+Each step is a compare-and-set from the status its caller read (``$before``) to ``$after``,
+and appends ``$entry`` (JSON: when, by whom, which step, before, after, note) to the record's
+``status_history``, so the record itself says how it came to its status.
+"""
 
 READ_RECORD = """
 MATCH (s:Subject)-[:HAS_RECORD]->(r:Record {record_id: $record_id})
@@ -9,8 +14,9 @@ RETURN r {.*, authority_name: d.name} AS record, coalesce(s.uscc, s.pid) AS subj
 # The status a record returns to when an objection is rejected is kept on the record.
 FILE_OBJECTION = """
 MATCH (r:Record {record_id: $record_id})
-WHERE r.status IN ['active', 'expired']
-SET r.status_before_objection = r.status, r.status = 'under_objection',
+WHERE r.status IN ['active', 'expired'] AND r.status = $before
+SET r.status_before_objection = r.status, r.status = $after,
+    r.status_history = coalesce(r.status_history, []) + $entry,
     r.objection_reason = $reason, r.objection_filed_at = datetime($at),
     r.objection_deadline = date($deadline), r.objection_filed_by = $by
 RETURN r.record_id AS record_id
@@ -18,7 +24,8 @@ RETURN r.record_id AS record_id
 
 DECIDE_OBJECTION = """
 MATCH (r:Record {record_id: $record_id, status: 'under_objection'})
-SET r.status = CASE WHEN $upheld THEN 'revoked' ELSE r.status_before_objection END,
+WHERE r.status = $before
+SET r.status = $after, r.status_history = coalesce(r.status_history, []) + $entry,
     r.objection_decision = CASE WHEN $upheld THEN 'upheld' ELSE 'rejected' END,
     r.objection_decided_at = datetime($at), r.objection_note = $note,
     r.objection_decided_by = $by
@@ -28,8 +35,9 @@ RETURN r.record_id AS record_id
 
 REPAIR_RECORD = """
 MATCH (r:Record {record_id: $record_id})
-WHERE r.status IN ['active', 'expired', 'under_objection']
-SET r.status = 'repaired', r.repaired_at = datetime($at), r.repair_note = $note,
+WHERE r.status IN ['active', 'expired', 'under_objection'] AND r.status = $before
+SET r.status = $after, r.status_history = coalesce(r.status_history, []) + $entry,
+    r.repaired_at = datetime($at), r.repair_note = $note,
     r.repaired_by = $by
 REMOVE r.status_before_objection
 RETURN r.record_id AS record_id
@@ -37,8 +45,9 @@ RETURN r.record_id AS record_id
 
 REVOKE_RECORD = """
 MATCH (r:Record {record_id: $record_id})
-WHERE r.status <> 'revoked'
-SET r.status = 'revoked', r.revoked_at = datetime($at), r.revocation_note = $note,
+WHERE r.status <> 'revoked' AND r.status = $before
+SET r.status = $after, r.status_history = coalesce(r.status_history, []) + $entry,
+    r.revoked_at = datetime($at), r.revocation_note = $note,
     r.revoked_by = $by
 REMOVE r.status_before_objection
 RETURN r.record_id AS record_id
