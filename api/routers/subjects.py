@@ -88,12 +88,13 @@ def subject_profile(
     trail: AuditDep,
 ) -> ModelResponse:
     key = checked_key(key, settings)
+    trail.log([key])  # a refused profile is audited with the key it asked for
     audience = Audience.of(principal)
     disclosure.check_profile(audience, key)
     prof = subjects.profile(repo, key)
-    trail.log([key], 0 if prof is None else 1)
     if prof is None:
         raise disclosure.subject_not_found(key)
+    trail.log([key], 1)
     return ModelResponse(disclosure.disclose_profile(audience, prof))
 
 
@@ -119,6 +120,7 @@ def subject_network(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> ModelResponse:
     key = checked_key(key, settings)
+    trail.log([key])
     audience = Audience.of(principal)
     disclosure.check_root(audience, key)
     if types is not None:
@@ -135,7 +137,6 @@ def subject_network(
         limit=limit,
     )
     if net is None:
-        trail.log([key], 0)
         raise disclosure.subject_not_found(key)
     trail.log([n.key for n in net.nodes], len(net.nodes))
     return ModelResponse(disclosure.disclose_network(audience, net))
