@@ -113,10 +113,11 @@ class AuditMiddleware:
             key_id=principal.key_id,
             role=principal.role,
             action=f"{scope['method']} {route.path}",
-            purpose=_header(scope, PURPOSE_HEADER),
+            purpose=scrub(_header(scope, PURPOSE_HEADER)),
             # Decoded, so the search text reads as typed; scrubbed, as it may hold an ID number.
             query=scrub(unquote_plus(scope.get("query_string", b"").decode("latin-1"))),
-            subjects=sorted(trail.subjects),
+            # Keys as the caller sent them: one that is no key may be an ID number.
+            subjects=sorted({scrub(s) for s in trail.subjects}),
             result_size=trail.result_size,
             status=status,
         )

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from graph.errors import Conflict, NotFound
+from graph.identifiers import scrub
 from graph.propagation.recompute import RunSummary, incremental_recompute
 from graph.propagation.rules import RuleSet
 from graph.store.queries import records as q
@@ -92,6 +93,7 @@ def revoke(
 
 
 def _transition(repo: Repository, query: str, record_id: str, refusal: str, **params: Any) -> None:
+    params = {k: scrub(v) if isinstance(v, str) else v for k, v in params.items()}  # free text
     current = read_record(repo, record_id)
     done = repo.write_returning(
         query, record_id=record_id, at=datetime.now(UTC).isoformat(), **params
