@@ -18,10 +18,13 @@ from urllib.parse import unquote_plus
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from neo4j.exceptions import DriverError, Neo4jError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import PrincipalDep
+from api.problems import PROBLEM_JSON, Problem
 from graph import audit
 from graph.access import Principal
 from graph.identifiers import scrub
@@ -85,13 +88,21 @@ class AuditMiddleware:
         # The request's state is this dict whatever copies of the scope the router makes.
         state = scope.setdefault("state", {})
         state[_STATE_KEY] = trail
-        written = False
+        written = withheld = False
 
         async def send_audited(message: Message) -> None:
-            nonlocal written
+            nonlocal written, withheld
+            if withheld:
+                return  # the body of a response that could not be audited
             if message["type"] == "http.response.start" and not written:
                 written = True
-                await self._write(scope, trail, message["status"])
+                try:
+                    await self._write(scope, trail, message["status"])
+                except (DriverError, Neo4jError):
+                    # An unaudited answer does not leave: the caller gets a 503 instead.
+                    withheld = True
+                    await _unaudited(scope, receive, send)
+                    return
             await send(message)
 
         try:
@@ -129,6 +140,16 @@ class AuditMiddleware:
             known = _depends_on_trail(route.dependant)
             self._audited[id(route)] = known
         return known
+
+
+async def _unaudited(scope: Scope, receive: Receive, send: Send) -> None:
+    problem = Problem(
+        title="Service unavailable", status=503, detail="the audit trail could not be written"
+    )
+    response = JSONResponse(
+        problem.model_dump(), status_code=503, headers={"Retry-After": "5"}, media_type=PROBLEM_JSON
+    )
+    await response(scope, receive, send)
 
 
 def _depends_on_trail(dependant: Dependant) -> bool:

@@ -3,13 +3,18 @@ the client got, refusals included, and reading the audit is audited too."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from api.app import create_app
+from graph.services import Services, open_services
+from graph.settings import Settings
 from graph.store.repository import Repository
+from tests.conftest import LiveServer, _free_port
 from tests.utils.factories import GraphBuilder, pid
 
 KeyMaker = Callable[[str], dict[str, str]]
@@ -95,3 +100,20 @@ def test_search_text_is_audited_scrubbed(
     [event] = _events(http, make_key, action="GET /api/v1/subjects")
     assert event["query"] == "q=无锡 1101**********002X"
     assert "11010519491231002X" not in str(_events(http, make_key))
+
+
+def test_an_answer_that_cannot_be_audited_does_not_leave(
+    services: Services, settings: Settings, make_key: KeyMaker, firm: GraphBuilder
+) -> None:
+    # The audit is written to a Neo4j that is not there; everything else to the real one.
+    dead = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{_free_port()}"})
+    with open_services(dead) as unreachable:
+        broken = dataclasses.replace(services, audit_writer=unreachable.audit_writer)
+        with LiveServer(create_app(broken), _free_port()) as live:
+            response = httpx.get(
+                f"{live.url}/api/v1/subjects/{FIRM}", headers=make_key("regulator"), timeout=60
+            )
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "Retry-After" in response.headers
+    assert "无锡示例" not in response.text
