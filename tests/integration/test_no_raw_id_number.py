@@ -85,6 +85,8 @@ class _Captured(logging.Handler):
 def served(services: Services) -> Iterator[tuple[str, _Captured]]:
     """A server configured as `serve` configures it, with every log it writes captured."""
     options = uvicorn_options(uvicorn.config.LOGGING_CONFIG)
+    access = logging.getLogger(ACCESS_LOGGER)
+    before = (list(access.handlers), access.propagate, access.level)
     with LiveServer(create_app(services), _free_port(), log_level="info", **options) as live:
         # uvicorn writes its access log exactly when this logger has a handler (checked per
         # connection), so this is uvicorn's access log being off.
@@ -99,6 +101,8 @@ def served(services: Services) -> Iterator[tuple[str, _Captured]]:
         finally:
             for name in names:
                 logging.getLogger(name).removeHandler(captured)
+            # The logging config is the process's: later tests' servers log as before.
+            access.handlers[:], access.propagate, access.level = before
 
 
 def _with_raw(value: str) -> list[str]:
