@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -29,10 +34,11 @@ from graph.services import Services
 from graph.settings import Settings
 from graph.store.repository import Repository
 from loaders.pipeline import load_paths
-from tests.conftest import LiveServer, _free_port
+from tests.conftest import TEST_SECRETS, LiveServer, _free_port
 from tests.utils.canonical import small_province, string_values
 from tests.utils.factories import GraphBuilder
 
+ROOT = Path(__file__).resolve().parents[2]
 KeyMaker = Callable[[str], dict[str, str]]
 FIRM = "91320214745555318W"
 ID18 = "11010519491231002X"  # domain.md's example: a valid check character
@@ -242,3 +248,47 @@ def test_no_raw_id_number_in_graph_logs_or_files(
         set(entry) == {"method", "path", "query", "status", "ms", "key_id"} for entry in access
     )
     assert not any(key in "\n".join(captured.lines) for key in keys)
+
+
+def test_serve_prints_only_the_scrubbed_access_log(settings: Settings, make_key: KeyMaker) -> None:
+    """`credit-graph serve` itself, as a process: what it prints is what a deployment logs."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "NEO4J_URI": settings.bolt_uri,
+        "NEO4J_PASSWORD": TEST_SECRETS["neo4j_password"],
+        "CREDIT_GRAPH_PID_KEY": TEST_SECRETS["pid_key"],
+        "CREDIT_GRAPH_ENVIRONMENT": "test",
+    }
+    headers = {**make_key("regulator"), "X-Purpose": PURPOSE}
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, "serve exited"
+                assert time.monotonic() < deadline, "serve did not answer"
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/subjects/{ID15}/network",
+                params={"q": ID18},
+                headers=headers,
+                timeout=30,
+            )
+            assert response.status_code == 404
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        output.seek(0)
+        printed = output.read().decode("utf-8", errors="replace")
+    assert not _with_raw(printed), printed
+    access = [json.loads(line) for line in printed.splitlines() if line.startswith('{"method"')]
+    masked = f"/api/v1/subjects/{ID15[:4]}{'*' * 7}{ID15[-4:]}/network"
+    assert (access[-1]["path"], access[-1]["status"]) == (masked, 404)
+    assert access[-1]["query"] == f"q={ID18[:4]}{'*' * 10}{ID18[-4:]}"
+    assert headers["X-API-Key"] not in printed
