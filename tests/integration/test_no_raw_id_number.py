@@ -292,3 +292,29 @@ def test_serve_prints_only_the_scrubbed_access_log(settings: Settings, make_key:
     assert (access[-1]["path"], access[-1]["status"]) == (masked, 404)
     assert access[-1]["query"] == f"q={ID18[:4]}{'*' * 10}{ID18[-4:]}"
     assert headers["X-API-Key"] not in printed
+
+
+def test_the_quality_tally_and_the_load_report_hold_no_id_number(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    # The tally names a record's department by the authority cell, read before validation.
+    province = small_province()
+    records = province.rows[Kind.RECORDS]
+    records += [
+        {**records[0], "record_id": f"JS-BAD-{n}", "authority": number}
+        for n, number in enumerate(RAW)
+    ]
+    report = load_paths(
+        repo,
+        settings,
+        [province.write(tmp_path / "js-amr")],
+        progress=False,
+        rules=load_rules(),
+        rejects_path=tmp_path / "rejects.csv",
+    )
+    assert report.kinds[Kind.RECORDS].rejected == len(RAW)
+    departments = {department for department, _ in report.quality}
+    assert {"1101**********002X", "1101**********0025", "1101*******1002"} <= departments
+    stored = repo.read("MATCH (q:DataQuality) RETURN q.department AS d, q.quality_id AS i")
+    assert not [row for row in stored if _with_raw(f"{row['d']} {row['i']}")]
+    assert not _with_raw(report.render())
