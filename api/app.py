@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import metrics, problems
+from api.access_log import AccessLog
+from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -51,6 +53,8 @@ def create_app(services: Services) -> FastAPI:
 
     problems.install(app)
     metrics.install(app)
+    app.add_middleware(AuditMiddleware, writer=services.audit_writer)
+    app.add_middleware(AccessLog)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(subjects.router)

@@ -472,7 +472,9 @@ def _serve(opened: Services, host: str, port: int) -> None:
     import gc
 
     import uvicorn
+    import uvicorn.config
 
+    from api import access_log
     from api.app import create_app
 
     app = create_app(opened)
@@ -482,7 +484,13 @@ def _serve(opened: Services, host: str, port: int) -> None:
     gc.collect()
     gc.freeze()
     click.echo(f"point your browser at http://{host}:{port}/docs (the API, with its examples)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        **access_log.uvicorn_options(uvicorn.config.LOGGING_CONFIG),
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from graph.audit import AuditWriter
 from graph.clock import Clock
 from graph.propagation.rules import RuleSet
 from graph.review.credit_review import ReviewPolicy
@@ -48,13 +47,8 @@ async def _clock(services: ServicesDep) -> Clock:
     return services.clock
 
 
-async def _audit_writer(services: ServicesDep) -> AuditWriter:
-    return services.audit_writer
-
-
 RepositoryDep = Annotated[Repository, Depends(_repository)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 RulesDep = Annotated[RuleSet, Depends(_rules)]
 PolicyDep = Annotated[ReviewPolicy, Depends(_policy)]
 ClockDep = Annotated[Clock, Depends(_clock)]
-AuditWriterDep = Annotated[AuditWriter, Depends(_audit_writer)]

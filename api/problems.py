@@ -19,7 +19,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 
 from graph import errors as domain
-from graph.identifiers import InvalidIdentifier
+from graph.identifiers import InvalidIdentifier, scrub
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,18 @@ class Unavailable(ApiError):
 
 
 def _respond(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    # Messages quote what the caller sent (a record id from the path, a key): an ID number
+    # the caller put there is not echoed back, where proxies and clients would log it.
+    body = problem.model_copy(
+        update={
+            "detail": scrub(problem.detail),
+            "errors": [
+                FieldProblem(field=scrub(e.field), reason=scrub(e.reason)) for e in problem.errors
+            ],
+        }
+    )
     return JSONResponse(
-        problem.model_dump(), status_code=problem.status, headers=headers, media_type=PROBLEM_JSON
+        body.model_dump(), status_code=problem.status, headers=headers, media_type=PROBLEM_JSON
     )
 
 
@@ -114,7 +124,6 @@ DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str]] = {
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, domain.DomainError)
     status, title = next(DOMAIN_STATUS[c] for c in type(exc).__mro__ if c in DOMAIN_STATUS)
-    # The message never holds a full ID number (identifiers masks it).
     detail = str(exc)
     errors = [FieldProblem(field=exc.field, reason=detail)] if exc.field else []
     return _respond(Problem(title=title, status=status, detail=detail, errors=errors))
@@ -131,7 +140,7 @@ async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, scrub(request.url.path))
     return _respond(
         Problem(title="Internal error", status=500, detail="an internal error occurred")
     )

@@ -20,6 +20,7 @@ class AuditEvent:
     action: str  # e.g. "GET /api/v1/subjects/{key}"
     purpose: str
     subjects: list[str] = field(default_factory=list)  # uscc / pid keys, never raw IDs
+    query: str = ""  # the call's query string (a search's text), scrubbed of ID numbers
     result_size: int = 0
     status: int = 200
     # What a write changed, where the action alone does not say: a record's status before

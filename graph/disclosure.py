@@ -7,7 +7,9 @@ API routes, Dash pages and linkage endpoints all ask this module; none masks on 
 - **Analysts** see aggregates and networks without personal fields: a person is a stable
   alias (:func:`person_alias`) with a placeholder name and no region, so one person is the
   same node across an analyst's responses (a network can still be read) but cannot be joined
-  to anything else. They search organisations only and open no person's profile.
+  to anything else. They search organisations only, open no person's profile, and no person
+  key resolves for them: a pid searched or taken as a network's root answers as an unknown
+  key would, whether the person exists or not (:func:`check_root`).
 - **Partners** (``partner:<code>``, a Delta province) see persons as analysts do and
   organisations as they are (design.md: no unmasked personal field crosses a border). Their
   aliases are salted by their province, so two partners' answers cannot be joined on a
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from graph.access import Principal
-from graph.errors import NotPermitted
+from graph.errors import NotFound, NotPermitted
 from graph.model import (
     Flag,
     Network,
@@ -92,6 +94,29 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
 def may_search_persons(audience: Audience) -> bool:
     """Whether a name search may return persons: only to those who see them."""
     return audience.sees_persons
+
+
+def may_resolve(audience: Audience, key: str) -> bool:
+    """Whether ``key`` may be looked up for ``audience``: a person key only for those who
+    see persons. Decided by the key's shape alone, never by what the graph holds, so the
+    refusal itself tells nothing about whether that person exists."""
+    return audience.sees_persons or label_of(key) != "Person"
+
+
+def subject_not_found(key: str) -> NotFound:
+    """The one answer for a subject key that names nothing (or nothing this audience may
+    resolve): both must read the same, or the difference would confirm a person."""
+    return NotFound(f"no subject with key {key}", field="key")
+
+
+def check_root(audience: Audience, key: str) -> None:
+    """Refuse a person key as the root of a walk exactly as an unknown key is refused.
+
+    Not a 403 as for a profile: an analyst may root networks at organisations, so a
+    distinct refusal for person keys would be one more signal; a 404 for every person key,
+    present or not, is none."""
+    if not may_resolve(audience, key):
+        raise subject_not_found(key)
 
 
 def check_profile(audience: Audience, key: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
 import time
 import unicodedata
 from collections.abc import Collection
@@ -247,8 +248,10 @@ def mask_id_number(id_number: str) -> str:
     return _mask(normalised)
 
 
-def _mask(id18: str) -> str:
-    return id18[:4] + "*" * 10 + id18[14:]
+def _mask(id_number: str) -> str:
+    # First 4 and last 4 kept, every character between starred: an 18-character number
+    # keeps its shape (4 + 10 + 4), a 15-digit old-style one too (4 + 7 + 4).
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 def id_check_char(first17: str) -> str:
@@ -374,6 +377,68 @@ def make_id_number(region6: str, birth: datetime.date, sequence: int) -> str:
         raise ValueError(f"sequence must be in 0–999, got {sequence}")
     first17 = f"{region6}{birth:%Y%m%d}{sequence:03d}"
     return validate_id_number(first17 + id_check_char(first17))
+
+
+# --------------------------------------------------------------------------- free text
+
+# Candidates, left to right: a pid (already a keyed hash; kept whole, as a run of digits inside
+# one is no ID number), then an 18-character ID shape, then a 15-digit old-style one. Digit
+# runs longer than either (a trailing X counts, as in an ID number) are something else, an
+# account number, and stay whole; letters around a number do not protect it
+# ("ID11010519491231002X" is still an ID number).
+_FREE_TEXT_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z:])(?:s:)?[0-9a-f]{64}(?![0-9A-Za-z])"
+    r"|(?<!\d)(?P<id18>\d{17}[\dXx])(?![\dXx])"
+    r"|(?<!\d)(?P<id15>\d{15})(?![\dXx])"
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` with everything shaped like a resident ID number masked as :func:`mask_id_number`
+    masks: for whatever is stored or logged from free text, headers, paths and queries.
+
+    An 18-character shape (17 digits and a digit or ``X``) is masked whether its check
+    character is valid or not: a typo does not make a number less personal. The only 18s
+    left whole are valid USCCs that cannot be a person's number (an all-digit USCC such as
+    ``121200004013590816`` carries a registration-authority code where an ID number has its
+    province, and no birth date in characters 7–14). Where both readings fit, the number is
+    masked: a mangled code costs less than a leaked person. A 15-digit number is an old-style
+    ID number when it starts with a province code and characters 7–12 are a date (YYMMDD);
+    registration numbers (GS15) that look so are masked too, for the same reason.
+
+    >>> scrub("异议人身份证 11010519491231002x，原号码 110105491231002")
+    '异议人身份证 1101**********002X，原号码 1101*******1002'
+    >>> scrub("统一社会信用代码 121200004013590816 / 91320214745555318W")
+    '统一社会信用代码 121200004013590816 / 91320214745555318W'
+    """
+    return _FREE_TEXT_CANDIDATE.sub(_scrub_match, text)
+
+
+def _scrub_match(match: re.Match[str]) -> str:
+    if (id18 := match.group("id18")) is not None:
+        normalised = _normalise(id18)
+        person = _could_be_id18(normalised)
+        if not person and _uscc_check_failure(normalised) is None:
+            return id18
+        return _mask(normalised)
+    if (id15 := match.group("id15")) is not None:
+        normalised = _normalise(id15)
+        if normalised[:2] in ID_PROVINCE_CODES and _is_date("19" + normalised[6:12]):
+            return _mask(normalised)
+    return match.group()
+
+
+def _could_be_id18(normalised: str) -> bool:
+    return normalised[:2] in ID_PROVINCE_CODES and _is_date(normalised[6:14])
+
+
+def _is_date(yyyymmdd: str) -> bool:
+    try:
+        born = datetime.date.fromisoformat(yyyymmdd)
+    except ValueError:
+        return False
+    # Generous bounds: free text may carry a number typed wrong in its year.
+    return 1800 <= born.year <= 2099
 
 
 # --------------------------------------------------------------------------- person ids

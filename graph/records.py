@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from graph.errors import Conflict, NotFound
+from graph.identifiers import scrub
 from graph.propagation.recompute import RunSummary, incremental_recompute
 from graph.propagation.rules import RuleSet
 from graph.store.queries import records as q
@@ -113,7 +114,10 @@ def _transition(
 ) -> str:  # fmt: skip
     """Move the record from the status read here to ``status_after`` of it, unless the step
     does not allow that status or another writer changed it since; ``why`` (the reason or
-    note) goes into the history. Returns the status before."""
+    note) goes into the history. Free text is scrubbed of ID numbers before it is stored.
+    Returns the status before."""
+    params = {k: scrub(v) if isinstance(v, str) else v for k, v in params.items()}
+    why = scrub(why)
     current = read_record(repo, record_id)
     before, after = current["status"], status_after(current)
     at = datetime.now(UTC).isoformat()

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.identifiers import scrub
 from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
 from graph.propagation.recompute import RunSummary
 
@@ -189,4 +190,5 @@ class LoadReport:
                 f"{run.records} records, {run.flags} flags; "
                 f"+{run.gained} -{run.lost} ~{run.changed}"
             )
-        return "\n".join(lines)
+        # Names, columns and reasons come from the files: a last pass for what they may hold.
+        return scrub("\n".join(lines))

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from graph.clock import china_date
+from graph.identifiers import scrub
 from graph.ingest import FlagRefresh
 from graph.ingest.layouts import KIND_NAMES, LAYOUTS, LOAD_ORDER, Kind
 from graph.ingest.validate import (
@@ -330,7 +331,9 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
                     for r in required
                     if any(row.get(c) for c in ((r,) if isinstance(r, str) else r))
                 )
-                department = (row.get("authority") if task.kind is Kind.RECORDS else None) or source
+                # Read before validation, so it may be anything a column held: scrubbed.
+                authority = row.get("authority") if task.kind is Kind.RECORDS else None
+                department = scrub(authority or source)
                 outcomes.append(_Outcome(number, result, department, present, len(required)))
             if len(outcomes) >= batch_size:
                 yield _Batch(task, outcomes, consumed, last=False)

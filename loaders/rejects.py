@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from graph.identifiers import scrub
 from graph.ingest.validate import FieldError
 
 COLUMNS = ("source_file", "row", "kind", "field", "reason", "message")
@@ -32,8 +33,9 @@ class RejectsWriter:
         if self._writer is None:
             self._open()
         for error in errors:
+            # Messages mask what they quote already; the file name is the sender's to choose.
             self._writer.writerow(
-                (source_file, row, kind, error.field, error.reason, error.message)
+                (scrub(source_file), row, kind, error.field, error.reason, scrub(error.message))
             )
         self.rows += 1
 

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -103,12 +104,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class LiveServer:
     """A uvicorn server in a background thread, so tests speak real HTTP to the app."""
 
-    def __init__(self, app: object, port: int) -> None:
+    def __init__(self, app: object, port: int, **options: Any) -> None:
         import uvicorn
 
         self.url = f"http://127.0.0.1:{port}"
+        options = {"log_level": "warning", **options}
         self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+            uvicorn.Config(app, host="127.0.0.1", port=port, **options)  # type: ignore[arg-type]
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api.audit_trail import AuditDep
 from api.auth import Admin
 from api.deps import RepositoryDep
 from api.problems import PROBLEM_RESPONSES
@@ -23,16 +24,22 @@ class AuditEventOut(BaseModel):
     role: str
     action: str
     purpose: str
+    query: str
     subjects: list[str]
     result_size: int
     status: int
     detail: str | None = None
 
 
-@router.get("/audit", summary="Query the audit trail", response_model=list[AuditEventOut])
+@router.get(
+    "/audit",
+    summary="Query the audit trail; the query is itself audited",
+    response_model=list[AuditEventOut],
+)
 def query_audit(
     repo: RepositoryDep,
     _: Admin,
+    trail: AuditDep,
     key_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[
         str | None, Query(max_length=200, examples=["GET /api/v1/subjects/{key}"])
@@ -43,7 +50,7 @@ def query_audit(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, object]]:
-    return audit.query(
+    events = audit.query(
         repo,
         key_id=key_id,
         action=action,
@@ -53,3 +60,5 @@ def query_audit(
         skip=offset,
         limit=limit,
     )
+    trail.log([subject] if subject else [], len(events))
+    return events

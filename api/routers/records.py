@@ -150,10 +150,10 @@ def get_record(
 
 
 def _transition(trail: AuditDep, repo: RepositoryDep, record_id: str, step: Any) -> RecordChange:
-    subject = records.read_record(repo, record_id)["subject"]
+    trail.log([records.read_record(repo, record_id)["subject"]])  # audited if refused
     result = step()
     transition, deadline = result if isinstance(result, tuple) else (result, None)
-    trail.log([subject], 1, detail=f"{record_id}: {transition.before} -> {transition.status}")
+    trail.log([], 1, detail=f"{record_id}: {transition.before} -> {transition.status}")
     return RecordChange(
         record_id=transition.record_id,
         status=transition.status,

@@ -36,8 +36,13 @@ def search_subjects(
     q: Annotated[str, Query(min_length=1, max_length=100, examples=["无锡"])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[SubjectRef]:
-    persons = disclosure.may_search_persons(Audience.of(principal))
-    found = subjects.search(repo, q.strip(), limit=limit, persons=persons)
+    audience = Audience.of(principal)
+    text = q.strip()
+    found = (
+        subjects.search(repo, text, limit=limit, persons=disclosure.may_search_persons(audience))
+        if disclosure.may_resolve(audience, text)
+        else []
+    )
     trail.log([s.key for s in found], len(found))
     return found
 
@@ -83,12 +88,13 @@ def subject_profile(
     trail: AuditDep,
 ) -> ModelResponse:
     key = checked_key(key, settings)
+    trail.log([key])  # a refused profile is audited with the key it asked for
     audience = Audience.of(principal)
     disclosure.check_profile(audience, key)
     prof = subjects.profile(repo, key)
-    trail.log([key], 0 if prof is None else 1)
     if prof is None:
-        raise NotFound(f"no subject with key {key}", field="key")
+        raise disclosure.subject_not_found(key)
+    trail.log([key], 1)
     return ModelResponse(disclosure.disclose_profile(audience, prof))
 
 
@@ -114,6 +120,9 @@ def subject_network(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> ModelResponse:
     key = checked_key(key, settings)
+    trail.log([key])
+    audience = Audience.of(principal)
+    disclosure.check_root(audience, key)
     if types is not None:
         unknown = sorted(set(types) - set(tracing.RELATION_TYPES))
         if unknown:
@@ -128,10 +137,9 @@ def subject_network(
         limit=limit,
     )
     if net is None:
-        trail.log([key], 0)
-        raise NotFound(f"no subject with key {key}", field="key")
+        raise disclosure.subject_not_found(key)
     trail.log([n.key for n in net.nodes], len(net.nodes))
-    return ModelResponse(disclosure.disclose_network(Audience.of(principal), net))
+    return ModelResponse(disclosure.disclose_network(audience, net))
 
 
 @router.get(

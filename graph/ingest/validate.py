@@ -29,6 +29,7 @@ from graph.identifiers import (
     InvalidIdentifier,
     adult_on_of_id_number,
     pid_and_mask,
+    scrub,
     surrogate_pid,
     validate_id_number,
     validate_region_code,
@@ -194,7 +195,8 @@ class _Check:
         if contains_id_number(value):
             self.fail(field, "contains_id_number", f"{field} holds a resident ID number")
             return None
-        return value
+        # A number shaped like one but invalid (a typo, an old 15-digit one) is kept masked.
+        return scrub(value)
 
     def choice(self, field: str, allowed: AbstractSet[str], required: bool = False) -> str | None:
         value = self.value(field)

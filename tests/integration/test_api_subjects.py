@@ -130,3 +130,23 @@ def test_purpose_is_required_and_audited(
     assert events[0]["role"] == "regulator"
     assert events[0]["action"] == "GET /api/v1/subjects/{key}"
     assert events[0]["result_size"] == 1
+
+
+def test_analyst_never_resolves_a_person_key(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+) -> None:
+    headers = make_key("analyst")
+    person = pid("李四")
+    assert http.get("/api/v1/subjects", params={"q": person}, headers=headers).json() == []
+    # Whether the person exists or not, the analyst gets the same answer as for an unknown
+    # key: the response confirms nothing.
+    absent = pid("nobody")
+    known = http.get(f"/api/v1/subjects/{person}/network", headers=headers)
+    unknown = http.get(f"/api/v1/subjects/{absent}/network", headers=headers)
+    assert known.status_code == unknown.status_code == 404
+    assert known.text.replace(person, absent) == unknown.text
+    # A regulator still resolves the same key.
+    regulator = make_key("regulator")
+    found = http.get("/api/v1/subjects", params={"q": person}, headers=regulator).json()
+    assert [s["key"] for s in found] == [person]
+    assert http.get(f"/api/v1/subjects/{person}/network", headers=regulator).status_code == 200

@@ -14,14 +14,17 @@ from graph.disclosure import (
     REGULATOR,
     Audience,
     check_profile,
+    check_root,
     disclose_flag,
     disclose_network,
     disclose_ownership,
     disclose_profile,
+    may_resolve,
     may_search_persons,
     person_alias,
+    subject_not_found,
 )
-from graph.errors import NotPermitted
+from graph.errors import NotFound, NotPermitted
 from graph.model import (
     Flag,
     Network,
@@ -161,3 +164,16 @@ def test_aliases_are_stable_within_an_audience_and_differ_between_audiences() ->
     # The analysts' alias is the one they always had (a digest salted "analyst|").
     expected = "person~" + hashlib.sha256(("analyst|" + PID).encode()).hexdigest()[:16]
     assert person_alias(PID) == expected
+
+
+@pytest.mark.parametrize("audience", [ANALYST, JIANGSU])
+def test_a_person_key_resolves_only_for_those_who_see_persons(audience: Audience) -> None:
+    assert may_resolve(REGULATOR, PID) and may_resolve(REGULATOR, "s:" + PID)
+    assert not may_resolve(audience, PID) and not may_resolve(audience, "s:" + PID)
+    assert may_resolve(audience, FIRM)
+    check_root(audience, FIRM)
+    with pytest.raises(NotFound) as refused:
+        check_root(audience, PID)
+    # The refusal is the unknown key's answer, word for word.
+    unknown = subject_not_found(PID)
+    assert (str(refused.value), refused.value.field) == (str(unknown), unknown.field)

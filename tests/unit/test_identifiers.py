@@ -27,6 +27,7 @@ from graph.identifiers import (
     org_code_check_char,
     pid_and_mask,
     pid_for,
+    scrub,
     surrogate_pid,
     uscc_check_char,
     validate_id_number,
@@ -438,3 +439,69 @@ def test_unknown_regions_are_named(code: str, reason: str) -> None:
 def test_region_message_never_quotes_an_id_number() -> None:
     error = rejects(validate_region_code, PUBLISHED_ID, "region_code", "length")
     assert PUBLISHED_ID not in str(error)
+
+
+# --------------------------------------------------------------------------- scrubbing
+
+
+def _uscc_shaped_like_an_id() -> str:
+    """A valid, all-digit USCC whose characters also read as an ID number (province 11, born
+    1949-12-31): both readings fit."""
+    for tail in range(100):
+        code = make_uscc("010519", f"491231{tail:02d}", authority="1", category="1")
+        if code[:17].isdigit() and code[17] in "0123456789X":
+            return code
+    raise AssertionError("no such USCC in the range tried")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (PUBLISHED_ID, "1101**********002X"),
+        (PUBLISHED_ID.lower(), "1101**********002X"),
+        (f"异议人{PUBLISHED_ID}称", "异议人1101**********002X称"),
+        (f"ID{PUBLISHED_ID}.", "ID1101**********002X."),  # letters do not protect a number
+        (PUBLISHED_ID[:17] + "5", "1101**********0025"),  # wrong check character
+        ("１１０１０５１９４９１２３１００２Ｘ"[:17] + "X", "1101**********002X"),  # full width
+        ("old 110105491231002 id", "old 1101*******1002 id"),  # 15 digits, 1949-12-31
+        (f"/s/{PUBLISHED_ID}?q=110105491231002", "/s/1101**********002X?q=1101*******1002"),
+    ],
+)
+def test_scrub_masks_id_shapes(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "121200004013590816",  # all-digit USCC: authority code 1, no birth date in 7–14
+        "代码91320214745555318W与91310115MA1K3BTP2B",
+        "6222021101051949123100",  # a longer digit run (an account number) stays whole
+        "1" + PUBLISHED_ID,
+        "320200000012345",  # a registration number: characters 7–12 are no date
+        "a" * 64,
+        "s:" + "1" * 18 + "a" * 46,  # a pid with a long digit run inside
+        "phone 13912345678, amount 1500000",
+    ],
+)
+def test_scrub_keeps_what_is_no_id_number(text: str) -> None:
+    assert scrub(text) == text
+
+
+def test_scrub_masks_a_uscc_that_also_reads_as_an_id_number() -> None:
+    code = _uscc_shaped_like_an_id()
+    assert validate_uscc(code) == code
+    assert scrub(code) == code[:4] + "*" * 10 + code[14:]
+
+
+@given(
+    st.dates(datetime.date(1900, 1, 1), datetime.date(2025, 12, 31)),
+    st.integers(0, 999),
+    st.text(alphabet="，。 abc:/=&一二", max_size=5),
+)
+def test_scrub_never_leaves_a_valid_id_number(
+    birth: datetime.date, sequence: int, around: str
+) -> None:
+    number = make_id_number("320102", birth, sequence)
+    scrubbed = scrub(around + number + around)
+    assert number not in scrubbed and mask_id_number(number) in scrubbed

@@ -27,7 +27,7 @@ RETURN k.key_id AS key_id
 RECORD_AUDIT_EVENTS = """
 UNWIND $events AS e
 CREATE (:AuditEvent {event_id: e.event_id, at: datetime(e.at), key_id: e.key_id, role: e.role,
-                     action: e.action, purpose: e.purpose, subjects: e.subjects,
+                     action: e.action, purpose: e.purpose, query: e.query, subjects: e.subjects,
                      result_size: e.result_size, status: e.status, detail: e.detail})
 """
 
@@ -39,7 +39,8 @@ WHERE ($key_id IS NULL OR e.key_id = $key_id)
   AND ($since IS NULL OR e.at >= datetime($since))
   AND ($until IS NULL OR e.at < datetime($until))
 RETURN e.event_id AS event_id, toString(e.at) AS at, e.key_id AS key_id, e.role AS role,
-       e.action AS action, e.purpose AS purpose, e.subjects AS subjects,
+       e.action AS action, e.purpose AS purpose, coalesce(e.query, '') AS query,
+       e.subjects AS subjects,
        e.result_size AS result_size, e.status AS status, e.detail AS detail
 ORDER BY e.at DESC, e.event_id
 SKIP $skip LIMIT $limit
