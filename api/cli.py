@@ -175,11 +175,13 @@ def keys_create(role: str, name: str) -> None:
     """Create a key and print it (it cannot be shown again)."""
     settings = get_settings()
     try:
-        validate_role(role)
+        validate_role(role, settings.province_code)
     except InvalidRole as exc:
         raise click.BadParameter(str(exc), param_hint="--role") from exc
     with services(settings) as opened:
-        principal, key = create_key(opened.repository, role, name)
+        principal, key = create_key(
+            opened.repository, role, name, own_province=settings.province_code
+        )
     click.echo(f"key {principal.key_id} for role {principal.role}:")
     click.echo(key)
 
@@ -382,7 +384,7 @@ def demo(orgs: int, seed: int) -> None:
         click.echo(report.render())
         click.echo("demo API keys (development only; send as X-API-Key):")
         for role in ("regulator", "analyst", "admin"):
-            _, key = create_key(repo, role, "demo")
+            _, key = create_key(repo, role, "demo", own_province=settings.province_code)
             click.echo(f"  {role:<10} {key}")
         if (uscc := _firm_to_try(province)) is not None:
             click.echo(f"a firm to try (active black record, legal rep, network): USCC={uscc}")

@@ -142,7 +142,9 @@ def main() -> None:
         ensure_flags(repo, services.rules)
         warm_page_cache(repo)
         scenarios = build_scenarios(repo, args.sample, args.reviews)
-        principal, key = create_key(repo, "regulator", "bench/api.py")
+        principal, key = create_key(
+            repo, "regulator", "bench/api.py", own_province=settings.province_code
+        )
         headers = {"X-API-Key": key, "X-Purpose": "bench/api.py load test"}
         try:
             log = args.work_dir / "api-server.log"

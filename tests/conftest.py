@@ -141,11 +141,11 @@ def http(api_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def make_key(repo: Repository) -> Callable[[str], dict[str, str]]:
+def make_key(repo: Repository, settings: Settings) -> Callable[[str], dict[str, str]]:
     """Headers carrying a fresh API key of the given role (a fresh rate-limit bucket too)."""
 
     def make(role: str) -> dict[str, str]:
-        _, key = create_key(repo, role, f"test {role}")
+        _, key = create_key(repo, role, f"test {role}", own_province=settings.province_code)
         return {"X-API-Key": key, "X-Purpose": "automated test"}
 
     return make

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from api.cli import main
+from graph.access import InvalidRole, validate_role
 from graph.settings import DEV_PID_KEY, Settings
 
 STRONG = {"neo4j_password": "a-real-password", "pid_key": "a-real-pid-key-from-the-custodian"}
@@ -68,3 +69,17 @@ def test_the_image_runs_in_production() -> None:
         if line.strip().startswith("ENV ")
     ]
     assert "ENV CREDIT_GRAPH_ENVIRONMENT=production" in env_lines
+
+
+def test_a_partner_role_for_the_instances_own_province_is_refused() -> None:
+    assert validate_role("partner:31", "32") == "partner:31"
+    with pytest.raises(InvalidRole, match="own province"):
+        validate_role("partner:32", "32")
+    assert validate_role("partner:32", "31") == "partner:32"
+
+
+def test_keys_create_refuses_the_own_province_as_partner() -> None:
+    result = CliRunner().invoke(main, ["keys", "create", "--role", "partner:32"])
+
+    assert result.exit_code == 2
+    assert "own province" in result.output
