@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api import metrics, problems
 from api.auth import KeyCache
+from api.middleware import BodyLimit, NoStore
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -34,7 +35,9 @@ def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.key_cache = KeyCache(settings.api_key_cache_s)
-        app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        app.state.rate_limiter = RateLimiter(
+            settings.rate_limit_per_s, settings.rate_limit_burst, services.clock.monotonic
+        )
         yield
 
     app = FastAPI(
@@ -50,6 +53,10 @@ def create_app(services: Services) -> FastAPI:
         return RedirectResponse("/docs")
 
     problems.install(app)
+    # Added innermost first: the limit refuses a body before any other middleware or route
+    # sees it, and the metrics count the refusals too.
+    app.add_middleware(NoStore, prefix="/api/")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     metrics.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -10,6 +10,7 @@ only the HTTP layer knows (authentication, rate limits, an unavailable database)
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from graph import errors as domain
 from graph.identifiers import InvalidIdentifier
@@ -79,7 +81,7 @@ class Unavailable(ApiError):
     title = "Service unavailable"
 
 
-def _respond(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         problem.model_dump(), status_code=problem.status, headers=headers, media_type=PROBLEM_JSON
     )
@@ -87,7 +89,7 @@ def _respond(problem: Problem, headers: dict[str, str] | None = None) -> JSONRes
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return _respond(exc.problem(), exc.headers)
+    return problem_response(exc.problem(), exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -97,7 +99,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)
-    return _respond(Problem(title="Invalid input", status=422, detail=detail, errors=errors))
+    return problem_response(
+        Problem(title="Invalid input", status=422, detail=detail, errors=errors)
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    # What the framework refuses before a route runs: an unmatched path (404), a method the
+    # path does not take (405, with its Allow header), a body it cannot parse (400).
+    assert isinstance(exc, HTTPException)
+    title = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+    if exc.status_code == 404 and detail == title:
+        detail = f"no route {request.url.path}"
+    return problem_response(
+        Problem(title=title, status=exc.status_code, detail=detail), dict(exc.headers or {})
+    )
 
 
 # Each domain refusal's status and title; the most specific entry wins.
@@ -117,12 +134,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     # The message never holds a full ID number (identifiers masks it).
     detail = str(exc)
     errors = [FieldProblem(field=exc.field, reason=detail)] if exc.field else []
-    return _respond(Problem(title=title, status=status, detail=detail, errors=errors))
+    return problem_response(Problem(title=title, status=status, detail=detail, errors=errors))
 
 
 async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("Neo4j unavailable: %s", type(exc).__name__)
-    return _respond(
+    return problem_response(
         Problem(
             title="Service unavailable", status=503, detail="the graph database is unreachable"
         ),
@@ -132,13 +149,14 @@ async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _respond(
+    return problem_response(
         Problem(title="Internal error", status=500, detail="an internal error occurred")
     )
 
 
 HANDLERS: dict[type[Exception], Any] = {
     ApiError: _api_error,
+    HTTPException: _http_error,
     RequestValidationError: _validation_error,
     domain.DomainError: _domain_error,
     ServiceUnavailable: _neo4j_unavailable,
@@ -151,16 +169,62 @@ HANDLERS: dict[type[Exception], Any] = {
 def install(app: FastAPI) -> None:
     for exc_type, handler in HANDLERS.items():
         app.add_exception_handler(exc_type, handler)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _with_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
-# Documented on every route that can produce them.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": title}
-    for status, title in [
-        (401, "No or unknown API key"),
-        (403, "The key's role may not do this"),
-        (422, "Invalid input; `errors` names each field"),
-        (429, "Rate limit exceeded; see Retry-After"),
-        (503, "Neo4j unreachable; see Retry-After"),
-    ]
+_PROBLEM_REF = "#/components/schemas/Problem"
+_PROBLEM_TITLES = {
+    400: "The body cannot be parsed",
+    401: "No or unknown API key",
+    403: "The key's role may not do this",
+    404: "No such subject, record or run",
+    409: "Conflicts with what is stored",
+    413: "The body is larger than the limit",
+    422: "Invalid input; `errors` names each field",
+    429: "Rate limit exceeded; see Retry-After",
+    503: "Neo4j unreachable or the query ran over its time limit; see Retry-After",
 }
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response of a problem document: served as ``application/problem+json``,
+    whatever the route's own media type."""
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}},
+    }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: problem_doc(_PROBLEM_TITLES[status]) for status in statuses}
+
+
+# What every API route can answer.
+PROBLEM_RESPONSES = problem_responses(401, 403, 422, 429, 503)
+# A route that looks a subject, record or run up by key.
+NOT_FOUND = problem_responses(404)
+# Every route that takes a body: refused unparsed when too large, or when it is not JSON.
+_BODY_PROBLEMS = problem_responses(400, 413)
+
+
+def _with_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """The generated document, with the Problem schema the responses refer to and the body
+    refusals (made by middleware and the framework, outside any route) on every route that
+    takes a body."""
+    definitions = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(definitions.pop("$defs", {}))
+    components["Problem"] = definitions
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                for status, response in _BODY_PROBLEMS.items():
+                    operation["responses"].setdefault(str(status), response)
+    return schema
