@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from graph import errors as domain
 from graph.identifiers import InvalidIdentifier
+from graph.store.repository import QueryTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,21 @@ async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _query_timed_out(request: Request, exc: Exception) -> JSONResponse:
+    # Ours to bound, not the caller's fault; but a retry may find the server less busy.
+    # The route's template, not the path, which may hold a subject key.
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.warning("query over its timeout on %s %s", request.method, route)
+    return problem_response(
+        Problem(
+            title="Service unavailable",
+            status=503,
+            detail="the query ran over its time limit and was stopped",
+        ),
+        {"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -162,6 +178,7 @@ HANDLERS: dict[type[Exception], Any] = {
     ServiceUnavailable: _neo4j_unavailable,
     SessionExpired: _neo4j_unavailable,
     TransientError: _neo4j_unavailable,
+    QueryTimedOut: _query_timed_out,
     Exception: _unexpected,
 }
 

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_NEO4J_PASSWORD), validation_alias=AliasChoices("NEO4J_PASSWORD")
     )
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+    # Transaction timeouts, enforced by the server. Every statement of a request or of a
+    # load's batch ends within query_timeout_s (a request over it answers 503); whole-graph
+    # streams and schema work, which only commands run, within bulk_timeout_s.
+    query_timeout_s: float = Field(default=30.0, gt=0)
+    bulk_timeout_s: float = Field(default=1800.0, gt=0)
 
     # --- Embedded Neo4j (only used when neo4j_uri is unset).
     embedded_port: int = 7687

@@ -87,7 +87,12 @@ def driver(services: Services) -> Driver:
 @pytest.fixture
 def repo(driver: Driver, settings: Settings) -> Repository:
     """A repository over a graph holding only the schema and reference data."""
-    repository = Repository(driver, settings.neo4j_database)
+    repository = Repository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     repository.run_ddl(WIPE_TEST_DATA)
     return repository
 

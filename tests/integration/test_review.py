@@ -254,7 +254,12 @@ def test_batch_of_a_thousand_in_two_queries(
     repo: Repository, driver: Driver, settings: Settings
 ) -> None:
     repo.write(BUILD_BATCH, n=MAX_SUBJECTS)
-    counting = CountingRepository(driver, settings.neo4j_database)
+    counting = CountingRepository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     keys = [f"BATCH-{i}" for i in range(MAX_SUBJECTS)]
     result = credit_review(counting, keys, "procurement", AS_OF, POLICY)
     assert counting.reads <= 2
