@@ -11,6 +11,7 @@ import pytest
 
 from graph.propagation.recompute import full_recompute
 from graph.propagation.rules import load_rules
+from graph.services import Services
 from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
 
@@ -19,14 +20,20 @@ FIRM, OTHER = "91320214745555318W", "91110000600037341L"
 
 
 @pytest.fixture
-def firm(repo: Repository) -> GraphBuilder:
+def today(services: Services) -> date:
+    """Today as the app dates it: by its clock, in China (UTC+8), which is not the server's
+    UTC date for eight hours of every day."""
+    return services.clock.today()
+
+
+@pytest.fixture
+def firm(repo: Repository, today: date) -> GraphBuilder:
     g = GraphBuilder(repo)
     g.org(FIRM, "无锡示例机械有限公司")
     g.org(OTHER, "北京示例有限公司")
     rep = g.person("王五")
     g.rel(rep, "LEGAL_REP_OF", FIRM)
     g.rel(rep, "OFFICER_OF", OTHER, role="director")
-    today = date.today()
     g.record(FIRM, "R-1", decided_on=date(today.year - 1, 1, 10), publish_until=None)
     g.record(OTHER, "R-2", decided_on=date(today.year - 1, 1, 10), publish_until=None)
     full_recompute(repo, load_rules(), today)
@@ -38,7 +45,7 @@ def _flags(http: httpx.Client, headers: dict[str, str], key: str) -> list[dict[s
 
 
 def test_file_a_record_and_its_flags_exist_at_once(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     body = {
@@ -49,7 +56,7 @@ def test_file_a_record_and_its_flags_exist_at_once(
         "category": "tax",
         "authority": "JS-FY",
         "basis": "苏税稽罚〔2026〕1号",
-        "decided_on": str(date.today()),
+        "decided_on": str(today),
     }
     filed = http.post("/api/v1/records", json=body, headers=headers)
     assert filed.status_code == 200, filed.text
@@ -59,7 +66,7 @@ def test_file_a_record_and_its_flags_exist_at_once(
 
 
 def test_objection_marks_and_turns_flags_pending_then_decision(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     response = http.post(
@@ -68,7 +75,7 @@ def test_objection_marks_and_turns_flags_pending_then_decision(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "under_objection"
-    assert date.fromisoformat(body["objection_deadline"]) > date.today()
+    assert date.fromisoformat(body["objection_deadline"]) > today
     assert {f["kind"] for f in _flags(http, headers, pid("王五"))} == {"pending"}
     rejected = http.post(
         "/api/v1/records/R-1/objection/decision",
@@ -95,12 +102,12 @@ def test_repair_removes_every_flag_in_the_same_request(
 
 
 def test_bad_records_are_refused_with_the_field(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     base = {
         "record_id": "R-X", "subject_uscc": OTHER, "list": "black", "level": "severe",
-        "authority": "JS-FY", "basis": "x", "decided_on": str(date.today()),
+        "authority": "JS-FY", "basis": "x", "decided_on": str(today),
     }  # fmt: skip
     bad_uscc = http.post("/api/v1/records", json={**base, "subject_uscc": OTHER[:-1] + "X"},
                          headers=headers)  # fmt: skip
