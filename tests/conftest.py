@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +25,13 @@ from graph.settings import Settings
 from graph.store.embedded import server
 from graph.store.repository import Repository
 from graph.store.schema import apply_schema
+from loaders.pipeline import load_paths
+from loaders.synthetic import generate_province
+
+# The loaded province of the `province` fixture: small enough to load in seconds, large
+# enough to hold every kind of subject, relation and record.
+PROVINCE_ORGS = 300
+PROVINCE_SEED = 11
 
 TEST_SECRETS = {
     "neo4j_password": "credit-graph-test-neo4j",
@@ -95,6 +103,26 @@ def repo(driver: Driver, settings: Settings) -> Repository:
     )
     repository.run_ddl(WIPE_TEST_DATA)
     return repository
+
+
+@pytest.fixture(scope="module")
+def province(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated province loaded through the one write path, its flags derived, for the
+    tests of one module; returns the directory of its files. Those tests must not wipe the
+    graph (the ``repo`` and ``make_key`` fixtures do)."""
+    services.repository.run_ddl(WIPE_TEST_DATA)
+    out = tmp_path_factory.mktemp("province")
+    generate_province(out, PROVINCE_ORGS, PROVINCE_SEED)
+    load_paths(
+        services.repository,
+        services.settings,
+        [out],
+        rejects_path=out / "rejects.csv",
+        progress=False,
+        rules=services.rules,
+        as_of=services.clock.today(),
+    )
+    return out
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
