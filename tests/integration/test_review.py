@@ -78,8 +78,12 @@ def step(source: str, rel: str, direction: str, target: str, rule: str = "R1") -
 class CountingRepository(Repository):
     """The real repository, counting its reads: the batch must not cost a query per subject."""
 
-    def __init__(self, driver: Driver, database: str) -> None:
-        super().__init__(driver, database)
+    def __init__(
+        self, driver: Driver, database: str, *, query_timeout_s: float, bulk_timeout_s: float
+    ) -> None:
+        super().__init__(
+            driver, database, query_timeout_s=query_timeout_s, bulk_timeout_s=bulk_timeout_s
+        )
         self.reads = 0
 
     def read(self, query: str, **params: Any) -> list[Row]:
