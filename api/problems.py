@@ -112,7 +112,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
     if exc.status_code == 404 and detail == title:
-        detail = f"no route {request.url.path}"
+        # The path is not quoted back: it may hold an ID number.
+        detail = "no route matches this path; see /docs"
     return problem_response(
         Problem(title=title, status=exc.status_code, detail=detail), dict(exc.headers or {})
     )
