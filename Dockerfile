@@ -19,6 +19,9 @@ COPY dashboards ./dashboards
 RUN pip install . \
     && useradd --system --uid 10001 --no-create-home credit-graph
 
+# Production refuses the development secrets and an empty pid key at start-up
+# (graph/settings.py); docker-compose.yml supplies the real ones.
+ENV CREDIT_GRAPH_ENVIRONMENT=production
 USER credit-graph
 EXPOSE 8000
 CMD ["credit-graph", "serve", "--host", "0.0.0.0"]

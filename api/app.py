@@ -12,6 +12,7 @@ from api import metrics, problems
 from api.access_log import AccessLog
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
+from api.middleware import BodyLimit, NoStore
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -36,7 +37,9 @@ def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.key_cache = KeyCache(settings.api_key_cache_s)
-        app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        app.state.rate_limiter = RateLimiter(
+            settings.rate_limit_per_s, settings.rate_limit_burst, services.clock.monotonic
+        )
         yield
 
     app = FastAPI(
@@ -52,6 +55,10 @@ def create_app(services: Services) -> FastAPI:
         return RedirectResponse("/docs")
 
     problems.install(app)
+    # Added innermost first: the limit refuses a body before any other middleware or route
+    # sees it, and the metrics count the refusals too.
+    app.add_middleware(NoStore, prefix="/api/")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     metrics.install(app)
     app.add_middleware(AuditMiddleware, writer=services.audit_writer)
     app.add_middleware(AccessLog)

@@ -6,7 +6,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
@@ -58,21 +58,42 @@ async def current_principal(
     repo: RepositoryDep,
     presented: Annotated[str | None, Security(api_key_header)] = None,
 ) -> Principal:
-    if not presented:
-        raise Unauthorized("send an API key in the X-API-Key header")
-    cache: KeyCache = request.app.state.key_cache
-    # Async, so that the common case (a cached key) needs no thread; a lookup blocks, so it
-    # goes to the thread pool.
-    principal = cache.cached(presented) or await run_in_threadpool(
-        cache.verify, presented, lambda key: authenticate(repo, key)
-    )
-    if principal is None:
-        raise Unauthorized("the API key is unknown, malformed or revoked")
     limiter: RateLimiter = request.app.state.rate_limiter
+    # Failed authentication is limited per client address, with the same bucket size as a
+    # key: otherwise guessing keys, or a client stuck on a revoked one, costs a database
+    # lookup per request without limit.
+    address = f"address:{request.client.host if request.client else 'unknown'}"
+    if not presented:
+        _refuse_unauthenticated(limiter, address, "send an API key in the X-API-Key header")
+    cache: KeyCache = request.app.state.key_cache
+    principal = cache.cached(presented)
+    if principal is None:
+        # An address out of tokens is refused before its key costs a lookup.
+        if (wait := limiter.wait(address)) > 0:
+            raise TooManyRequests(
+                "too many requests without a valid key from this address",
+                headers=retry_after_header(wait),
+            )
+        # Async, so that the common case (a cached key) needs no thread; a lookup blocks,
+        # so it goes to the thread pool.
+        principal = await run_in_threadpool(
+            cache.verify, presented, lambda key: authenticate(repo, key)
+        )
+    if principal is None:
+        _refuse_unauthenticated(limiter, address, "the API key is unknown, malformed or revoked")
     if (wait := limiter.acquire(principal.key_id)) > 0:
         raise TooManyRequests("rate limit exceeded for this key", headers=retry_after_header(wait))
     request.state.principal = principal
     return principal
+
+
+def _refuse_unauthenticated(limiter: RateLimiter, address: str, reason: str) -> NoReturn:
+    if (wait := limiter.acquire(address)) > 0:
+        raise TooManyRequests(
+            "too many requests without a valid key from this address",
+            headers=retry_after_header(wait),
+        )
+    raise Unauthorized(reason)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

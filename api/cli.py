@@ -8,6 +8,7 @@ once (:func:`services`) and closes them when it is done; ``serve`` hands them to
 from __future__ import annotations
 
 import csv
+import ipaddress
 import json
 import sys
 import time
@@ -175,11 +176,13 @@ def keys_create(role: str, name: str) -> None:
     """Create a key and print it (it cannot be shown again)."""
     settings = get_settings()
     try:
-        validate_role(role)
+        validate_role(role, settings.province_code)
     except InvalidRole as exc:
         raise click.BadParameter(str(exc), param_hint="--role") from exc
     with services(settings) as opened:
-        principal, key = create_key(opened.repository, role, name)
+        principal, key = create_key(
+            opened.repository, role, name, own_province=settings.province_code
+        )
     click.echo(f"key {principal.key_id} for role {principal.role}:")
     click.echo(key)
 
@@ -403,6 +406,7 @@ def demo(orgs: int, seed: int) -> None:
     settings = get_settings()
     if settings.environment != "development":
         raise CliError("the demo creates keys and data; run it only with environment=development")
+    _refuse_exposed_development_secrets(settings, settings.api_host)
     if settings.uses_embedded_neo4j:
         _ensure_embedded(settings)
     with services(settings) as opened:
@@ -420,7 +424,7 @@ def demo(orgs: int, seed: int) -> None:
         click.echo(report.render())
         click.echo("demo API keys (development only; send as X-API-Key):")
         for role in ("regulator", "analyst", "admin"):
-            _, key = create_key(repo, role, "demo")
+            _, key = create_key(repo, role, "demo", own_province=settings.province_code)
             click.echo(f"  {role:<10} {key}")
         if (uscc := _firm_to_try(province)) is not None:
             click.echo(f"a firm to try (active black record, legal rep, network): USCC={uscc}")
@@ -462,10 +466,32 @@ def _ensure_embedded(settings: Settings) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
     settings = get_settings()
+    _refuse_exposed_development_secrets(settings, host or settings.api_host)
     # Neo4j need not answer yet: /readyz says when it does. The services are closed when
     # uvicorn returns, i.e. at the end of the process.
     with _open_services(settings) as opened:
         _serve(opened, host or settings.api_host, port or settings.api_port)
+
+
+def _refuse_exposed_development_secrets(settings: Settings, host: str) -> None:
+    """Development secrets are public (they are in this repository): a server reachable from
+    other machines must not run with them, whatever the environment says."""
+    if _is_loopback(host):
+        return
+    if exposed := settings.development_secrets():
+        raise CliError(
+            f"{', '.join(exposed)} still hold the development default: serving on {host} "
+            "would expose them beyond this machine; set them, or serve on 127.0.0.1"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
 
 
 def _serve(opened: Services, host: str, port: int) -> None:

@@ -10,6 +10,7 @@ only the HTTP layer knows (authentication, rate limits, an unavailable database)
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -17,9 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from graph import errors as domain
 from graph.identifiers import InvalidIdentifier, scrub
+from graph.store.repository import QueryTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ class Unavailable(ApiError):
     title = "Service unavailable"
 
 
-def _respond(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     # Messages quote what the caller sent (a record id from the path, a key): an ID number
     # the caller put there is not echoed back, where proxies and clients would log it.
     body = problem.model_copy(
@@ -97,7 +100,7 @@ def _respond(problem: Problem, headers: dict[str, str] | None = None) -> JSONRes
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return _respond(exc.problem(), exc.headers)
+    return problem_response(exc.problem(), exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -107,7 +110,23 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)
-    return _respond(Problem(title="Invalid input", status=422, detail=detail, errors=errors))
+    return problem_response(
+        Problem(title="Invalid input", status=422, detail=detail, errors=errors)
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    # What the framework refuses before a route runs: an unmatched path (404), a method the
+    # path does not take (405, with its Allow header), a body it cannot parse (400).
+    assert isinstance(exc, HTTPException)
+    title = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+    if exc.status_code == 404 and detail == title:
+        # The path is not quoted back: it may hold an ID number.
+        detail = "no route matches this path; see /docs"
+    return problem_response(
+        Problem(title=title, status=exc.status_code, detail=detail), dict(exc.headers or {})
+    )
 
 
 # Each domain refusal's status and title; the most specific entry wins.
@@ -126,12 +145,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, title = next(DOMAIN_STATUS[c] for c in type(exc).__mro__ if c in DOMAIN_STATUS)
     detail = str(exc)
     errors = [FieldProblem(field=exc.field, reason=detail)] if exc.field else []
-    return _respond(Problem(title=title, status=status, detail=detail, errors=errors))
+    return problem_response(Problem(title=title, status=status, detail=detail, errors=errors))
 
 
 async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("Neo4j unavailable: %s", type(exc).__name__)
-    return _respond(
+    return problem_response(
         Problem(
             title="Service unavailable", status=503, detail="the graph database is unreachable"
         ),
@@ -139,20 +158,37 @@ async def _neo4j_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _query_timed_out(request: Request, exc: Exception) -> JSONResponse:
+    # Ours to bound, not the caller's fault; but a retry may find the server less busy.
+    # The route's template, not the path, which may hold a subject key.
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.warning("query over its timeout on %s %s", request.method, route)
+    return problem_response(
+        Problem(
+            title="Service unavailable",
+            status=503,
+            detail="the query ran over its time limit and was stopped",
+        ),
+        {"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, scrub(request.url.path))
-    return _respond(
+    return problem_response(
         Problem(title="Internal error", status=500, detail="an internal error occurred")
     )
 
 
 HANDLERS: dict[type[Exception], Any] = {
     ApiError: _api_error,
+    HTTPException: _http_error,
     RequestValidationError: _validation_error,
     domain.DomainError: _domain_error,
     ServiceUnavailable: _neo4j_unavailable,
     SessionExpired: _neo4j_unavailable,
     TransientError: _neo4j_unavailable,
+    QueryTimedOut: _query_timed_out,
     Exception: _unexpected,
 }
 
@@ -160,16 +196,62 @@ HANDLERS: dict[type[Exception], Any] = {
 def install(app: FastAPI) -> None:
     for exc_type, handler in HANDLERS.items():
         app.add_exception_handler(exc_type, handler)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _with_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
-# Documented on every route that can produce them.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": title}
-    for status, title in [
-        (401, "No or unknown API key"),
-        (403, "The key's role may not do this"),
-        (422, "Invalid input; `errors` names each field"),
-        (429, "Rate limit exceeded; see Retry-After"),
-        (503, "Neo4j unreachable; see Retry-After"),
-    ]
+_PROBLEM_REF = "#/components/schemas/Problem"
+_PROBLEM_TITLES = {
+    400: "The body cannot be parsed",
+    401: "No or unknown API key",
+    403: "The key's role may not do this",
+    404: "No such subject, record or run",
+    409: "Conflicts with what is stored",
+    413: "The body is larger than the limit",
+    422: "Invalid input; `errors` names each field",
+    429: "Rate limit exceeded; see Retry-After",
+    503: "Neo4j unreachable or the query ran over its time limit; see Retry-After",
 }
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response of a problem document: served as ``application/problem+json``,
+    whatever the route's own media type."""
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}},
+    }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: problem_doc(_PROBLEM_TITLES[status]) for status in statuses}
+
+
+# What every API route can answer.
+PROBLEM_RESPONSES = problem_responses(401, 403, 422, 429, 503)
+# A route that looks a subject, record or run up by key.
+NOT_FOUND = problem_responses(404)
+# Every route that takes a body: refused unparsed when too large, or when it is not JSON.
+_BODY_PROBLEMS = problem_responses(400, 413)
+
+
+def _with_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """The generated document, with the Problem schema the responses refer to and the body
+    refusals (made by middleware and the framework, outside any route) on every route that
+    takes a body."""
+    definitions = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(definitions.pop("$defs", {}))
+    components["Problem"] = definitions
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                for status, response in _BODY_PROBLEMS.items():
+                    operation["responses"].setdefault(str(status), response)
+    return schema

@@ -1,4 +1,5 @@
-"""A token bucket per API key, in process memory.
+"""A token bucket per API key (and per client address for failed authentication), in
+process memory.
 
 One process serves the API, so the buckets need no shared store; behind several workers
 each would limit on its own, which only makes the effective limit N times larger.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -19,23 +20,35 @@ class _Bucket:
 
 
 class RateLimiter:
-    def __init__(self, per_second: float, burst: int) -> None:
+    def __init__(self, per_second: float, burst: int, monotonic: Callable[[], float]) -> None:
+        """``monotonic`` is the clock buckets refill by (the services' clock in the app)."""
         self._rate = per_second
         self._burst = burst
+        self._monotonic = monotonic
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
     def acquire(self, key: str) -> float:
         """Take a token for ``key``; returns 0 if granted, else seconds until one is free."""
-        now = time.monotonic()
         with self._lock:
-            bucket = self._buckets.setdefault(key, _Bucket(float(self._burst), now))
-            bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
-            bucket.updated = now
+            bucket = self._refilled(key)
             if bucket.tokens >= 1:
                 bucket.tokens -= 1
                 return 0.0
             return (1 - bucket.tokens) / self._rate
+
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` has a token (0 if it has one now), taking none."""
+        with self._lock:
+            bucket = self._refilled(key)
+            return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self._rate
+
+    def _refilled(self, key: str) -> _Bucket:
+        now = self._monotonic()
+        bucket = self._buckets.setdefault(key, _Bucket(float(self._burst), now))
+        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+        bucket.updated = now
+        return bucket
 
 
 def retry_after_header(wait_s: float) -> dict[str, str]:

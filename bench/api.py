@@ -19,9 +19,11 @@ minimal HTTP/1.1 client, send requests back to back for ``--seconds`` after a di
 warm-up (a client library in N threads spent more CPU per request than the cheaper endpoints
 do, on the cores the server needs). For each of (a) subject profile, (b) 3-hop
 related-party network, (c) a credit review of 100 subjects in the procurement context (90
-random organisations and 10 with an active black-list record or a flag) at 1, 8 and 32
-clients, it prints throughput (2xx responses per second) and p50/p99
-latency of the 2xx responses in ms, and counts every non-2xx answer or transport error.
+random organisations and 10 with an active black-list record or a flag), (d) shortest
+paths within 4 hops between two random organisations (mostly none: the search runs to its
+bound, the worst case) at 1, 8 and 32 clients, it prints throughput (2xx responses per
+second) and p50/p99 latency of the 2xx responses in ms, and counts every non-2xx answer or
+transport error.
 Subjects are a seeded random sample of organisations. Neo4j, the server and the clients
 share the machine's cores, so the figures are a floor for a server of its own; the CPU time
 the API process and the Neo4j JVM spend per request is printed beside them, as the steadier
@@ -66,6 +68,7 @@ from graph.store.repository import Repository
 AS_OF = date(2026, 11, 1)  # the generator's reference date
 REVIEW_SIZE = 100
 SANCTIONED_PER_REVIEW = 10
+PATH_HOPS = 4  # the API's default
 # High enough that the token bucket never refuses: the bench measures the service, not 429s.
 UNLIMITED_RATE = 1_000_000
 # The JIT counts as quiet below this share of one core, measured over rounds of this length.
@@ -142,7 +145,9 @@ def main() -> None:
         ensure_flags(repo, services.rules)
         warm_page_cache(repo)
         scenarios = build_scenarios(repo, args.sample, args.reviews)
-        principal, key = create_key(repo, "regulator", "bench/api.py")
+        principal, key = create_key(
+            repo, "regulator", "bench/api.py", own_province=settings.province_code
+        )
         headers = {"X-API-Key": key, "X-Purpose": "bench/api.py load test"}
         try:
             log = args.work_dir / "api-server.log"
@@ -222,6 +227,13 @@ def build_scenarios(repo: Repository, sample: int, reviews: int) -> list[Scenari
         Scenario(
             "network 3 hops",
             [Call("GET", f"/api/v1/subjects/{k}/network?hops=3&as_of={as_of}") for k in keys],
+        ),
+        Scenario(
+            f"paths {PATH_HOPS} hops",
+            [
+                Call("GET", f"/api/v1/paths?source={a}&target={b}&max_hops={PATH_HOPS}")
+                for a, b in zip(keys[::2], keys[1::2], strict=False)
+            ],
         ),
         Scenario(
             f"review of {REVIEW_SIZE}",

@@ -123,7 +123,12 @@ def run_ours(args: argparse.Namespace, province: Path) -> tuple[float, float]:
     rules = load_rules()
     try:
         with open_driver(settings) as driver:
-            repo = Repository(driver, settings.neo4j_database)
+            repo = Repository(
+                driver,
+                settings.neo4j_database,
+                query_timeout_s=settings.query_timeout_s,
+                bulk_timeout_s=settings.bulk_timeout_s,
+            )
             cpu = _cpu_seconds(state.pid)
             nodes = load_paths(
                 repo, settings, node_files, batch_size=args.batch_size,
@@ -225,7 +230,16 @@ def _scratch_server(
     state = server.start(settings)
     try:
         with open_driver(settings) as driver:
-            yield Repository(driver, settings.neo4j_database), state.pid, settings
+            yield (
+                Repository(
+                    driver,
+                    settings.neo4j_database,
+                    query_timeout_s=settings.query_timeout_s,
+                    bulk_timeout_s=settings.bulk_timeout_s,
+                ),
+                state.pid,
+                settings,
+            )
     finally:
         server.stop(state, settings)
         shutil.rmtree(settings.embedded_data_dir, ignore_errors=True)

@@ -40,8 +40,16 @@ class Principal:
         return match.group(1) if match else None
 
 
-def validate_role(role: str) -> str:
-    if role in FIXED_ROLES or PARTNER_ROLE.fullmatch(role):
+def validate_role(role: str, own_province: str) -> str:
+    """``role`` if a key may hold it on the instance of ``own_province``: a partner is another
+    province, so this instance's own code is no partner role (it would see this province's
+    records through the linkage scope, as if they were shared with it)."""
+    if role in FIXED_ROLES:
+        return role
+    match = PARTNER_ROLE.fullmatch(role)
+    if match and match.group(1) == own_province:
+        raise InvalidRole(f"{role!r} is this instance's own province, not a partner")
+    if match:
         return role
     raise InvalidRole(
         f"unknown role {role!r}: use regulator, analyst, admin or partner:<{_PROVINCES}>"
@@ -52,14 +60,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(repo: Repository, role: str, name: str) -> tuple[Principal, str]:
-    """Create a key; returns the principal and the full key, which is shown only this once."""
+def create_key(
+    repo: Repository, role: str, name: str, *, own_province: str
+) -> tuple[Principal, str]:
+    """Create a key for ``role`` on the instance of ``own_province``; returns the principal
+    and the full key, which is shown only this once."""
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     repo.write(
         queries.CREATE_API_KEY,
         key_id=key_id,
         secret_hash=_hash(secret),
-        role=validate_role(role),
+        role=validate_role(role, own_province),
         name=name,
     )
     return Principal(key_id, role, name), f"cg_{key_id}_{secret}"

@@ -7,6 +7,7 @@ Everything that needs the time asks a :class:`Clock`; tests pass a :class:`Fixed
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
@@ -23,17 +24,30 @@ class Clock:
         """The current date in China (UTC+8)."""
         return china_date(self.now())
 
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary origin, never going back: for measuring intervals."""
+        return time.monotonic()
+
 
 class FixedClock(Clock):
-    """A clock that always says ``at`` (a timezone-aware instant): for tests and replays."""
+    """A clock that always says ``at`` (a timezone-aware instant) until moved on with
+    :meth:`advance`: for tests and replays."""
 
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("a fixed clock needs a timezone-aware instant")
         self.at = at
+        self._elapsed = 0.0
 
     def now(self) -> datetime:
         return self.at.astimezone(UTC)
+
+    def monotonic(self) -> float:
+        return self._elapsed
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+        self._elapsed += seconds
 
 
 def china_date(moment: datetime) -> date:

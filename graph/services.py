@@ -62,7 +62,12 @@ def open_services(settings: Settings, clock: Clock | None = None) -> Services:
     rules = load_rules(settings.rules_path)
     policy = load_policy(settings.review_policy_path)
     driver = create_driver(settings)
-    repository = Repository(driver, settings.neo4j_database)
+    repository = Repository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     return Services(
         settings=settings,
         driver=driver,

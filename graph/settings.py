@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_NEO4J_PASSWORD), validation_alias=AliasChoices("NEO4J_PASSWORD")
     )
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+    # Transaction timeouts, enforced by the server. Every statement of a request or of a
+    # load's batch ends within query_timeout_s (a request over it answers 503); whole-graph
+    # streams and schema work, which only commands run, within bulk_timeout_s.
+    query_timeout_s: float = Field(default=30.0, gt=0)
+    bulk_timeout_s: float = Field(default=1800.0, gt=0)
 
     # --- Embedded Neo4j (only used when neo4j_uri is unset).
     embedded_port: int = 7687
@@ -83,22 +88,33 @@ class Settings(BaseSettings):
     # A verified key is trusted this long before it is looked up again, so a revocation takes
     # effect within this many seconds.
     api_key_cache_s: float = 30.0
+    # A request body larger than this is refused (413) before it is read: a review of 1,000
+    # subjects, the largest body the API takes, is under 100 KiB.
+    max_body_bytes: int = 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "development":
             return self
-        defaults = [
+        weak = self.development_secrets()
+        # An empty pid key would make every pid an unkeyed hash of the ID number, which a
+        # dictionary of the ~10^9 valid ID numbers reverses.
+        if not self.pid_key.get_secret_value().strip():
+            weak.append("pid_key")
+        if weak:
+            raise InsecureSettingsError(
+                f"{', '.join(weak)}: empty or still the development default; "
+                f"set them before running with environment={self.environment}"
+            )
+        return self
+
+    def development_secrets(self) -> list[str]:
+        """The secrets that still hold their development default."""
+        return [
             name
             for name in ("neo4j_password", "pid_key")
             if getattr(self, name).get_secret_value() in DEV_SECRETS
         ]
-        if defaults:
-            raise InsecureSettingsError(
-                f"{', '.join(defaults)} still hold the development default; "
-                f"set them before running with environment={self.environment}"
-            )
-        return self
 
     @cached_property
     def uses_embedded_neo4j(self) -> bool:

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,13 @@ from graph.settings import Settings
 from graph.store.embedded import server
 from graph.store.repository import Repository
 from graph.store.schema import apply_schema
+from loaders.pipeline import load_paths
+from loaders.synthetic import generate_province
+
+# The loaded province of the `province` fixture: small enough to load in seconds, large
+# enough to hold every kind of subject, relation and record.
+PROVINCE_ORGS = 300
+PROVINCE_SEED = 11
 
 TEST_SECRETS = {
     "neo4j_password": "credit-graph-test-neo4j",
@@ -88,9 +96,34 @@ def driver(services: Services) -> Driver:
 @pytest.fixture
 def repo(driver: Driver, settings: Settings) -> Repository:
     """A repository over a graph holding only the schema and reference data."""
-    repository = Repository(driver, settings.neo4j_database)
+    repository = Repository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     repository.run_ddl(WIPE_TEST_DATA)
     return repository
+
+
+@pytest.fixture(scope="module")
+def province(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated province loaded through the one write path, its flags derived, for the
+    tests of one module; returns the directory of its files. Those tests must not wipe the
+    graph (the ``repo`` and ``make_key`` fixtures do)."""
+    services.repository.run_ddl(WIPE_TEST_DATA)
+    out = tmp_path_factory.mktemp("province")
+    generate_province(out, PROVINCE_ORGS, PROVINCE_SEED)
+    load_paths(
+        services.repository,
+        services.settings,
+        [out],
+        rejects_path=out / "rejects.csv",
+        progress=False,
+        rules=services.rules,
+        as_of=services.clock.today(),
+    )
+    return out
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -143,11 +176,11 @@ def http(api_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def make_key(repo: Repository) -> Callable[[str], dict[str, str]]:
+def make_key(repo: Repository, settings: Settings) -> Callable[[str], dict[str, str]]:
     """Headers carrying a fresh API key of the given role (a fresh rate-limit bucket too)."""
 
     def make(role: str) -> dict[str, str]:
-        _, key = create_key(repo, role, f"test {role}")
+        _, key = create_key(repo, role, f"test {role}", own_province=settings.province_code)
         return {"X-API-Key": key, "X-Purpose": "automated test"}
 
     return make

@@ -11,7 +11,7 @@ from api.audit_trail import AuditDep
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import PROBLEM_RESPONSES, problem_doc
 from graph import disclosure
 from graph.disclosure import Audience
 from graph.errors import InvalidInput, NotFound
@@ -74,7 +74,7 @@ OWNERSHIP_EXAMPLE: dict[str, Any] = {
     response_model=Ownership,
     responses={
         200: {"content": {"application/json": {"example": OWNERSHIP_EXAMPLE}}},
-        404: {"model": Problem, "description": "No organisation with this key"},
+        404: problem_doc("No organisation with this key"),
     },
 )
 def subject_ownership(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import RepositoryDep
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import PROBLEM_RESPONSES, problem_doc
 from graph.errors import NotFound
 from graph.propagation import runs as propagation_runs
 from graph.propagation.runs import ChangeFeedEntry, PropagationRun
@@ -112,7 +112,7 @@ def runs(
     response_model=list[ChangeFeedEntry],
     responses={
         200: {"content": {"application/json": {"example": CHANGES_EXAMPLE}}},
-        404: {"model": Problem, "description": "No propagation run with this id"},
+        404: problem_doc("No propagation run with this id"),
     },
 )
 def run_changes(

@@ -16,7 +16,7 @@ from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
 from api.params import RecordId
-from api.problems import PROBLEM_RESPONSES
+from api.problems import PROBLEM_RESPONSES, problem_responses
 from graph import ingest, records
 from graph.access import Principal
 from graph.ingest.validate import Context
@@ -24,7 +24,13 @@ from graph.propagation.recompute import RunSummary
 from graph.settings import Settings
 from graph.vocabulary import Level, ListName
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
+# Every record operation names a record or a subject that may not exist (404), and a
+# transition the record's status does not allow is refused (409).
+router = APIRouter(
+    prefix="/api/v1/records",
+    tags=["records"],
+    responses={**PROBLEM_RESPONSES, **problem_responses(404, 409)},
+)
 
 
 class RecordIn(BaseModel):

@@ -13,7 +13,7 @@ from api.audit_trail import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import ClockDep, PolicyDep, RepositoryDep, SettingsDep
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import PROBLEM_RESPONSES, problem_doc
 from api.responses import ModelResponse
 from graph.clock import Clock
 from graph.errors import InvalidInput, NotFound
@@ -25,9 +25,7 @@ from graph.store.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["review"], responses=PROBLEM_RESPONSES)
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "No subject with this key"}
-}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No subject with this key")}
 
 BatchKey = Annotated[
     str, StringConstraints(min_length=3, max_length=80, pattern=r"^[0-9A-Za-z:_\-~]+$")

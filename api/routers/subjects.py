@@ -12,7 +12,7 @@ from api.audit_trail import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.params import EXAMPLE_USCC, SubjectKey, checked_key
-from api.problems import PROBLEM_RESPONSES
+from api.problems import NOT_FOUND, PROBLEM_RESPONSES
 from api.responses import ModelResponse
 from graph import disclosure
 from graph.disclosure import Audience
@@ -79,6 +79,7 @@ def find_by_id_number(
     "/subjects/{key}",
     summary="A subject's profile: attributes, records, flags with explanations, relations",
     response_model=SubjectProfile,
+    responses=NOT_FOUND,
 )
 def subject_profile(
     key: SubjectKey,
@@ -102,6 +103,7 @@ def subject_profile(
     "/subjects/{key}/network",
     summary="Related parties within k hops, for the explorer (capped and paged)",
     response_model=Network,
+    responses=NOT_FOUND,
 )
 def subject_network(
     key: SubjectKey,
@@ -146,6 +148,7 @@ def subject_network(
     "/paths",
     summary="Shortest paths between two subjects (regulators)",
     response_model=list[GraphPath],
+    responses=NOT_FOUND,
 )
 def paths(
     repo: RepositoryDep,

@@ -19,7 +19,7 @@ from graph.vocabulary import SUBJECT_RELATIONS
 
 RELATION_TYPES = SUBJECT_RELATIONS
 MAX_HOPS = 3
-MAX_PATH_HOPS = 6
+MAX_PATH_HOPS = q.MAX_PATH_HOPS
 # One statement per depth, built once: a trace is one round trip to the database.
 _TRACES = {
     (person, hops): q.trace(person, hops)
@@ -83,9 +83,16 @@ def related_parties(
 
 
 def paths_between(
-    repo: Repository, source: str, target: str, *, max_hops: int = 4, limit: int = 10
+    repo: Repository,
+    source: str,
+    target: str,
+    *,
+    max_hops: int = 4,
+    limit: int = 10,
+    degree_cap: int = 200,
 ) -> list[GraphPath] | None:
-    """Shortest paths (all of the shortest length, up to ``limit``), avoiding hubs.
+    """Shortest paths (all of the shortest length, up to ``limit``), never through a hub
+    (marked, or with more than ``degree_cap`` relationships; the endpoints may be hubs).
 
     None if either subject is unknown; an empty list if none is within ``max_hops``.
     """
@@ -97,7 +104,11 @@ def paths_between(
     if source_id == target_id:
         return []
     rows = repo.read(
-        q.SHORTEST_PATHS, source_id=source_id, target_id=target_id, max_hops=max_hops, limit=limit
+        q.SHORTEST_PATHS[max_hops],
+        source_id=source_id,
+        target_id=target_id,
+        limit=limit,
+        degree_cap=degree_cap,
     )
     return [
         GraphPath(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
-from neo4j import Driver, ManagedTransaction, Record
-from neo4j.exceptions import ConstraintError, TransientError
+from neo4j import Driver, ManagedTransaction, Query, Record, unit_of_work
+from neo4j.exceptions import ClientError, ConstraintError, TransientError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Time
 
@@ -30,6 +31,31 @@ class KeyTaken(Exception):
     """A write would have made a second node with a key a unique constraint protects: another
     writer committed it first. The transaction was rolled back (the driver does not retry
     it); the caller decides whether to look again."""
+
+
+class QueryTimedOut(Exception):
+    """A statement ran over its transaction timeout and the server terminated it; nothing it
+    would have written was committed."""
+
+
+# The server's codes for a transaction it terminated at a timeout: the one the client set,
+# and the server's own db.transaction.timeout.
+_TIMEOUT_CODES = frozenset(
+    {
+        "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+        "Neo.ClientError.Transaction.TransactionTimedOut",
+    }
+)
+
+
+@contextmanager
+def _timeouts_reported() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        if exc.code in _TIMEOUT_CODES:
+            raise QueryTimedOut(exc.code) from None
+        raise
 
 
 @dataclass
@@ -46,17 +72,30 @@ class WriteCounts:
 
 
 class Repository:
-    def __init__(self, driver: Driver, database: str = "neo4j") -> None:
+    """Every statement runs under a transaction timeout: ``query_timeout_s`` for the reads
+    and writes of a request or a batch, ``bulk_timeout_s`` for whole-graph streams and schema
+    work, which only commands run. The server terminates a statement over it, so no query
+    holds a request, a thread or the database's memory without bound."""
+
+    def __init__(
+        self, driver: Driver, database: str, *, query_timeout_s: float, bulk_timeout_s: float
+    ) -> None:
         self._driver = driver
         self._database = database
+        self._timeout = query_timeout_s
+        self._bulk_timeout = bulk_timeout_s
 
     def read(self, query: str, **params: Any) -> list[Row]:
         # An auto-commit statement is one round trip where a managed transaction takes two
         # (BEGIN and RUN, then COMMIT): it halves the latency and driver CPU of every read.
         # One statement is atomic by itself; a read is not retried, so a failure reaches the
         # caller at once (the API answers 503).
-        with self._driver.session(database=self._database, default_access_mode="READ") as s:
-            return [_plain_record(record) for record in s.run(query, params)]
+        statement = Query(query, timeout=self._timeout)
+        with (
+            _timeouts_reported(),
+            self._driver.session(database=self._database, default_access_mode="READ") as s,
+        ):
+            return [_plain_record(record) for record in s.run(statement, params)]
 
     def read_one(self, query: str, **params: Any) -> Row | None:
         rows = self.read(query, **params)
@@ -64,8 +103,12 @@ class Repository:
 
     def stream(self, query: str, **params: Any) -> Iterator[Row]:
         """Rows one at a time, for results too large to hold (exports, projections)."""
-        with self._driver.session(database=self._database, default_access_mode="READ") as s:
-            yield from (_plain_record(record) for record in s.run(query, params))
+        statement = Query(query, timeout=self._bulk_timeout)
+        with (
+            _timeouts_reported(),
+            self._driver.session(database=self._database, default_access_mode="READ") as s,
+        ):
+            yield from (_plain_record(record) for record in s.run(statement, params))
 
     def write(self, query: str, **params: Any) -> WriteCounts:
         def work(tx: ManagedTransaction) -> WriteCounts:
@@ -80,9 +123,10 @@ class Repository:
         return self._execute_write(work)
 
     def _execute_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        timed = unit_of_work(timeout=self._timeout)(work)
         try:
-            with self._driver.session(database=self._database) as session:
-                return session.execute_write(work)
+            with _timeouts_reported(), self._driver.session(database=self._database) as session:
+                return session.execute_write(timed)
         except ConstraintError as exc:
             # The server's message quotes the offending key, which may be a pid: not passed on.
             raise KeyTaken(exc.code) from None
@@ -111,8 +155,11 @@ class Repository:
         # are idempotent (IF [NOT] EXISTS), so they are retried here.
         for attempt in range(DDL_ATTEMPTS):
             try:
-                with self._driver.session(database=self._database) as session:
-                    session.run(statement).consume()
+                with (
+                    _timeouts_reported(),
+                    self._driver.session(database=self._database) as session,
+                ):
+                    session.run(Query(statement, timeout=self._bulk_timeout)).consume()
                 return
             except TransientError:
                 if attempt == DDL_ATTEMPTS - 1:

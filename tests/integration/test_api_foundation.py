@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
 from api.app import create_app
+from graph.clock import FixedClock
 from graph.services import open_services
 from graph.settings import Settings
 from graph.store.repository import Repository
@@ -66,16 +68,25 @@ def test_invalid_query_names_the_field(http: httpx.Client, make_key: KeyMaker) -
 
 
 def test_rate_limit_answers_429_with_retry_after(settings: Settings, make_key: KeyMaker) -> None:
+    # The buckets refill by the app's clock: fixed, so how long the requests take is moot.
+    clock = FixedClock(datetime(2026, 5, 1, 2, 0, tzinfo=UTC))
     strict = settings.model_copy(update={"rate_limit_per_s": 0.5, "rate_limit_burst": 3})
     headers = make_key("admin")
-    with open_services(strict) as services, LiveServer(create_app(services), _free_port()) as live:
-        responses = [
-            httpx.get(f"{live.url}/api/v1/admin/audit?limit=1", headers=headers, timeout=30)
-            for _ in range(5)
-        ]
+    with (
+        open_services(strict, clock) as services,
+        LiveServer(create_app(services), _free_port()) as live,
+    ):
+        audit = f"{live.url}/api/v1/admin/audit?limit=1"
+        responses = [httpx.get(audit, headers=headers, timeout=30) for _ in range(5)]
+        clock.advance(1.9)
+        still_empty = httpx.get(audit, headers=headers, timeout=30)
+        clock.advance(0.1)  # 2 s at 0.5 per second: one token
+        refilled = httpx.get(audit, headers=headers, timeout=30)
     assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
     assert responses[-1].headers["content-type"] == "application/problem+json"
     assert int(responses[-1].headers["Retry-After"]) >= 1
+    assert responses[-1].headers["Retry-After"] == "2"
+    assert (still_empty.status_code, refilled.status_code) == (429, 200)
 
 
 def test_metrics_are_prometheus_text_by_route_template(http: httpx.Client) -> None:

@@ -16,6 +16,7 @@ from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Valid, validate
 from graph.propagation.recompute import full_recompute
 from graph.propagation.rules import load_rules
+from graph.services import Services
 from graph.settings import Settings
 from graph.store.repository import Repository
 from tests.utils.factories import GraphBuilder, pid
@@ -25,14 +26,20 @@ FIRM, OTHER = "91320214745555318W", "91110000600037341L"
 
 
 @pytest.fixture
-def firm(repo: Repository) -> GraphBuilder:
+def today(services: Services) -> date:
+    """Today as the app dates it: by its clock, in China (UTC+8), which is not the server's
+    UTC date for eight hours of every day."""
+    return services.clock.today()
+
+
+@pytest.fixture
+def firm(repo: Repository, today: date) -> GraphBuilder:
     g = GraphBuilder(repo)
     g.org(FIRM, "无锡示例机械有限公司")
     g.org(OTHER, "北京示例有限公司")
     rep = g.person("王五")
     g.rel(rep, "LEGAL_REP_OF", FIRM)
     g.rel(rep, "OFFICER_OF", OTHER, role="director")
-    today = date.today()
     g.record(FIRM, "R-1", decided_on=date(today.year - 1, 1, 10), publish_until=None)
     g.record(OTHER, "R-2", decided_on=date(today.year - 1, 1, 10), publish_until=None)
     full_recompute(repo, load_rules(), today)
@@ -44,7 +51,7 @@ def _flags(http: httpx.Client, headers: dict[str, str], key: str) -> list[dict[s
 
 
 def test_file_a_record_and_its_flags_exist_at_once(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     body = {
@@ -55,7 +62,7 @@ def test_file_a_record_and_its_flags_exist_at_once(
         "category": "tax",
         "authority": "JS-FY",
         "basis": "苏税稽罚〔2026〕1号",
-        "decided_on": str(date.today()),
+        "decided_on": str(today),
     }
     filed = http.post("/api/v1/records", json=body, headers=headers)
     assert filed.status_code == 200, filed.text
@@ -65,7 +72,7 @@ def test_file_a_record_and_its_flags_exist_at_once(
 
 
 def test_objection_marks_and_turns_flags_pending_then_decision(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     response = http.post(
@@ -74,7 +81,7 @@ def test_objection_marks_and_turns_flags_pending_then_decision(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "under_objection"
-    assert date.fromisoformat(body["objection_deadline"]) > date.today()
+    assert date.fromisoformat(body["objection_deadline"]) > today
     assert {f["kind"] for f in _flags(http, headers, pid("王五"))} == {"pending"}
     rejected = http.post(
         "/api/v1/records/R-1/objection/decision",
@@ -101,12 +108,12 @@ def test_repair_removes_every_flag_in_the_same_request(
 
 
 def test_bad_records_are_refused_with_the_field(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, today: date
 ) -> None:
     headers = make_key("regulator")
     base = {
         "record_id": "R-X", "subject_uscc": OTHER, "list": "black", "level": "severe",
-        "authority": "JS-FY", "basis": "x", "decided_on": str(date.today()),
+        "authority": "JS-FY", "basis": "x", "decided_on": str(today),
     }  # fmt: skip
     bad_uscc = http.post("/api/v1/records", json={**base, "subject_uscc": OTHER[:-1] + "X"},
                          headers=headers)  # fmt: skip
@@ -143,14 +150,14 @@ def _runs(repo: Repository) -> int:
 
 
 def test_a_filed_record_keeps_its_identity(
-    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository, today: date
 ) -> None:
     headers = make_key("regulator")
     firm.record(OTHER, "R-3", authority="JS-SWJ")  # a second issuing authority
     body = {
         "record_id": "R-NEW", "subject_uscc": FIRM, "list": "black", "level": "severe",
         "category": "judgment_debtor", "authority": "JS-FY", "basis": "(2026)苏02执1号",
-        "decided_on": str(date.today()),
+        "decided_on": str(today),
     }  # fmt: skip
     assert http.post("/api/v1/records", json=body, headers=headers).status_code == 200
     filed, runs = _record_row(repo, "R-NEW"), _runs(repo)
@@ -175,7 +182,7 @@ def test_a_filed_record_keeps_its_identity(
         assert name in problem["detail"]
     assert _record_row(repo, "R-NEW") == filed
     assert "R-NEW" in {f["record_id"] for f in _flags(http, headers, pid("王五"))}
-    for change in ({"decided_on": str(date(date.today().year - 1, 5, 5))}, {"level": "general"},
+    for change in ({"decided_on": str(date(today.year - 1, 5, 5))}, {"level": "general"},
                    {"basis": "另一文书"}):  # fmt: skip
         refused = http.post("/api/v1/records", json={**body, **change}, headers=headers)
         assert refused.status_code == 409, change
@@ -183,7 +190,7 @@ def test_a_filed_record_keeps_its_identity(
     assert _record_row(repo, "R-NEW") == filed
 
     # The issuing authority may amend the publicity period.
-    until = date(date.today().year + 3, 1, 1)
+    until = date(today.year + 3, 1, 1)
     amended = http.post(
         "/api/v1/records", json={**body, "publish_until": str(until)}, headers=headers
     )
@@ -217,9 +224,9 @@ def test_transitions_keep_the_status_before_and_after(
 def test_a_record_against_a_minor_is_refused(
     http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
     settings: Settings,
+    today: date,
 ) -> None:  # fmt: skip
     # The person enters the graph the way every person does, through the write path.
-    today = date.today()
     teen = make_id_number("320102", date(today.year - 17, 1, 1), 12)
     ctx = Context(
         pid_key=settings.pid_key.get_secret_value().encode(), source="test", province="32",
@@ -244,9 +251,9 @@ def test_a_record_against_a_minor_is_refused(
 def test_a_record_against_a_minor_loaded_before_adult_on_was_kept_is_refused(
     http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
     settings: Settings,
+    today: date,
 ) -> None:  # fmt: skip
     # A Person node written before adult_on was kept: the ID number in the filing says it.
-    today = date.today()
     teen = make_id_number("320102", date(today.year - 16, 6, 1), 14)
     key = pid_for(teen, settings.pid_key.get_secret_value().encode())
     repo.write("CREATE (:Subject:Person {pid: $pid, name: '少年'})", pid=key)

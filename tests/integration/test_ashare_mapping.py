@@ -58,7 +58,12 @@ def posts(row: dict[str, str]) -> list[str]:
 def loaded(
     driver: Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Repository, LoadReport, Path]]:
-    repo = Repository(driver, settings.neo4j_database)
+    repo = Repository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     repo.run_ddl(WIPE_TEST_DATA)
     rejects = tmp_path_factory.mktemp("ashare") / "rejects.csv"
     report = load_paths(

@@ -197,3 +197,48 @@ def test_neo4j_provider_agrees_with_networkx(repo: Repository, rules: RuleSet) -
     assert flags(repo) == {(f.subject, f.record_id): (f.rule, f.kind, f.score) for f in expected}
     assert ("O5", "r2") in flags(repo)
     assert pid("p1") in {subject for subject, _ in flags(repo)}  # the chairman of O1
+
+
+def test_incremental_and_full_both_give_the_hand_computed_flags(
+    repo: Repository, rules: RuleSet
+) -> None:
+    """A graph drawn by hand, its flags worked out by hand from the rules (max 3 hops,
+    scores the product of the factors), not by the engine under test:
+
+        rep ─LEGAL_REP_OF→ A, B      C ─BRANCH_OF→ A      A ─60%→ D      B ─60%→ E
+    """
+    g = GraphBuilder(repo)
+    for key in ("A", "B", "C", "D", "E"):
+        g.org(key)
+    rep = g.person("rep")
+    g.rel(rep, "LEGAL_REP_OF", "A")
+    g.rel(rep, "LEGAL_REP_OF", "B")
+    g.rel("C", "BRANCH_OF", "A")
+    g.rel("A", "SHAREHOLDER_OF", "D", ratio=0.6)
+    g.rel("B", "SHAREHOLDER_OF", "E", ratio=0.6)
+    g.record("A", "r1")  # black, severe, active
+    # r1 on A: R1 to its legal rep; R4 to its branch C; R3 to D, which A controls; R2 from
+    # rep (now `extended`) on to B, where rep is also legal rep (0.6 x 1.0); A itself, the
+    # record's subject, never; B's and D's `associated` flags pass nothing on, so E is clear.
+    after_r1 = {
+        (rep, "r1"): ("R1", "extended", 1.0),
+        ("C", "r1"): ("R4", "extended", 1.0),
+        ("D", "r1"): ("R3", "associated", 0.5),
+        ("B", "r1"): ("R2", "associated", 0.6),
+    }
+    # r2 on B: R1 to rep; R2 from rep to A (0.6); R3 to E, which B controls.
+    r2_flags = {
+        (rep, "r2"): ("R1", "extended", 1.0),
+        ("A", "r2"): ("R2", "associated", 0.6),
+        ("E", "r2"): ("R3", "associated", 0.5),
+    }
+
+    full_recompute(repo, rules, AS_OF)
+    assert flags(repo) == after_r1
+
+    g.record("B", "r2")
+    incremental_recompute(repo, rules, AS_OF, ["r2"])
+    assert flags(repo) == after_r1 | r2_flags
+
+    full_recompute(repo, rules, AS_OF)
+    assert flags(repo) == after_r1 | r2_flags

@@ -78,8 +78,12 @@ def step(source: str, rel: str, direction: str, target: str, rule: str = "R1") -
 class CountingRepository(Repository):
     """The real repository, counting its reads: the batch must not cost a query per subject."""
 
-    def __init__(self, driver: Driver, database: str) -> None:
-        super().__init__(driver, database)
+    def __init__(
+        self, driver: Driver, database: str, *, query_timeout_s: float, bulk_timeout_s: float
+    ) -> None:
+        super().__init__(
+            driver, database, query_timeout_s=query_timeout_s, bulk_timeout_s=bulk_timeout_s
+        )
         self.reads = 0
 
     def read(self, query: str, **params: Any) -> list[Row]:
@@ -254,7 +258,12 @@ def test_batch_of_a_thousand_in_two_queries(
     repo: Repository, driver: Driver, settings: Settings
 ) -> None:
     repo.write(BUILD_BATCH, n=MAX_SUBJECTS)
-    counting = CountingRepository(driver, settings.neo4j_database)
+    counting = CountingRepository(
+        driver,
+        settings.neo4j_database,
+        query_timeout_s=settings.query_timeout_s,
+        bulk_timeout_s=settings.bulk_timeout_s,
+    )
     keys = [f"BATCH-{i}" for i in range(MAX_SUBJECTS)]
     result = credit_review(counting, keys, "procurement", AS_OF, POLICY)
     assert counting.reads <= 2

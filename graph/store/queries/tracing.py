@@ -101,17 +101,14 @@ WITH [n] AS frontier, [n] AS seen, [[n]] AS levels, [] AS found, false AS trunca
     return start + steps + _RESULT
 
 
-# Shortest paths over ownership and posts, never through a hub. The bound is literal
-# (Cypher takes no parameter there); callers filter to their own, smaller, bound.
-SHORTEST_PATHS = (
-    """
-MATCH (a) WHERE elementId(a) = $source_id
-MATCH (b) WHERE elementId(b) = $target_id
-MATCH p = allShortestPaths((a)-[:"""
-    + _RELATIONS
-    + """*..6]-(b))
-WHERE length(p) <= $max_hops
-  AND all(n IN nodes(p)[1..-1] WHERE coalesce(n.hub, false) = false)
+# Shortest paths over ownership and posts, never through a hub (marked, or with more
+# relationships than $degree_cap). Both bounds sit in the pattern, so the search is a
+# bidirectional breadth-first search that never expands a hub and stops at the hop limit:
+# as filters after a `*..6` expansion, the planner fell back to enumerating every path
+# through hubs. Every node a path passes through is one of the quantified part's `n`; the
+# endpoints are bound before. A quantifier's bound cannot be a parameter, hence one
+# statement per hop limit (a limit of 1 is a direct relationship: `{0,0}` is not allowed).
+_RETURN_PATHS = """
 WITH p LIMIT $limit
 RETURN [n IN nodes(p) | {
           label: CASE WHEN n:Person THEN 'Person' ELSE 'Organization' END,
@@ -120,4 +117,34 @@ RETURN [n IN nodes(p) | {
           rel: type(r), source: coalesce(startNode(r).uscc, startNode(r).pid),
           target: coalesce(endNode(r).uscc, endNode(r).pid), role: r.role, ratio: r.ratio}] AS rels
 """
+_ENDPOINTS = """
+MATCH (a) WHERE elementId(a) = $source_id
+MATCH (b) WHERE elementId(b) = $target_id
+"""
+_PASSABLE = (
+    "n:Subject WHERE coalesce(n.hub, false) = false "
+    "AND COUNT { (n)-[:" + _RELATIONS + "]-() } <= $degree_cap"
 )
+
+
+def _shortest_paths(max_hops: int) -> str:
+    if max_hops == 1:
+        pattern = "(a)-[:" + _RELATIONS + "]-(b)"
+    else:
+        pattern = (
+            "(a) (()-[:"
+            + _RELATIONS
+            + "]-("
+            + _PASSABLE
+            + ")){0,"
+            + str(max_hops - 1)
+            + "} ()-[:"
+            + _RELATIONS
+            + "]-(b)"
+        )
+    return _ENDPOINTS + "MATCH p = ALL SHORTEST " + pattern + _RETURN_PATHS
+
+
+MAX_PATH_HOPS = 6
+# The statement for each hop limit, 1..MAX_PATH_HOPS.
+SHORTEST_PATHS = {hops: _shortest_paths(hops) for hops in range(1, MAX_PATH_HOPS + 1)}
