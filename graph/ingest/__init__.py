@@ -6,7 +6,7 @@ validated the same way, is safe next to other writers, and leaves no flag stale.
 """
 
 from graph.ingest.filing import Filed, file_record
-from graph.ingest.reach import FlagRefresh, affected_records
+from graph.ingest.refresh import FlagRefresh, affected_records
 from graph.ingest.writes import WriteConflict, Written, upsert
 
 __all__ = [

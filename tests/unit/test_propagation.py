@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import graph.ingest.reach
+import graph.ingest.refresh
 import graph.propagation.engine
-from graph.ingest.reach import NetworkxNeighbourhood, within_reach
+from graph.ingest.refresh import NetworkxNeighbourhood, within_reach
 from graph.propagation.engine import (
     DerivedFlag,
     Edge,
@@ -550,7 +550,7 @@ def test_incremental_equals_full_after_relationship_changes(
     seed: int, rules: RuleSet, shape: str
 ) -> None:
     """Recomputing only the records within reach of the changed relationships
-    (:func:`graph.ingest.reach.within_reach`) leaves the flags a full recompute gives."""
+    (:func:`graph.ingest.refresh.within_reach`) leaves the flags a full recompute gives."""
     rng = random.Random(seed)
     if shape == "dense":
         b = random_graph(rng, orgs=rng.randint(2, 8), persons=rng.randint(1, 6), edges=25)
@@ -610,4 +610,4 @@ def test_docstring_examples_run() -> None:
 
 
 def test_reach_docstring_examples_run() -> None:
-    assert doctest.testmod(graph.ingest.reach).failed == 0
+    assert doctest.testmod(graph.ingest.refresh).failed == 0
