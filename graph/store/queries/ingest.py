@@ -168,13 +168,16 @@ RETURN count(*) AS updated, collect(rec.record_id) AS records
 
 # --- relationships ------------------------------------------------------------------------
 
-MERGE_LEGAL_REPS = """
+# A person's post at an organisation (legal representative, officer): the same upsert, each
+# with its own relationship pattern between these fragments.
+_POST_HEAD = """
 UNWIND $rows AS row
 MATCH (p:Person {pid: row.pid})
 MATCH (o:Organization {uscc: row.uscc})
 SET o._lock = true REMOVE o._lock
 WITH p, o, row
-OPTIONAL MATCH (p)-[r:LEGAL_REP_OF]->(o)
+"""
+_POST_DIFF = """
 WITH p, o, r, row, r IS NULL AS created,
      r IS NOT NULL AND (
        coalesce(r.since <> row.since, row.since IS NOT NULL)
@@ -182,7 +185,8 @@ WITH p, o, r, row, r IS NULL AS created,
      ) AS changed
 CALL (p, o, row, created) {
   WITH * WHERE created
-  CREATE (p)-[n:LEGAL_REP_OF]->(o)
+"""
+_POST_WRITE = """
   SET n.since = row.since, n.until = row.until,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
@@ -197,34 +201,21 @@ RETURN count(CASE WHEN created THEN 1 END) AS created,
        collect(CASE WHEN created OR changed THEN [p.pid, o.uscc] END) AS touched
 """
 
-MERGE_OFFICERS = """
-UNWIND $rows AS row
-MATCH (p:Person {pid: row.pid})
-MATCH (o:Organization {uscc: row.uscc})
-SET o._lock = true REMOVE o._lock
-WITH p, o, row
-OPTIONAL MATCH (p)-[r:OFFICER_OF {role: row.role}]->(o)
-WITH p, o, r, row, r IS NULL AS created,
-     r IS NOT NULL AND (
-       coalesce(r.since <> row.since, row.since IS NOT NULL)
-       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
-     ) AS changed
-CALL (p, o, row, created) {
-  WITH * WHERE created
-  CREATE (p)-[n:OFFICER_OF {role: row.role}]->(o)
-  SET n.since = row.since, n.until = row.until,
-      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-}
-CALL (r, row, changed) {
-  WITH * WHERE changed
-  SET r.since = coalesce(row.since, r.since),
-      r.until = coalesce(row.until, r.until),
-      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
-}
-RETURN count(CASE WHEN created THEN 1 END) AS created,
-       count(CASE WHEN changed THEN 1 END) AS updated,
-       collect(CASE WHEN created OR changed THEN [p.pid, o.uscc] END) AS touched
-"""
+MERGE_LEGAL_REPS = (
+    _POST_HEAD
+    + "OPTIONAL MATCH (p)-[r:LEGAL_REP_OF]->(o)"
+    + _POST_DIFF
+    + "  CREATE (p)-[n:LEGAL_REP_OF]->(o)"
+    + _POST_WRITE
+)
+
+MERGE_OFFICERS = (
+    _POST_HEAD
+    + "OPTIONAL MATCH (p)-[r:OFFICER_OF {role: row.role}]->(o)"
+    + _POST_DIFF
+    + "  CREATE (p)-[n:OFFICER_OF {role: row.role}]->(o)"
+    + _POST_WRITE
+)
 
 # The holder is an Organization or a Person (disjoint key spaces, as for records).
 MERGE_SHAREHOLDINGS = """
