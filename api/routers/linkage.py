@@ -151,11 +151,6 @@ class SigningKey(BaseModel):
     public_key: str = Field(description="Base64 of the raw 32-byte public key.")
 
 
-class Retention(BaseModel):
-    oldest_seq: int
-    days: int
-
-
 class CatalogueFields(BaseModel):
     record: list[str]
     organization: list[str]
@@ -169,7 +164,8 @@ class Catalogue(BaseModel):
     fields: CatalogueFields
     signing_keys: list[SigningKey]
     linkage_key_versions: list[str] = Field(description="The current version first.")
-    retention: Retention
+    retention: int = Field(description="The oldest seq still served.")
+    retention_days: int = Field(description="How long change-log entries are kept.")
 
 
 @router.get(

@@ -97,7 +97,8 @@ def catalogue(
             }
         ],
         "linkage_key_versions": list(publisher.linkage_key_versions),
-        "retention": {"oldest_seq": log.pruned_through + 1, "days": publisher.retention_days},
+        "retention": log.pruned_through + 1,  # the oldest seq still served
+        "retention_days": publisher.retention_days,
     }
 
 
