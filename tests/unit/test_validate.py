@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from graph.identifiers import make_id_number, mask_id_number, pid_for, surrogate_pid
 from graph.ingest.layouts import LAYOUTS, Kind
-from graph.linkage.keys import linkage_key
 from graph.ingest.validate import (
     Context,
     Invalid,
@@ -22,6 +21,7 @@ from graph.ingest.validate import (
     quote,
     validate,
 )
+from graph.linkage.keys import linkage_key
 from tests.utils.canonical import id_number, small_province, uscc
 
 KEY = b"test-pid-key"
