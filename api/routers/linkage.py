@@ -7,6 +7,7 @@ key's role) and the purpose it states.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -35,12 +36,13 @@ _CURSOR_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class PartnerContext(BaseModel):
+@dataclass(frozen=True)
+class PartnerContext:
+    """The calling partner: its code, its scope in the registry, and us as its publisher."""
+
     code: str
     scope: frozenset[str]
     publisher: feed.Publisher
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
 async def _partner(principal: Partner, settings: SettingsDep) -> PartnerContext:
