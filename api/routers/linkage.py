@@ -311,7 +311,9 @@ async def check(
     body: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
 ) -> JSONResponse:
     keys = [
-        checks.SubjectKey(k.uscc, k.linkage_key).checked(settings.linkage_key_current)
+        checks.SubjectKey(k.uscc, k.linkage_key).checked(
+            settings.linkage_key_current, settings.uscc_allow_list
+        )
         for k in body.subjects
     ]
     trail.log([k.shown for k in keys], 0)
@@ -378,7 +380,7 @@ async def trace(
     hops: Annotated[int, Query(ge=1, le=checks.MAX_TRACE_HOPS)] = 1,
 ) -> JSONResponse:
     trail.log([key], 0)
-    subject = checks.SubjectKey.parse(key, settings.linkage_key_current)
+    subject = checks.SubjectKey.parse(key, settings.linkage_key_current, settings.uscc_allow_list)
     answer = await run_in_threadpool(
         lambda: checks.trace(repo, subject, partner=partner.code, hops=hops, as_of=clock.today())
     )
