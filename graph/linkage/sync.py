@@ -183,6 +183,8 @@ def _pull(
             raise PageRefused(
                 f"partner {code}: {kind} page refused, nothing written: {exc}"
             ) from None
+        if page.get("partner", settings.province_code) != settings.province_code:
+            raise PageRefused(f"partner {code}: {kind} page was issued to another province")
         rows = page_rows(
             page, code, frozenset(settings.linkage_keys or ()), settings.linkage_key_current
         )

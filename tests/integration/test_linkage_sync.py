@@ -32,7 +32,7 @@ from graph.services import Services
 from graph.settings import Partner, Settings
 from graph.store.repository import Repository
 from tests.conftest import LiveServer
-from tests.utils.factories import CREATE_ORG, CREATE_PERSON
+from tests.utils.factories import CREATE_ORG, CREATE_PERSON, GraphBuilder
 from tests.utils.partner_feed import PartnerFeed
 
 LINKAGE_SECRET = "test-linkage-secret"
@@ -109,10 +109,12 @@ def linked(settings: Settings, partners: dict[str, tuple[PartnerFeed, str]]) -> 
 
 @pytest.fixture
 def graph(repo: Repository) -> Repository:
-    """Ours: the organisation Zhejiang sanctions, and a person whose ID number we loaded."""
+    """Ours: the organisation Zhejiang sanctions, and its legal representative, a person
+    whose ID number we loaded."""
     repo.write(CREATE_ORG, key=SHARED_ORG, name="共享有限公司", region="320100", kind="enterprise",
                hub=False)  # fmt: skip
     repo.write(CREATE_PERSON, key=LOCAL_PID, name="张三", region="320102")
+    GraphBuilder(repo).rel(LOCAL_PID, "LEGAL_REP_OF", SHARED_ORG, since=date(2020, 1, 1))
     repo.write(
         "MATCH (p:Person {pid: $pid}) SET p.linkage_key = $key, p.linkage_keys = [$key]",
         pid=LOCAL_PID,
@@ -155,10 +157,10 @@ def test_partner_records_land_with_their_province_and_signed_page(
     stored = graph.read("MATCH (p:LinkagePage {province: '33'}) RETURN p.source_page AS page")
     assert pages == {r["page"] for r in stored} and len(pages) == 2
     # The severe record of our organisation reaches its people through propagation.
-    reached = graph.read_one(
-        "MATCH (:Subject)-[f:FLAGGED]->(:Record {record_id: '33:R1'}) RETURN count(f) AS n"
+    reached = graph.read(
+        "MATCH (s:Subject)-[f:FLAGGED]->(:Record {record_id: '33:R1'}) RETURN s.pid AS pid"
     )
-    assert reached is not None
+    assert [r["pid"] for r in reached] == [LOCAL_PID]
     # A second sync finds nothing new and changes nothing.
     again = _sync(services, graph, linked, only="33")
     assert (again[0].records, again[0].error) == (0, None)
@@ -167,7 +169,8 @@ def test_partner_records_land_with_their_province_and_signed_page(
     assert (status.records, status.lag_records, status.last_error) == (4, 0, None)
     assert sum(e.records for e in records_exchanged(graph, status.last_success_at.replace(
         year=2000))) == 4  # type: ignore[union-attr]  # fmt: skip
-    assert isinstance(partner_flag_reach(graph, linked), list)
+    reach = partner_flag_reach(graph, linked)
+    assert [(r.province, r.subjects) for r in reach] == [("33", 1)]
 
 
 def test_repair_and_revocation_stop_a_partner_record_counting(
@@ -305,6 +308,11 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     assert state["s"]["records"] == len(zj.entries)
     assert state["s"]["pending_refresh"] == []
     assert _surrogates(graph) == 0  # the person entries all matched our person
+    status = subprocess.run(
+        [CLI, "linkage", "status"], env=env, capture_output=True, text=True, check=True
+    )
+    [line] = [line for line in status.stdout.splitlines() if line.startswith("33")]
+    assert f"{len(zj.entries)} in" in line and " 0 " in line  # all applied, no lag
 
 
 def _pages(repo: Repository) -> int:
