@@ -29,9 +29,9 @@ person met again (even under a newer key version during a rotation) is the same 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +54,9 @@ OP_STATUS = {"repair": "repaired", "revocation": "revoked", "expiry": "expired"}
 OPS = frozenset({"upsert", *OP_STATUS})
 RECORD_TEXT = ("category", "authority_name", "basis")
 RECORD_DATES = ("decided_on", "publish_from", "publish_until")
+# A long catch-up recomputes flags as it goes, so partner records count before it ends and
+# the list of records awaiting a recompute (kept on the partner's state) stays short.
+REFRESH_EVERY = 5_000
 # One recompute at a time in a process: the partners' threads each wrote their own records,
 # but the flag writes of two runs must not interleave.
 _REFRESH_LOCK = threading.Lock()
@@ -89,13 +92,6 @@ class PageRows:
     last_at: str | None
 
 
-@dataclass
-class SyncHooks:
-    """Points a test can stop a run at, to show a kill there loses and duplicates nothing."""
-
-    after_page: Callable[[str, int], None] = field(default=lambda code, pages: None)
-
-
 def sync_partners(
     repo: Repository,
     rules: RuleSet,
@@ -103,7 +99,6 @@ def sync_partners(
     clock: Clock,
     only: str | None = None,
     page_size: int = 500,
-    hooks: SyncHooks | None = None,
 ) -> list[PartnerRun]:
     """Sync every partner of the registry (or only ``only``), concurrently; one
     :class:`PartnerRun` per partner, in code order. Never raises for a partner's fault."""
@@ -114,12 +109,22 @@ def sync_partners(
         partners = {only: partners[only]}
     if not partners:
         return []
+    adopt_surrogates(repo)
     with ThreadPoolExecutor(max_workers=len(partners)) as pool:
         futures = [
-            pool.submit(sync_partner, repo, rules, settings, clock, code, config, page_size, hooks)
+            pool.submit(sync_partner, repo, rules, settings, clock, code, config, page_size)
             for code, config in partners.items()
         ]
         return [future.result() for future in futures]
+
+
+def adopt_surrogates(repo: Repository) -> int:
+    """Merge into our persons the surrogates of persons whose ID number has been loaded here
+    since a feed brought them; how many were merged."""
+    adopted = 0
+    while batch := repo.write_returning(q.ADOPT_SURROGATES)[0]["adopted"]:
+        adopted += batch
+    return adopted
 
 
 def sync_partner(
@@ -130,7 +135,6 @@ def sync_partner(
     code: str,
     config: Partner,
     page_size: int = 500,
-    hooks: SyncHooks | None = None,
 ) -> PartnerRun:
     run = PartnerRun(code)
     endpoint = PartnerEndpoint(
@@ -140,7 +144,7 @@ def sync_partner(
         run.refreshed += _refresh(repo, rules, clock, code)
         with PartnerClient(endpoint, PURPOSE) as client:
             _see_head(repo, client, code, clock)
-            _pull(repo, rules, settings, clock, client, config, run, page_size, hooks)
+            _pull(repo, rules, settings, clock, client, config, run, page_size)
     except Exception as exc:  # any fault of this partner is its own, reported, never fatal
         run.error = _describe(exc)
         repo.write(q.FAILED, province=code, error=run.error, now=clock.now())
@@ -156,10 +160,10 @@ def _pull(
     config: Partner,
     run: PartnerRun,
     page_size: int,
-    hooks: SyncHooks | None,
 ) -> None:
     code = client.partner.code
     state = repo.read_one(q.CURSOR, province=code) or {}
+    unrefreshed = 0
     while True:
         snapshot_cursor = state.get("snapshot_cursor")
         in_snapshot = state.get("resume_cursor") is not None
@@ -192,12 +196,14 @@ def _pull(
         records = write_page(repo, settings, code, page, kind, rows, state, clock.now())
         run.pages += 1
         run.records += len(page["entries"])
-        if hooks is not None:
-            hooks.after_page(code, run.pages)
+        unrefreshed += len(records)
+        if unrefreshed >= REFRESH_EVERY:
+            run.refreshed += _refresh(repo, rules, clock, code)
+            unrefreshed = 0
         if not page["has_more"] and not state.get("resume_cursor"):
             break
-        if not records and not page["entries"]:
-            break
+        if not page["entries"]:
+            break  # a partner that says "more" and sends nothing is asked again next run
     run.refreshed += _refresh(repo, rules, clock, code)
 
 

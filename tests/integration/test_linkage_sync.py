@@ -15,11 +15,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -385,3 +386,38 @@ def test_federated_review_merges_live_answers_and_names_the_silent_partner(
     )  # fmt: skip
     reasons = [r for r in again.subjects[0].reasons if r.record_id == "33:R1"]
     assert len(reasons) == 1 and reasons[0].source_page is not None
+
+
+def test_the_review_route_takes_the_federated_flag(
+    http: httpx.Client, make_key: Callable[[str], dict[str, str]]
+) -> None:
+    body = {"subjects": [SHARED_ORG], "context": "procurement", "federated": True}
+    answer = http.post("/api/v1/reviews", json=body, headers=make_key("regulator"))
+    assert answer.status_code == 200, answer.text
+    # The session's app has no partners: asked none, so nothing is missing either.
+    assert answer.json()["partners"] == {"asked": [], "answered": [], "not_answered": {}}
+    plain = http.post(
+        "/api/v1/reviews", json={**body, "federated": False}, headers=make_key("regulator")
+    )
+    assert plain.json()["partners"] is None
+
+
+def test_a_surrogate_person_joins_ours_once_its_id_number_is_loaded(
+    services: Services, graph: Repository, linked: Settings, partners: Any
+) -> None:
+    zj, _ = partners["33"]
+    zj.add("upsert", _record("R4"), _person(STRANGER_KEY))
+    _sync(services, graph, linked, only="33")
+    assert _surrogates(graph) == 1
+    stranger = "b" * 64  # loaded here later, with the ID number behind STRANGER_KEY
+    graph.write(CREATE_PERSON, key=stranger, name="李四", region="320102")
+    graph.write("MATCH (p:Person {pid: $pid}) SET p.linkage_key = $key", pid=stranger,
+                key=STRANGER_KEY)  # fmt: skip
+
+    [run] = _sync(services, graph, linked, only="33")
+
+    assert run.error is None and run.refreshed == 1
+    assert _surrogates(graph) == 0
+    assert [(r["record_id"], r["subject"]) for r in graph.read(RECORDS, province="33")] == [
+        ("33:R4", stranger)
+    ]

@@ -138,6 +138,27 @@ RETURN s.cursor AS cursor, s.snapshot_cursor AS snapshot_cursor,
        s.resume_cursor AS resume_cursor
 """
 
+# A person first met in a feed whose ID number has since been loaded here: its records move
+# to our person and the surrogate goes. The records' flags are left to the refresh of their
+# partner (their subject changed), in this same transaction. A batch at a time.
+ADOPT_SURROGATES = """
+MATCH (s:Person) WHERE s.pid STARTS WITH 's:' AND s.source STARTS WITH 'linkage:'
+  AND s.linkage_key IS NOT NULL
+MATCH (p:Person {linkage_key: s.linkage_key}) WHERE NOT p.pid STARTS WITH 's:'
+WITH s, p LIMIT 1000
+OPTIONAL MATCH (s)-[:HAS_RECORD]->(r:Record)
+WITH s, p, collect(r) AS records
+CALL (p, records) {
+  UNWIND records AS r
+  MERGE (p)-[h:HAS_RECORD]->(r)
+  ON CREATE SET h.source = r.source, h.batch_id = r.batch_id, h.loaded_at = r.loaded_at
+  MERGE (ps:PartnerSync {province: r.source_province})
+  SET ps.pending_refresh = coalesce(ps.pending_refresh, []) + r.record_id
+}
+DETACH DELETE s
+RETURN count(*) AS adopted
+"""
+
 # A federated review asks partners about our persons by their linkage key.
 LINKAGE_KEYS_OF = """
 UNWIND $pids AS pid
