@@ -323,7 +323,7 @@ def linkage_sync(partner: str | None, page_size: int) -> None:
 def linkage_status(as_json: bool) -> None:
     """Per partner: cursor, lag (records and time), last success and last error."""
     with services(get_settings()) as opened:
-        statuses = partner_statuses(opened.repository, opened.settings)
+        statuses = partner_statuses(opened.repository, opened.settings, opened.clock.now())
     if as_json:
         click.echo(json.dumps([asdict(s) for s in statuses], default=str, ensure_ascii=False))
         return

@@ -98,6 +98,8 @@ def catalogue(
         ],
         "linkage_key_versions": list(publisher.linkage_key_versions),
         "retention": {"oldest_seq": log.pruned_through + 1, "days": publisher.retention_days},
+        # The newest seq: a subscriber's lag in records is this less the last it applied.
+        "head": {"seq": log.head},
     }
 
 

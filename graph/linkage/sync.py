@@ -431,18 +431,11 @@ def _masked(value: Any, name: str) -> str | None:
 
 
 def _see_head(repo: Repository, client: PartnerClient, code: str, clock: Clock) -> None:
-    """Keep the partner's head (its newest sequence and when it was written), for the lag.
-    A catalogue without one leaves the lag to be judged from the feed alone."""
+    """Keep the partner's newest seq, for the lag. A catalogue without one leaves the lag to
+    be judged from the feed alone (known once a page reaches the head)."""
     head = client.catalogue().get("head")
     if isinstance(head, dict) and isinstance(head.get("seq"), int):
-        at = head.get("at")
-        repo.write(
-            q.SEEN_HEAD,
-            province=code,
-            head_seq=head["seq"],
-            head_at=str(at) if at else None,
-            now=clock.now(),
-        )
+        repo.write(q.SEEN_HEAD, province=code, head_seq=head["seq"], now=clock.now())
 
 
 def _refresh(repo: Repository, rules: RuleSet, clock: Clock, code: str) -> int:

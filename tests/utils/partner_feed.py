@@ -44,6 +44,8 @@ class PartnerFeed:
     # Seconds each feed page takes: lets a test kill a sync between pages.
     page_delay_s: float = 0.0
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # Flags the check answers, by USCC: derived through the partner's own graph.
+    flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def public_key(self) -> str:
@@ -149,10 +151,9 @@ class PartnerFeed:
                         or subject.get("linkage_key") in e["subject"].get("linkage_keys", [])
                     )
                 ]
-                answers.append({"subject": subject, "found": bool(records), "records": records,
-                                "flags": []})  # fmt: skip
-            return JSONResponse(
-                {"protocol": PROTOCOL, "province": self.province, "results": answers}
-            )
+                flags = self.flags.get(subject.get("uscc", ""), [])
+                answers.append({"subject": subject, "found": bool(records or flags),
+                                "records": records, "flags": flags})  # fmt: skip
+            return JSONResponse(answers)  # a list, in order, as the real check answers
 
         return app

@@ -86,16 +86,18 @@ ON CREATE SET p.province = $province, p.kind = $kind, p.key_id = $key_id,
               p.signature = $signature, p.entries = $entries, p.last_seq = $last_seq,
               p.received_at = $loaded_at
 MERGE (s:PartnerSync {province: $province})
+// A feed page with nothing after it reached the partner's head: every seq up to the head its
+// catalogue named before this run is passed, applied or (out of our scope) skipped.
+WITH s, coalesce($last_seq, s.last_seq) AS applied
+WITH s, CASE WHEN $at_head AND coalesce(s.head_seq, -1) > coalesce(applied, -1)
+             THEN s.head_seq ELSE applied END AS passed
 SET s.cursor = $cursor,
     s.snapshot_cursor = $snapshot_cursor,
     s.resume_cursor = $resume_cursor,
-    s.last_seq = coalesce($last_seq, s.last_seq),
+    s.last_seq = passed,
+    s.head_seq = CASE WHEN coalesce(s.head_seq, -1) < passed THEN passed ELSE s.head_seq END,
     s.last_at = coalesce($last_at, s.last_at),
-    // A feed page with nothing after it is the head, whatever the catalogue said before.
-    s.head_seq = CASE WHEN $at_head AND coalesce(s.head_seq, -1) < $last_seq
-                      THEN $last_seq ELSE s.head_seq END,
-    s.head_at = CASE WHEN $at_head AND coalesce(s.head_seq, -1) <= $last_seq
-                     THEN coalesce($last_at, s.head_at) ELSE s.head_at END,
+    s.caught_up_at = CASE WHEN $at_head THEN $loaded_at ELSE s.caught_up_at END,
     s.pages = coalesce(s.pages, 0) + 1,
     s.records = coalesce(s.records, 0) + $entries,
     s.last_success_at = $loaded_at,
@@ -114,10 +116,10 @@ MATCH (s:PartnerSync {province: $province})
 SET s.pending_refresh = [id IN coalesce(s.pending_refresh, []) WHERE NOT id IN $records]
 """
 
-# What the partner's head was when we last looked: for the lag.
+# The partner's newest seq when we last looked (its catalogue): for the lag.
 SEEN_HEAD = """
 MERGE (s:PartnerSync {province: $province})
-SET s.head_seq = $head_seq, s.head_at = $head_at, s.head_seen_at = $now
+SET s.head_seq = $head_seq, s.head_seen_at = $now
 """
 
 FAILED = """
