@@ -162,6 +162,11 @@ class CatalogueFields(BaseModel):
     person: list[str]
 
 
+class Head(BaseModel):
+    seq: int = Field(description="The newest seq of the change log: a subscriber's lag in "
+                     "records is this less the last seq it has passed.")  # fmt: skip
+
+
 class Catalogue(BaseModel):
     protocol: str
     province: str
@@ -170,6 +175,7 @@ class Catalogue(BaseModel):
     signing_keys: list[SigningKey]
     linkage_key_versions: list[str] = Field(description="The current version first.")
     retention: Retention
+    head: Head
 
 
 @router.get(
