@@ -7,6 +7,7 @@ key's role) and the purpose it states.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -35,12 +36,13 @@ _CURSOR_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class PartnerContext(BaseModel):
+@dataclass(frozen=True)
+class PartnerContext:
+    """The calling partner: its code, its scope in the registry, and us as its publisher."""
+
     code: str
     scope: frozenset[str]
     publisher: feed.Publisher
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
 async def _partner(principal: Partner, settings: SettingsDep) -> PartnerContext:
@@ -151,11 +153,6 @@ class SigningKey(BaseModel):
     public_key: str = Field(description="Base64 of the raw 32-byte public key.")
 
 
-class Retention(BaseModel):
-    oldest_seq: int
-    days: int
-
-
 class CatalogueFields(BaseModel):
     record: list[str]
     organization: list[str]
@@ -174,7 +171,8 @@ class Catalogue(BaseModel):
     fields: CatalogueFields
     signing_keys: list[SigningKey]
     linkage_key_versions: list[str] = Field(description="The current version first.")
-    retention: Retention
+    retention: int = Field(description="The oldest seq still served.")
+    retention_days: int = Field(description="How long change-log entries are kept.")
     head: Head
 
 
@@ -319,7 +317,9 @@ async def check(
     body: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
 ) -> JSONResponse:
     keys = [
-        checks.SubjectKey(k.uscc, k.linkage_key).checked(settings.linkage_key_current)
+        checks.SubjectKey(k.uscc, k.linkage_key).checked(
+            settings.linkage_key_current, settings.uscc_allow_list
+        )
         for k in body.subjects
     ]
     trail.log([k.shown for k in keys], 0)
@@ -386,7 +386,7 @@ async def trace(
     hops: Annotated[int, Query(ge=1, le=checks.MAX_TRACE_HOPS)] = 1,
 ) -> JSONResponse:
     trail.log([key], 0)
-    subject = checks.SubjectKey.parse(key, settings.linkage_key_current)
+    subject = checks.SubjectKey.parse(key, settings.linkage_key_current, settings.uscc_allow_list)
     answer = await run_in_threadpool(
         lambda: checks.trace(repo, subject, partner=partner.code, hops=hops, as_of=clock.today())
     )
