@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.audit_trail import AuditDep
 from api.auth import Partner
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC
+from api.params import EXAMPLE_USCC, IsoDate
 from api.problems import NOT_FOUND, PROBLEM_RESPONSES, Forbidden, Unavailable, problem_doc
 from graph.linkage import check as checks
 from graph.linkage import feed
@@ -269,7 +269,7 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subjects: list[CheckKey] = Field(min_length=1, max_length=checks.MAX_KEYS)
-    as_of: date | None = Field(default=None, description="Today in China if absent.")
+    as_of: IsoDate | None = Field(default=None, description="Today in China if absent.")
     category: list[str] | None = Field(
         default=None, max_length=20, description="Only these categories (403 outside scope)."
     )
