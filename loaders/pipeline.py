@@ -59,7 +59,7 @@ from graph.store.schema import (
     schema_version,
 )
 from loaders.load_report import FileSummary, LoadReport
-from loaders.mapping import FileMapping, Mapping, Output
+from loaders.mapping import FileMapping, Lookups, Mapped, Mapping, MappingError, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
 
@@ -83,6 +83,7 @@ class Task:
     rows: int  # source rows, counted when the file was checked
     file_mapping: FileMapping | None = None
     output: Output | None = None
+    lookups: Lookups | None = None  # the file mapping's joins, read once for all its outputs
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
         try:
             table = open_table(path)
             rows = _check(table, claim)
+            lookups = _lookups(path, claim) if isinstance(claim, FileMapping) else None
         except UnreadableFile as exc:
             raise LoadError(str(exc)) from None
         file_mapping = claim if isinstance(claim, FileMapping) else None
@@ -224,7 +226,12 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
         if file_mapping is None:
             tasks.append(Task(table, kinds[0], rows))
         else:
-            tasks += [Task(table, o.kind, rows, file_mapping, o) for o in file_mapping.outputs]
+            tasks += [
+                Task(table, o.kind, rows, file_mapping, o, lookups) for o in file_mapping.outputs
+            ]
+            for join in file_mapping.joins:
+                joined = path.parent / join.file
+                digest.update(f"join={joined.name}\n{_file_digest(joined)}\n".encode())
         digest.update(f"file={path.name}\n{_file_digest(path)}\n".encode())
     if not tasks:
         raise LoadError("no file to load" + (f" (skipped: {len(skipped)})" if skipped else ""))
@@ -250,7 +257,10 @@ class _Skip:
 def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
     """What a file loads as, or why it is not loaded."""
     if mapping is not None:
-        found = mapping.for_file(path)
+        try:
+            found = mapping.for_file(path)
+        except MappingError as exc:
+            raise LoadError(str(exc)) from None
         return found if found is not None else _Skip(f"not named in the mapping {mapping.origin}")
     if format_of(path) is None:
         return _Skip(f"not a supported format ({path.suffix or 'no suffix'})")
@@ -260,7 +270,8 @@ def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
 
 
 def _check(table: Table, claim: Kind | FileMapping) -> int:
-    """Check the columns a file needs and read it to the end; return its row count."""
+    """Check the columns a file needs (and, for a mapping, that it has no column the mapping
+    does not know) and read it to the end; return its row count."""
     if table.columns is not None:
         present = set(table.columns)
         if isinstance(claim, Kind):
@@ -270,10 +281,55 @@ def _check(table: Table, claim: Kind | FileMapping) -> int:
                 if not present.intersection((r,) if isinstance(r, str) else r)
             ]
         else:
-            lacking = sorted(claim.reads - present)
+            lacking = sorted(claim.own_reads - present)
         if lacking:
             raise UnreadableFile(table.path, f"missing column(s): {', '.join(lacking)}")
-    return sum(1 for _ in table.rows())
+    rows = 0
+    keys: set[str] = set()
+    for _, row in table.rows():
+        rows += 1
+        if table.columns is None:  # JSON Lines: each row names its own columns
+            keys.update(row)
+    if isinstance(claim, FileMapping):
+        unknown = claim.unknown(keys | set(table.columns or ()))
+        if unknown:
+            raise UnreadableFile(
+                table.path,
+                f"column(s) the mapping neither reads nor ignores: {', '.join(unknown)}",
+            )
+    return rows
+
+
+def _lookups(path: Path, claim: FileMapping) -> Lookups:
+    """The lookup files of a mapping's joins, each read once and indexed by its key. Only
+    the columns the mapping reads are kept, and a file past the join's ``max_rows`` is
+    refused: memory stays that of a lookup table, however long the file being mapped."""
+    lookups: Lookups = {}
+    for join in claim.joins:
+        table = open_table(path.parent / join.file)
+        needed = claim.join_reads(join)
+        if table.columns is not None and not needed <= set(table.columns):
+            lacking = ", ".join(sorted(needed - set(table.columns)))
+            raise UnreadableFile(table.path, f"missing column(s) for the join: {lacking}")
+        index: dict[str, TextRow] = {}
+        for number, row in table.rows():
+            kept = claim.lookup_row(join, row)
+            key = kept.get(join.right)
+            if key is None:
+                continue
+            if key in index:
+                raise UnreadableFile(
+                    table.path, f"row {number}: {join.right} repeats a key; a join needs one row"
+                )
+            if len(index) >= join.max_rows:
+                raise UnreadableFile(
+                    table.path,
+                    f"more than {join.max_rows} rows: too large for a join (raise max_rows "
+                    "if memory allows, or join before loading)",
+                )
+            index[key] = kept
+        lookups[join.alias] = index
+    return lookups
 
 
 def _unused(table: Table, claim: Kind | FileMapping) -> tuple[str, ...]:
@@ -324,8 +380,12 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
         consumed = 0
         for number, raw in task.table.rows():
             consumed += 1
-            for row in _canonical_rows(task, raw):
-                result = _surplus(raw) or validate(task.kind, row, ctx)
+            for row, mapping_errors in _canonical_rows(task, raw):
+                result = (
+                    _surplus(raw)
+                    or (Invalid(mapping_errors) if mapping_errors else None)
+                    or validate(task.kind, row, ctx)
+                )
                 present = sum(
                     1
                     for r in required
@@ -341,10 +401,10 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
         yield _Batch(task, outcomes, consumed, last=True)
 
 
-def _canonical_rows(task: Task, raw: TextRow) -> list[TextRow]:
+def _canonical_rows(task: Task, raw: TextRow) -> list[Mapped]:
     if task.output is None or task.file_mapping is None:
-        return [raw]
-    return task.output.rows(task.file_mapping.prepared(raw))
+        return [Mapped(raw)]
+    return task.output.rows(task.file_mapping.prepared(raw, task.lookups))
 
 
 def _surplus(raw: TextRow) -> Invalid | None:
