@@ -512,6 +512,7 @@ class _Writer:
             )
         checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
         key_names = KEYS[kind]
+        in_file = self.report.file_rejections(task.table.path.name, kind)
         accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
         for outcome, result in zip(batch.outcomes, checked, strict=True):
             tally = self.report.tally(outcome.department, kind)
@@ -519,8 +520,11 @@ class _Writer:
             tally.required_cells += outcome.expected
             tally.present_cells += outcome.present
             counts.read += 1
+            in_file.read += 1
             if isinstance(result, Invalid):
                 counts.rejected += 1
+                in_file.rejected += 1
+                in_file.reasons.update({(e.field, e.reason) for e in result.errors})
                 self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
                 continue
             counts.accepted += 1
