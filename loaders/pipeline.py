@@ -46,7 +46,7 @@ from graph.ingest.validate import (
     Valid,
     validate,
 )
-from graph.ingest.writes import KEYS, check_in_graph, upsert
+from graph.ingest.writes import check_in_graph, latest_by_key, upsert, upsert_periods
 from graph.propagation.rules import RuleSet
 from graph.settings import Settings
 from graph.store.queries import load_batches as q
@@ -511,9 +511,8 @@ class _Writer:
                 disable=None if self.progress is None else not self.progress,
             )
         checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
-        key_names = KEYS[kind]
         in_file = self.report.file_rejections(task.table.path.name, kind)
-        accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
+        accepted: list[dict[str, Any]] = []
         for outcome, result in zip(batch.outcomes, checked, strict=True):
             tally = self.report.tally(outcome.department, kind)
             tally.rows += 1
@@ -531,12 +530,13 @@ class _Writer:
             tally.accepted += 1
             if result.decided_on is not None:
                 tally.delays[(self.today - result.decided_on).days] += 1
-            accepted[tuple(result.params[k] for k in key_names)] = result.params
+            accepted.append(result.params)
         if accepted:
-            written = upsert(self.repo, kind, list(accepted.values()), self.params)
+            written = upsert(self.repo, kind, latest_by_key(kind, accepted), self.params)
             counts.created += written.created
             counts.updated += written.updated
             self.refresh.add(written)
+            upsert_periods(self.repo, kind, accepted, self.params)
         now = time.perf_counter()
         counts.seconds += now - self._clock
         self._clock = now
