@@ -98,11 +98,13 @@ TOP_REASONS = 3
 
 @dataclass
 class FileRejections:
-    """One file's rows of one kind: read, rejected, and why (field, reason code)."""
+    """One file's rows of one kind: read, rejected, and why (field, reason code); and the
+    file's rows a mapping's ``where`` left out of this kind (not a loss: a choice)."""
 
     read: int = 0
     rejected: int = 0
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    left_out: int = 0
 
     def over(self, max_share: float | None) -> bool:
         """Whether the file lost more than ``max_share`` of its rows; None: all of them."""
@@ -218,15 +220,16 @@ class LoadReport:
                 f"{fit(department, 24)}{kind:<15}{q.rows:>8}{q.completeness:>10.1%}"
                 f"{q.validity:>8.1%}{timeliness:>27}"
             )
-        losing = [(key, r) for key, r in sorted(self.rejections.items()) if r.rejected]
-        if losing:
+        noted = [(k, r) for k, r in sorted(self.rejections.items()) if r.rejected or r.left_out]
+        if noted:
             lines.append("")
             lines.append("rejected by file (top reasons: field reason ×rows)")
-            for (file, kind), r in losing:
-                lines.append(
-                    f"  {file} ({kind}): {r.rejected} of {r.read} ({r.rejected / r.read:.1%}); "
-                    + r.top_reasons()
-                )
+            for (file, kind), r in noted:
+                share = f" ({r.rejected / r.read:.1%})" if r.read else ""
+                line = f"  {file} ({kind}): {r.rejected} of {r.read}{share}"
+                line += f"; {r.top_reasons()}" if r.rejected else ""
+                line += f"; {r.left_out} rows left out by `where`" if r.left_out else ""
+                lines.append(line)
         lines.append("")
         if self.rejected_rows:
             lines.append(f"{self.rejected_rows} rows rejected: see {self.rejects_path}")

@@ -199,10 +199,14 @@ class Output:
     def reads(self) -> set[str]:
         return set(self.where_reads).union(*(rule.reads for rule in self.columns.values()))
 
+    def takes(self, source: TextRow) -> bool:
+        """Whether ``where`` lets the (prepared) source row into this output."""
+        return self.where is None or self.where(source)
+
     def rows(self, source: TextRow) -> list[Mapped]:
         """The canonical rows of one (prepared) source row: none (``where`` excludes it), one,
         or one per split part, each with the reasons the mapping found to reject it."""
-        if self.where is not None and not self.where(source):
+        if not self.takes(source):
             return []
         row: TextRow = {}
         errors: list[FieldError] = []

@@ -370,6 +370,7 @@ class _Batch:
     outcomes: list[_Outcome]
     source_rows: int  # rows of the file consumed for this batch
     last: bool  # the task's final batch
+    left_out: int = 0  # rows of the file the output's `where` did not take
 
 
 def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) -> Iterator[_Batch]:
@@ -377,10 +378,18 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
     for task in tasks:
         required = LAYOUTS[task.kind].required
         outcomes: list[_Outcome] = []
-        consumed = 0
+        consumed = left_out = 0
+        siblings = _siblings(task)
         for number, raw in task.table.rows():
             consumed += 1
-            for row, mapping_errors in _canonical_rows(task, raw):
+            if task.file_mapping is None or task.output is None:
+                mapped = [Mapped(raw)]
+            else:
+                prepared = task.file_mapping.prepared(raw, task.lookups)
+                mapped = task.output.rows(prepared)
+                if not mapped and siblings:
+                    left_out += not any(o.takes(prepared) for o in siblings)
+            for row, mapping_errors in mapped:
                 result = (
                     _surplus(raw)
                     or (Invalid(mapping_errors) if mapping_errors else None)
@@ -396,15 +405,20 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
                 department = scrub(authority or source)
                 outcomes.append(_Outcome(number, result, department, present, len(required)))
             if len(outcomes) >= batch_size:
-                yield _Batch(task, outcomes, consumed, last=False)
-                outcomes, consumed = [], 0
-        yield _Batch(task, outcomes, consumed, last=True)
+                yield _Batch(task, outcomes, consumed, last=False, left_out=left_out)
+                outcomes, consumed, left_out = [], 0, 0
+        yield _Batch(task, outcomes, consumed, last=True, left_out=left_out)
 
 
-def _canonical_rows(task: Task, raw: TextRow) -> list[Mapped]:
-    if task.output is None or task.file_mapping is None:
-        return [Mapped(raw)]
-    return task.output.rows(task.file_mapping.prepared(raw, task.lookups))
+def _siblings(task: Task) -> tuple[Output, ...]:
+    """The outputs of the task's kind in its file mapping, when the task is the first of them
+    (else none). Several outputs of one kind choose among a file's rows (a holder who is a
+    person or an organisation): a row is left out of the kind when none of them takes it,
+    counted once, by the first."""
+    if task.file_mapping is None:
+        return ()
+    siblings = tuple(o for o in task.file_mapping.outputs if o.kind is task.kind)
+    return siblings if siblings[0] is task.output else ()
 
 
 def _surplus(raw: TextRow) -> Invalid | None:
@@ -512,6 +526,7 @@ class _Writer:
             )
         checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
         in_file = self.report.file_rejections(task.table.path.name, kind)
+        in_file.left_out += batch.left_out
         accepted: list[dict[str, Any]] = []
         for outcome, result in zip(batch.outcomes, checked, strict=True):
             tally = self.report.tally(outcome.department, kind)

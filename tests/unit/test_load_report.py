@@ -51,6 +51,7 @@ def test_over_limit_names_the_file_and_its_top_reasons_without_an_id_number() ->
 
 def test_render_lists_rejections_by_file_and_keeps_columns_in_line() -> None:
     r = report()
+    r.file_rejections("departments.csv", Kind.DEPARTMENTS).left_out = 5
     long_name = "江苏省市场监督管理局（知识产权局）信用监督管理处数据归集科" * 2
     for department in ("js-amr", long_name):
         tally = r.tally(department, Kind.RECORDS)
@@ -58,6 +59,7 @@ def test_render_lists_rejections_by_file_and_keeps_columns_in_line() -> None:
         tally.required_cells = tally.present_cells = 9
     text = r.render()
     assert "  organizations.csv (organizations): 1 of 10 (10.0%); uscc check_char_18 ×1" in text
+    assert "  departments.csv (departments): 0 of 0; 5 rows left out by `where`" in text
     assert id_number(3) not in text
     lines = text.splitlines()
     header = lines.index(next(line for line in lines if line.startswith("department")))
