@@ -69,9 +69,9 @@ LOCKED_BY: dict[Kind, str] = {
     Kind.BRANCHES: "branch",
     Kind.LICENCES: "pid",
 }
-# The natural key of each kind. A batch names each key once (the last row of a key wins, as
-# it would row by row): the writes look a key up and create it when absent, so a key twice in
-# one batch would be created twice.
+# The natural key of each kind. A batch names each key once (:func:`latest_by_key`: the row of
+# the latest period, else the last row, as row by row): the writes look a key up and create it
+# when absent, so a key twice in one batch would be created twice.
 KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.DEPARTMENTS: ("code",),
     Kind.ORGANIZATIONS: ("uscc",),
