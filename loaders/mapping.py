@@ -57,7 +57,7 @@ from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -154,6 +154,8 @@ class ColumnRule:
         return value
 
 
+# Dates repeat (a report period, a decision day): strptime is slow, so each is read once.
+@lru_cache(maxsize=1 << 14)
 def _date(value: str, formats: tuple[str, ...], pivot: int | None) -> str:
     for fmt in formats:
         try:
@@ -274,14 +276,15 @@ class FileMapping:
     ignore: frozenset[str] = frozenset()
     joins: tuple[Join, ...] = ()
 
-    @property
+    # Cached: read for every row (they cannot change, the mapping is frozen).
+    @cached_property
     def reads(self) -> set[str]:
         """The columns the mapping reads, of this file and (``alias.column``) of its joins."""
         return set(self.prepare).union(
             {j.left for j in self.joins}, *(output.reads for output in self.outputs)
         )
 
-    @property
+    @cached_property
     def own_reads(self) -> set[str]:
         """The columns this file itself must have."""
         return {c for c in self.reads if self.joined(c) is None}
@@ -292,8 +295,18 @@ class FileMapping:
 
     def join_reads(self, join: Join) -> set[str]:
         """The lookup file's columns read (its key included)."""
-        prefix = f"{join.alias}."
-        return {join.right} | {c[len(prefix) :] for c in self.reads if c.startswith(prefix)}
+        return self._join_reads[join.alias]
+
+    @cached_property
+    def _join_reads(self) -> dict[str, set[str]]:
+        return {
+            j.alias: {j.right} | {c.split(".", 1)[1] for c in self.reads if self.joined(c) is j}
+            for j in self.joins
+        }
+
+    @cached_property
+    def _own_prepare(self) -> dict[str, Prepare]:
+        return {name: rule for name, rule in self.prepare.items() if self.joined(name) is None}
 
     def unknown(self, columns: set[str]) -> list[str]:
         """Columns of the file that no output reads and ``ignore`` does not name (a name
@@ -311,9 +324,8 @@ class FileMapping:
         """The row cleaned, with the columns of its joins (``lookups`` as the pipeline reads
         them from the lookup files)."""
         cleaned = dict(row)
-        for name, rule in self.prepare.items():
-            if self.joined(name) is None:
-                cleaned[name] = rule.apply(row.get(name))
+        for name, rule in self._own_prepare.items():
+            cleaned[name] = rule.apply(row.get(name))
         for join in self.joins:
             key = cleaned.get(join.left)
             found = (lookups or {}).get(join.alias, {}).get(key) if key is not None else None
