@@ -141,7 +141,8 @@ class ColumnRule:
                 raise _Rejected(
                     "no_match", f"{quote(value)} does not match {self.extract.pattern!r}"
                 )
-            value = found.group(1) if self.extract.groups else found.group()
+            # An optional group that took no part in the match is an empty value.
+            value = (found.group(1) or "") if self.extract.groups else found.group()
         return value.strip() or None
 
     def finish(self, value: str) -> str:

@@ -257,6 +257,8 @@ def test_regular_expressions_substitute_then_extract() -> None:
     assert rows(person, {"股东类型": "自然人", "证券代码": " 000 008.SZ"})[0]["uscc"] == "000008"
     [mapped] = organisation.rows({"证券代码": "HK0005"})
     assert [(e.field, e.reason) for e in mapped.errors] == [("uscc", "no_match")]
+    optional = parse(EXCHANGE.replace("'^(\\d{6})\\.'", "'^(\\d{6})?\\.'")).files[0].outputs[1]
+    assert rows(optional, {"证券代码": ".SZ", "持股比例": "1"})[0]["uscc"] is None
 
 
 def test_where_chooses_the_output_per_row() -> None:
