@@ -270,8 +270,8 @@ def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
 
 
 def _check(table: Table, claim: Kind | FileMapping) -> int:
-    """Check the columns a file needs (and, for a mapping, that it has no column the mapping
-    does not know) and read it to the end; return its row count."""
+    """Check the columns a file needs, and that it has none its layout (or mapping) does not
+    know, and read it to the end; return its row count."""
     if table.columns is not None:
         present = set(table.columns)
         if isinstance(claim, Kind):
@@ -290,13 +290,15 @@ def _check(table: Table, claim: Kind | FileMapping) -> int:
         rows += 1
         if table.columns is None:  # JSON Lines: each row names its own columns
             keys.update(row)
+    columns = keys | set(table.columns or ())
     if isinstance(claim, FileMapping):
-        unknown = claim.unknown(keys | set(table.columns or ()))
-        if unknown:
-            raise UnreadableFile(
-                table.path,
-                f"column(s) the mapping neither reads nor ignores: {', '.join(unknown)}",
-            )
+        unknown = claim.unknown(columns)
+        what = "the mapping neither reads nor ignores"
+    else:
+        unknown = sorted(c for c in columns if c and c not in LAYOUTS[claim].columns)
+        what = f"{claim} does not have (a mapping can ignore them)"
+    if unknown:
+        raise UnreadableFile(table.path, f"column(s) {what}: {', '.join(unknown)}")
     return rows
 
 
@@ -333,10 +335,10 @@ def _lookups(path: Path, claim: FileMapping) -> Lookups:
 
 
 def _unused(table: Table, claim: Kind | FileMapping) -> tuple[str, ...]:
-    if table.columns is None:
+    """The columns a mapping ignores (any other unread column stops the load)."""
+    if table.columns is None or isinstance(claim, Kind):
         return ()
-    used = LAYOUTS[claim].columns if isinstance(claim, Kind) else claim.reads
-    return tuple(c for c in table.columns if c and c not in used)
+    return tuple(c for c in table.columns if c and c not in claim.reads)
 
 
 def _file_digest(path: Path) -> str:

@@ -202,3 +202,23 @@ def test_load_exits_non_zero_when_a_file_loses_too_many_rows(
         "files lost too many rows:\n  top10-2017.csv (shareholdings): 1 of 3 rows rejected "
         "(ratio out_of_range ×1)" in failed.output
     )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_unknown_column_of_a_canonical_file_stops_the_load(
+    repo: Repository, settings: Settings, tmp_path: Path, fmt: str
+) -> None:
+    rows = [{"code": "JS-1", "name": "市场监管局", "province": "32", "remark": "x"}]
+    directory = tmp_path / "js"
+    directory.mkdir()
+    path = directory / f"departments.{fmt}"
+    if fmt == "csv":
+        write_csv(path, list(rows[0]), [list(rows[0].values())])
+    else:
+        path.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=rf"departments\.{fmt}: column\(s\) departments does not"):
+        load_paths(
+            repo, settings, [directory], rejects_path=tmp_path / "r.csv", progress=False,
+            rules=load_rules(),
+        )  # fmt: skip
+    assert repo.read_one("MATCH (d:Department) RETURN count(d) AS n") == {"n": 0}
