@@ -237,17 +237,25 @@ def keys_revoke(key_id: str) -> None:
     help="The sending department: provenance, and the namespace of person_key surrogates "
     "(default: the mapping's, else the directory's name).",
 )
+@click.option(
+    "--max-rejected-share",
+    type=click.FloatRange(0, 1),
+    help="Fail (exit 1) when a file loses more than this share of its rows "
+    "(default: when a file loses all of them).",
+)
 def load(
     paths: tuple[Path, ...],
     mapping: Path | None,
     batch_size: int,
     rejects_path: Path | None,
     source: str | None,
+    max_rejected_share: float | None,
 ) -> None:
     """Load files of the canonical layouts (loaders/LAYOUTS.md), or of a mapping, and print
     the report. A file that cannot be parsed stops the load before anything is written.
     The flags the load may have changed are recomputed, as of today in China, under the
-    configured rules (CREDIT_GRAPH_RULES_PATH), before it ends."""
+    configured rules (CREDIT_GRAPH_RULES_PATH), before it ends. Exits 1 when a file lost
+    more of its rows than --max-rejected-share allows."""
     settings = get_settings()
     try:
         loaded_mapping = load_mapping(mapping) if mapping else None
@@ -268,6 +276,10 @@ def load(
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
     click.echo(report.render())
+    # The rows that passed are loaded; the exit status says the load as a whole did not.
+    failed = report.over_limit(max_rejected_share)
+    if failed:
+        raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))
 
 
 # --- linkage (信用长三角) -------------------------------------------------------------
