@@ -27,13 +27,16 @@ from graph.access import Principal
 from graph.errors import NotFound, NotPermitted
 from graph.model import (
     Flag,
+    GraphPath,
     Network,
     NetworkEdge,
     NetworkNode,
     PathStep,
     SubjectProfile,
+    SubjectRef,
     label_of,
 )
+from graph.reads.explorer import Neighbours, NodeFacts
 from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
@@ -171,6 +174,48 @@ def disclose_network(audience: Audience, network: Network) -> Network:
     )
 
 
+def disclose_path(audience: Audience, path: GraphPath) -> GraphPath:
+    """A path between two subjects with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return path
+    alias = _Aliaser(audience)
+    return path.model_copy(
+        update={
+            "nodes": [alias.ref(n) for n in path.nodes],
+            "edges": [alias.edge(e) for e in path.edges],
+        }
+    )
+
+
+def disclose_facts(audience: Audience, facts: NodeFacts) -> NodeFacts:
+    """A node's facts (the explorer's styling and counts) with a person aliased: placeholder
+    name, no region or province. The counts of its relationships stay: a network shows them."""
+    if audience.sees_persons or facts.label != "Person":
+        return facts
+    return facts.model_copy(
+        update={
+            "key": person_alias(facts.key, audience),
+            "name": PERSON_PLACEHOLDER,
+            "region_code": None,
+            "province": None,
+        }
+    )
+
+
+def disclose_neighbours(audience: Audience, found: Neighbours) -> Neighbours:
+    """A page of neighbours with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return found
+    alias = _Aliaser(audience)
+    return found.model_copy(
+        update={
+            "key": alias.key(found.key),
+            "nodes": [alias.node(n) for n in found.nodes],
+            "edges": [alias.edge(e) for e in found.edges],
+        }
+    )
+
+
 def disclose_ownership(audience: Audience, report: Ownership) -> Ownership:
     """Owners and controller with every person aliased; organisations stay as they are."""
     if audience.sees_persons:
@@ -208,6 +253,17 @@ class _Aliaser:
         return node.model_copy(
             update={
                 "key": person_alias(node.key, self.audience),
+                "name": PERSON_PLACEHOLDER,
+                "region_code": None,
+            }
+        )
+
+    def ref(self, ref: SubjectRef) -> SubjectRef:
+        if ref.label != "Person":
+            return ref
+        return ref.model_copy(
+            update={
+                "key": person_alias(ref.key, self.audience),
                 "name": PERSON_PLACEHOLDER,
                 "region_code": None,
             }
