@@ -46,6 +46,7 @@ from graph.reads.ownership_graph import (
 )
 
 PERSON_PLACEHOLDER = "自然人 (person)"
+_ALIAS_PREFIX = "person~"
 
 AudienceKind = Literal["regulator", "analyst", "partner"]
 
@@ -91,7 +92,15 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
     >>> person_alias("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     'person~07d8af1f95ccb440'
     """
-    return "person~" + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+    return (
+        _ALIAS_PREFIX + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+    )
+
+
+def is_person_alias(key: str) -> bool:
+    """Whether ``key`` is an alias :func:`person_alias` made: it names a person to whom it
+    was given, and resolves to nothing."""
+    return key.startswith(_ALIAS_PREFIX)
 
 
 def may_search_persons(audience: Audience) -> bool:

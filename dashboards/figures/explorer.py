@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.model import GraphPath, Network, NetworkEdge, NetworkNode, PathStep
-from graph.reads.explorer import Neighbours, NodeFacts
+from graph.model import CreditRecord, GraphPath, Network, NetworkEdge, NetworkNode, PathStep
+from graph.reads.explorer import Neighbours, NodeFacts, Provenance
 from graph.reads.ownership_graph import Ownership, OwnershipParty
 
 Element = dict[str, Any]
@@ -457,3 +457,32 @@ def elements_csv(on_screen: Sequence[Element]) -> str:
             }
         )
     return out.getvalue()
+
+
+def record_rows(records: Sequence[CreditRecord], provenance: Provenance | None) -> list[Element]:
+    """The inspector's records, each with where it came from: issuing department, batch and
+    load time."""
+    origin = {r.record_id: r for r in provenance.records} if provenance else {}
+    rows = []
+    for record in records:
+        source = origin.get(record.record_id)
+        rows.append(
+            {
+                "record_id": record.record_id,
+                "list": record.list,
+                "level": record.level,
+                "category": record.category,
+                "status": record.status,
+                "decided_on": None if record.decided_on is None else record.decided_on.isoformat(),
+                "publish_until": None
+                if record.publish_until is None
+                else record.publish_until.isoformat(),
+                "department": (source.department if source else None) or record.authority_name,
+                "batch_id": source.batch_id if source else None,
+                "loaded_at": None
+                if source is None or source.loaded_at is None
+                else source.loaded_at.isoformat(timespec="seconds"),
+                "source_province": record.source_province,
+            }
+        )
+    return rows

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from graph.model import NetworkEdge, NetworkNode, RelationCount, label_of
+from graph.model import NetworkEdge, NetworkNode, RelationCount, SubjectRef, label_of
+from graph.reads import subjects
 from graph.store.queries import explorer as q
 from graph.store.repository import Repository
 from graph.vocabulary import SUBJECT_RELATIONS, Direction, Level, ListName, SubjectLabel
@@ -77,6 +78,24 @@ class Provenance(BaseModel):
     batch_id: str | None = None
     loaded_at: datetime | None = None
     records: list[RecordProvenance]
+
+
+def fuzzy_search(
+    repo: Repository, text: str, *, limit: int = 20, persons: bool = True
+) -> list[SubjectRef]:
+    """Subjects by key, by name fragment, then by name with the fragment's characters in
+    order and anything between them: exact matches first, no subject twice."""
+    found = subjects.search(repo, text, limit=limit, persons=persons)
+    letters = [ch for ch in text if ch.isalnum()]
+    if len(found) >= limit or len(letters) < 2:
+        return found
+    pattern = "(?i).*" + ".*".join(letters) + ".*"
+    rows = repo.read(q.FUZZY_ORGANIZATIONS, pattern=pattern, limit=limit)
+    if persons:
+        rows += repo.read(q.FUZZY_PERSONS, pattern=pattern, limit=limit)
+    seen = {s.key for s in found}
+    more = [SubjectRef(**row) for row in rows if row["key"] not in seen]
+    return (found + more)[:limit]
 
 
 def node_facts(repo: Repository, keys: Iterable[str], *, as_of: date) -> dict[str, NodeFacts]:

@@ -127,3 +127,11 @@ def test_path_reaches_an_analyst_aliased(repo: Repository, group: GraphBuilder) 
     assert shown.nodes[-1].key == disclosure.person_alias(_pid("张三"))
     assert shown.nodes[-1].name == disclosure.PERSON_PLACEHOLDER
     assert shown.edges[-1].source == disclosure.person_alias(_pid("张三"))
+
+
+def test_fuzzy_search_finds_characters_in_order(repo: Repository, group: GraphBuilder) -> None:
+    assert [s.key for s in explorer.fuzzy_search(repo, "甲有限")] == ["A"]  # a fragment
+    assert [s.key for s in explorer.fuzzy_search(repo, "甲公司")] == ["A"]  # in order, gaps
+    assert explorer.fuzzy_search(repo, "公司甲") == []  # not in order
+    assert [s.key for s in explorer.fuzzy_search(repo, "张 三")] == [_pid("张三")]
+    assert explorer.fuzzy_search(repo, "张 三", persons=False) == []

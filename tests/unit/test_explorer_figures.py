@@ -219,3 +219,32 @@ def test_elements_csv_lists_nodes_then_edges() -> None:
     assert (a["name"], a["lists"], a["kind"]) == ("A name", "black", "Organization")
     share = next(r for r in rows if r["rel"] == "SHAREHOLDER_OF")
     assert (share["source"], share["target"], share["ratio"]) == ("S", "A", "0.6")
+
+
+def test_record_rows_carry_department_batch_and_load_time() -> None:
+    from datetime import datetime
+
+    from graph.model import CreditRecord
+    from graph.reads.explorer import Provenance, RecordProvenance
+
+    records = [
+        CreditRecord(record_id="R1", list="black", level="severe", status="active"),
+        CreditRecord(record_id="R2", list="red", status="active", authority_name="省发改委"),
+    ]
+    provenance = Provenance(
+        records=[
+            RecordProvenance(
+                record_id="R1",
+                department="省市场监管局",
+                batch_id="b-7",
+                loaded_at=datetime(2026, 5, 1, 8, 30),
+            )
+        ]
+    )
+    rows = fig.record_rows(records, provenance)
+    assert (rows[0]["department"], rows[0]["batch_id"], rows[0]["loaded_at"]) == (
+        "省市场监管局",
+        "b-7",
+        "2026-05-01T08:30:00",
+    )
+    assert (rows[1]["department"], rows[1]["batch_id"]) == ("省发改委", None)
