@@ -135,3 +135,29 @@ def test_fuzzy_search_finds_characters_in_order(repo: Repository, group: GraphBu
     assert explorer.fuzzy_search(repo, "公司甲") == []  # not in order
     assert [s.key for s in explorer.fuzzy_search(repo, "张 三")] == [_pid("张三")]
     assert explorer.fuzzy_search(repo, "张 三", persons=False) == []
+
+
+HUB_HOLDINGS = """
+MATCH (h:Organization {uscc: 'HUB'})
+UNWIND range(1, $n) AS i
+CREATE (o:Subject:Organization {uscc: 'HELD-' + toString(i), name: '子公司' + toString(i),
+                                region_code: '3205', province: '32'})
+CREATE (h)-[:SHAREHOLDER_OF {ratio: 0.5}]->(o)
+"""
+
+
+def test_a_hub_is_counted_within_the_cap_and_opened_a_page_at_a_time(repo: Repository) -> None:
+    g = GraphBuilder(repo)
+    g.org("HUB", "国资平台", hub=True, kind="state_asset_holder")
+    repo.write(HUB_HOLDINGS, n=explorer.COUNT_CAP + 50)
+    facts = explorer.node_facts(repo, ["HUB"], as_of=AS_OF)["HUB"]
+    assert not facts.counts_complete
+    assert [(r.rel, r.direction, r.count) for r in facts.relations] == [
+        ("SHAREHOLDER_OF", "out", explorer.COUNT_CAP)
+    ]
+    # The trace shows the hub unopened; a page of its holdings opens it.
+    net = tracing.related_parties(repo, "HUB", hops=2, as_of=AS_OF)
+    assert net is not None and [n.key for n in net.nodes] == ["HUB"]
+    page = explorer.neighbours(repo, "HUB", "SHAREHOLDER_OF", "out", as_of=AS_OF, limit=50)
+    assert page is not None
+    assert page.total == explorer.COUNT_CAP + 50 and len(page.nodes) == 50
