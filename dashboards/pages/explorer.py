@@ -222,7 +222,7 @@ def layout(
                     dcc.Dropdown(
                         id="explorer-search",
                         placeholder=t("search"),
-                        options=[{"label": key, "value": key}] if key else [],
+                        options=_root_option(key),
                         value=key,
                         searchable=True,
                         className="explorer-search",
@@ -358,6 +358,24 @@ def _legend(t: Translate, term: Translate) -> html.Div:
     )
 
 
+def _root_option(key: str | None) -> list[dict[str, str]]:
+    """The deep link's subject as the search box's one option, by name where the viewer may
+    resolve it (the network view that follows audits it)."""
+    if not key:
+        return []
+    found = (
+        subjects.find(context.services().repository, key)
+        if disclosure.may_resolve(context.viewer().audience, key)
+        else None
+    )
+    return [_option(found.name, key) if found else {"label": key, "value": key}]
+
+
+def _option(name: str, key: str) -> dict[str, str]:
+    # A pid is 64 hex characters: its head tells two namesakes apart.
+    return {"label": f"{name} · {key[:18]}", "value": key}
+
+
 def _day(text: str | None, today: date) -> date:
     try:
         chosen = date.fromisoformat(text) if text else today
@@ -381,7 +399,7 @@ def search_options(shared: Services, audience: Audience, text: str) -> list[dict
     context.audit_view(
         "explorer/search", [s.key for s in found], result_size=len(found), query=text
     )
-    return [{"label": f"{s.name} · {s.key[:18]}", "value": s.key} for s in found]
+    return [_option(s.name, s.key) for s in found]
 
 
 @callback(

@@ -30,6 +30,10 @@ ORDER BY size(o.name), o.uscc
 LIMIT 1
 """
 PERSON_NAMES = "MATCH (p:Person) RETURN collect(p.name) AS names"
+VIEWS_OF = """
+MATCH (e:AuditEvent {role: $role}) WHERE $key IN e.subjects
+RETURN collect(DISTINCT e.action) AS actions
+"""
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,12 @@ def test_an_analyst_never_sees_a_persons_name(
     shown += page.locator("body").inner_text()
     seen = [name for name in row["names"] if name in shown]
     assert not seen, f"person names shown to an analyst: {seen[:5]}"
+    # What was shown was audited as an API call would be, by view.
+    audited = services.repository.read_one(VIEWS_OF, role="analyst", key=subject.key)
+    assert audited is not None
+    assert {"VIEW /dashboards/explorer/network", "VIEW /dashboards/explorer/profile"} <= set(
+        audited["actions"]
+    )
     screenshot(page, "explorer-analyst")
 
 
