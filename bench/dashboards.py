@@ -134,6 +134,34 @@ CASES: list[Case] = [
 _OCCUPATIONS = ["lawyer", "cpa", "medical_staff", "teacher", "legal_representative"]
 
 
+def _explorer(mode: str, hops: int) -> Callable[[Sample], dict[str, Any]]:
+    """The explorer's view of a random organisation, as a pick in the search box sends it."""
+    return lambda s: {
+        "explorer-search.value": s.organisations(1)[0],
+        "explorer-hops.value": hops,
+        "explorer-as-of.value": AS_OF.toordinal(),
+        "explorer-mode.value": mode,
+    }
+
+
+# Name fragments an analyst types: common ones, whose matches are many.
+_FRAGMENTS = ["科技", "苏州", "商贸", "建材", "无锡市", "南京"]
+
+CASES += [
+    Case("explorer: search by name (audited)", "/explorer", "explorer-search.options",
+         lambda s: {"explorer-search.search_value": s.random.choice(_FRAGMENTS)}),
+    Case("explorer: network, 2 hops (audited)", "/explorer", "explorer-graph.elements",
+         _explorer("network", 2)),
+    Case("explorer: network, 3 hops (audited)", "/explorer", "explorer-graph.elements",
+         _explorer("network", 3), role="regulator"),
+    Case("explorer: actual controller (audited)", "/explorer", "explorer-graph.elements",
+         _explorer("controller", 2)),
+    Case("explorer: inspector on a click (audited)", "/explorer", "explorer-inspector.children",
+         lambda s: {"explorer-graph.tapNodeData": {"id": s.organisations(1)[0]}},
+         role="regulator"),
+]  # fmt: skip
+
+
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30, help="Measured calls per callback.")

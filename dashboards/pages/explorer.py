@@ -28,11 +28,10 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboards import context
+from dashboards import context, grids
 from dashboards.figures import explorer as fig
 from dashboards.i18n import Labels, translator
 from dashboards.terms import TERMS
@@ -99,6 +98,17 @@ LABELS: Labels = {
         "flagged": "衍生标记（橙色边框）",
         "away": "外省（虚线边框）",
         "ended": "已终止的关系（虚线）",
+        "record_record_id": "记录编号",
+        "record_list": "名单",
+        "record_level": "等级",
+        "record_category": "类别",
+        "record_status": "状态",
+        "record_decided_on": "决定日期",
+        "record_publish_until": "公示截止",
+        "record_department": "认定部门",
+        "record_batch_id": "批次",
+        "record_loaded_at": "载入时间",
+        "record_source_province": "来源省份",
         "field_uscc": "统一社会信用代码",
         "field_pid": "自然人标识（加密）",
         "field_name": "名称",
@@ -164,6 +174,17 @@ LABELS: Labels = {
         "flagged": "derived flag (orange border)",
         "away": "other province (dashed border)",
         "ended": "ended relation (dashed)",
+        "record_record_id": "record",
+        "record_list": "list",
+        "record_level": "level",
+        "record_category": "category",
+        "record_status": "status",
+        "record_decided_on": "decided on",
+        "record_publish_until": "published until",
+        "record_department": "department",
+        "record_batch_id": "batch",
+        "record_loaded_at": "loaded at",
+        "record_source_province": "source province",
         "field_uscc": "USCC",
         "field_pid": "person key (keyed hash)",
         "field_name": "name",
@@ -196,6 +217,11 @@ TRACE_NODES = 200
 EXPAND_PAGE = 50
 PATH_HOPS = 4
 AS_OF_YEARS = 10
+# The inspector's record columns: what the record says, then where it came from.
+RECORD_COLUMNS = (
+    "record_id", "list", "level", "category", "status", "decided_on", "publish_until",
+    "department", "batch_id", "loaded_at", "source_province",
+)  # fmt: skip
 GRAPH_STYLE = {"width": "100%", "height": "640px", "border": "1px solid #d0d7de"}
 
 
@@ -849,12 +875,12 @@ def inspector_view(
     rows = fig.record_rows(profile.records, origin)
     parts += [
         html.H4(f"{t('records')} ({len(rows)})"),
-        dag.AgGrid(
-            id="explorer-records",
-            rowData=rows,
-            columnDefs=[{"field": f} for f in (rows[0] if rows else {"record_id": None})],
-            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-            style={"height": "220px"},
+        grids.table(
+            "explorer-records",
+            [{"field": f, "headerName": t(f"record_{f}")} for f in RECORD_COLUMNS],
+            rows,
+            export_label=t("csv"),
+            height="240px",
         ),
         html.H4(f"{t('flags')} ({len(profile.flags)})"),
         html.Ul([_flag_item(t, i, f) for i, f in enumerate(profile.flags)]),
