@@ -115,6 +115,19 @@ def edge_element(edge: NetworkEdge) -> Element:
     }
 
 
+def edge_summary(data: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """One line for a clicked edge: who to whom, the relationship, role, share and dates."""
+    source, target = data["source"], data["target"]
+    parts = [f"{names.get(source, source)} → {names.get(target, target)}", data["rel"]]
+    if data.get("role"):
+        parts.append(data["role"])
+    if data.get("ratio") is not None:
+        parts.append(f"{data['ratio']:.1%}")
+    if data.get("since") or data.get("until"):
+        parts.append(f"{data.get('since') or '…'} – {data.get('until') or ''}".rstrip())
+    return " · ".join(parts)
+
+
 def network_elements(
     network: Network, facts: Mapping[str, NodeFacts], *, home_province: str
 ) -> Merged:

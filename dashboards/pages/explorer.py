@@ -290,6 +290,7 @@ def layout(
                 className="explorer-as-of",
             ),
             html.Div(id="explorer-status", className="explorer-status"),
+            html.Div(id="explorer-edge", className="explorer-edge"),
             html.Div(
                 [
                     html.Div(
@@ -959,6 +960,21 @@ def _inspect(
     except DomainError:
         return [html.P(t("unknown"))], key, []
     return parts, key, paths
+
+
+@callback(
+    Output("explorer-edge", "children"),
+    Input("explorer-graph", "tapEdgeData"),
+    State("explorer-graph", "elements"),
+    prevent_initial_call=True,
+)
+def _edge(tapped: dict[str, Any] | None, on_screen: list[fig.Element] | None) -> str:
+    if tapped is None:
+        return ""
+    names = {
+        e["data"]["id"]: e["data"]["label"] for e in on_screen or [] if "source" not in e["data"]
+    }
+    return fig.edge_summary(tapped, names)
 
 
 # --- export ---------------------------------------------------------------------------

@@ -184,6 +184,12 @@ def test_the_visible_subgraph_downloads_as_csv_and_png(
     page = signed_in("regulator")
     page.goto(dashboards + f"explorer/{subject.key}")
     shown = _wait_for_network(page)
+    # A clicked edge tells its ends, relationship, role or share, and dates.
+    box = page.locator("#explorer-graph").bounding_box()
+    assert box is not None
+    mid = _cy(page, "const m = cy.edges()[0].renderedMidpoint(); return [m.x, m.y];")
+    page.mouse.click(box["x"] + mid[0], box["y"] + mid[1])
+    page.locator("#explorer-edge").get_by_text("→").wait_for()
     with page.expect_download() as download:
         page.click("#explorer-csv")
     saved = tmp_path / download.value.suggested_filename

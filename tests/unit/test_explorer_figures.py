@@ -248,3 +248,15 @@ def test_record_rows_carry_department_batch_and_load_time() -> None:
         "2026-05-01T08:30:00",
     )
     assert (rows[1]["department"], rows[1]["batch_id"]) == ("省发改委", None)
+
+
+def test_edge_summary_names_the_ends_role_share_and_dates() -> None:
+    on_screen = fig.network_elements(_network(), {}, home_province="32").elements
+    by_id = {e["data"]["id"]: e["data"] for e in on_screen}
+    names = {"S": "S name", "A": "A name", "P": "P name"}
+    assert fig.edge_summary(by_id["S|SHAREHOLDER_OF||A"], names) == (
+        "S name → A name · SHAREHOLDER_OF · 60.0%"
+    )
+    assert fig.edge_summary(by_id["P|LEGAL_REP_OF||A"], names) == (
+        "P name → A name · LEGAL_REP_OF · 2020-01-01 –"
+    )
