@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from a2wsgi import WSGIMiddleware
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import metrics, problems
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
+from api.params import refuse_unknown_query
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -49,6 +50,7 @@ def create_app(services: Services) -> FastAPI:
         summary="Joint supervision (联合奖惩) over Jiangsu's public credit graph",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.services = services
 

@@ -22,7 +22,7 @@ import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
 from graph.linkage.status import PartnerStatus, partner_statuses
-from graph.linkage.sync import sync_partners
+from graph.linkage.sync import observe_heads, sync_partners
 from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RulesFileError
@@ -321,12 +321,19 @@ def linkage_sync(partner: str | None, page_size: int) -> None:
 @linkage.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def linkage_status(as_json: bool) -> None:
-    """Per partner: cursor, lag (records and time), last success and last error."""
+    """Per partner: cursor, lag (records and time), last success and last error.
+
+    Asks each partner's catalogue for its head first (once, within its timeout), so the lag
+    is current; a partner that does not answer shows the lag as of the last contact.
+    """
     with services(get_settings()) as opened:
+        unreachable = observe_heads(opened.repository, opened.settings, opened.clock)
         statuses = partner_statuses(opened.repository, opened.settings, opened.clock.now())
     if as_json:
         click.echo(json.dumps([asdict(s) for s in statuses], default=str, ensure_ascii=False))
         return
+    for code, error in unreachable.items():
+        click.echo(f"partner {code} did not answer now (lag as of the last contact): {error}")
     header = ("partner", "cursor", "applied", "lag", "lag time", "last success", "last error")
     rows = [header] + [_status_row(s) for s in statuses]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]

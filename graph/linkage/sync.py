@@ -14,8 +14,10 @@ the others:
    replays the page, a kill after it does not, so nothing is lost or duplicated;
 6. recompute the flags of the records written (incrementally), then clear them.
 
-A 410 (cursor older than the partner's retention) restarts from the partner's snapshot,
-whose pages are written the same way; the last one hands over to the feed cursor it fixed.
+A first sync, and a 410 (cursor older than the partner's retention), start from the
+partner's snapshot, whose pages are written the same way; after its last page the run reads
+on in the feed from the cursor the snapshot fixed. (A first sync from the feed alone would
+miss every record last changed before the partner's retained window.)
 
 Persons. A person travels by linkage key only. One whose key identifies a person here (one
 of ours, whose ID number was loaded, or one met earlier in a feed) is that person. One we
@@ -37,7 +39,13 @@ from typing import Any
 
 from graph.clock import Clock
 from graph.identifiers import InvalidIdentifier, scrub, surrogate_pid, validate_uscc
-from graph.linkage.client import CursorExpired, PartnerClient, PartnerEndpoint, PartnerError
+from graph.linkage.client import (
+    CursorExpired,
+    PartnerClient,
+    PartnerEndpoint,
+    PartnerError,
+    Retry,
+)
 from graph.linkage.keys import is_linkage_key
 from graph.linkage.signing import SignatureRefused, page_digest, verify_page
 from graph.propagation.recompute import incremental_recompute
@@ -165,20 +173,22 @@ def _pull(
     state = repo.read_one(q.CURSOR, province=code) or {}
     unrefreshed = 0
     while True:
-        snapshot_cursor = state.get("snapshot_cursor")
         in_snapshot = state.get("resume_cursor") is not None
         try:
             if in_snapshot:
-                page = client.snapshot_page(snapshot_cursor, page_size)
+                page = client.snapshot_page(state.get("snapshot_cursor"), page_size)
+            elif state.get("cursor") is None:
+                # A first sync starts from the partner's current state: its feed holds only
+                # the retained window, and a record last changed before it is not in there.
+                page = _start_snapshot(repo, client, run, page_size)
+                in_snapshot = True
             else:
-                page = client.feed_page(state.get("cursor"), page_size)
+                page = client.feed_page(state["cursor"], page_size)
         except CursorExpired:
             if in_snapshot:
                 raise
             # Changes we never saw were pruned: start over from the partner's current state.
-            repo.write(q.START_SNAPSHOT, province=code)
-            run.snapshot = True
-            page = client.snapshot_page(None, page_size)
+            page = _start_snapshot(repo, client, run, page_size)
             in_snapshot = True
         kind = "snapshot" if in_snapshot else "feed"
         try:
@@ -200,11 +210,19 @@ def _pull(
         if unrefreshed >= REFRESH_EVERY:
             run.refreshed += _refresh(repo, rules, clock, code)
             unrefreshed = 0
-        if not page["has_more"] and not state.get("resume_cursor"):
-            break
-        if not page["entries"]:
+        if kind == "feed" and not page["has_more"]:
+            break  # the head; after a snapshot's last page, its feed is read on to it
+        if page["has_more"] and not page["entries"]:
             break  # a partner that says "more" and sends nothing is asked again next run
     run.refreshed += _refresh(repo, rules, clock, code)
+
+
+def _start_snapshot(
+    repo: Repository, client: PartnerClient, run: PartnerRun, page_size: int
+) -> dict[str, Any]:
+    repo.write(q.START_SNAPSHOT, province=client.partner.code)
+    run.snapshot = True
+    return client.snapshot_page(None, page_size)
 
 
 def _next_state(
@@ -428,6 +446,30 @@ def _masked(value: Any, name: str) -> str | None:
     if "*" not in text:
         raise ValueError(f"{name}: not masked")
     return text
+
+
+def observe_heads(repo: Repository, settings: Settings, clock: Clock) -> dict[str, str]:
+    """Ask every partner's catalogue for its head, concurrently, once each (no retry), and
+    keep it for the lag; why each partner that did not answer did not. For a status that is
+    current without a sync."""
+    partners = settings.partners or {}
+    if not partners:
+        return {}
+
+    def observe(code: str, config: Partner) -> str | None:
+        endpoint = PartnerEndpoint(
+            code, config.url, config.api_key.get_secret_value(), config.timeout_s
+        )
+        try:
+            with PartnerClient(endpoint, PURPOSE, retry=Retry(attempts=1)) as client:
+                _see_head(repo, client, code, clock)
+        except PartnerError as exc:
+            return _describe(exc)
+        return None
+
+    with ThreadPoolExecutor(max_workers=len(partners)) as pool:
+        outcomes = {code: pool.submit(observe, code, config) for code, config in partners.items()}
+        return {code: error for code, f in sorted(outcomes.items()) if (error := f.result())}
 
 
 def _see_head(repo: Repository, client: PartnerClient, code: str, clock: Clock) -> None:

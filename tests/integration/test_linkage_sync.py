@@ -30,7 +30,7 @@ from graph.identifiers import make_id_number, make_uscc
 from graph.linkage.federated import federated_review
 from graph.linkage.keys import linkage_key
 from graph.linkage.status import partner_flag_reach, partner_statuses, records_exchanged
-from graph.linkage.sync import sync_partners
+from graph.linkage.sync import observe_heads, sync_partners
 from graph.services import Services
 from graph.settings import Partner, Settings, public_key_of
 from graph.store.repository import Repository
@@ -136,7 +136,10 @@ def test_partner_records_land_with_their_province_and_signed_page(
 
     runs = _sync(services, graph, linked, only="33", page_size=2)
 
-    assert [(r.code, r.pages, r.records, r.error) for r in runs] == [("33", 2, 4, None)]
+    # A first sync: two snapshot pages, then the feed from the cursor they fixed, at its head.
+    assert [(r.code, r.pages, r.records, r.snapshot, r.error) for r in runs] == [
+        ("33", 3, 4, True, None)
+    ]
     rows = graph.read(RECORDS, province="33")
     assert [(r["record_id"], r["links"]) for r in rows] == [
         ("33:R1", 1), ("33:R2", 1), ("33:R3", 1), ("33:R4", 1)
@@ -153,7 +156,7 @@ def test_partner_records_land_with_their_province_and_signed_page(
     assert stranger["p"]["id_masked"] == "3301**********123X"
     pages = {r["source_page"] for r in rows}
     stored = graph.read("MATCH (p:LinkagePage {province: '33'}) RETURN p.source_page AS page")
-    assert pages == {r["page"] for r in stored} and len(pages) == 2
+    assert pages <= {r["page"] for r in stored} and len(pages) == 2  # and the empty head
     # The severe record of our organisation reaches its people through propagation.
     reached = graph.read(
         "MATCH (s:Subject)-[f:FLAGGED]->(:Record {record_id: '33:R1'}) RETURN s.pid AS pid"
@@ -172,6 +175,14 @@ def test_partner_records_land_with_their_province_and_signed_page(
     assert sum(e.records for e in records_exchanged(graph, since)) == 4
     reach = partner_flag_reach(graph, linked)
     assert [(r.province, r.subjects) for r in reach] == [("33", 1)]
+    # Without a sync, the status asks the heads: one new entry pending; Anhui not answering.
+    zj.add("upsert", _record("R5"), _org(ZJ_ORG))
+    partners["34"][0].fault = "down"
+    assert list(observe_heads(graph, linked, services.clock)) == ["34"]
+    [status] = [
+        s for s in partner_statuses(graph, linked, services.clock.now()) if s.province == "33"
+    ]
+    assert status.lag_records == 1 and status.lag_seconds is not None
 
 
 def test_repair_and_revocation_stop_a_partner_record_counting(
@@ -267,6 +278,8 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     """``credit-graph linkage sync`` run as a process and SIGKILLed after a random number of
     pages (mid-page or between pages), three times, then run to the end."""
     zj, _ = partners["33"]
+    zj.add("upsert", _record("R0"), _org(ZJ_ORG))
+    _sync(services, graph, linked, only="33")  # from the snapshot; the kills are in the feed
     for n in range(1, 41):
         op = "repair" if n % 10 == 0 else "upsert"
         target = n - 1 if op == "repair" else n
@@ -466,7 +479,7 @@ def test_the_subscriber_reads_the_real_publisher(services: Services) -> None:
         [status] = partner_statuses(services.repository, zhejiang, services.clock.now())
 
     assert run.error is None, run.error
-    assert (run.pages, run.records) == (2, 2)  # one record a page
+    assert (run.pages, run.records) == (3, 2)  # the snapshot a record a page, the feed's head
     rows = services.repository.read(RECORDS, province="32")
     landed = {r["record_id"]: r for r in rows if r["record_id"].startswith("32:")}
     assert sorted(landed) == ["32:LK-PERSON", "32:LK-TAX"]  # in Zhejiang's scope only

@@ -75,6 +75,7 @@ BODIES: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any]]] = {
     ),
     ("post", "/api/v1/records/{record_id}/repair"): ({"record_id": "R-REP"}, {"note": "x"}),
     ("post", "/api/v1/records/{record_id}/revocation"): ({"record_id": "R-REV"}, {"note": "x"}),
+    ("post", "/linkage/v1/check"): ({}, {"subjects": [{"uscc": FIRM}]}),
 }
 
 

@@ -117,13 +117,14 @@ class PartnerFeed:
             if (bad := faulty()) is not None:
                 return bad
             offset, resume = (cursor or f"0|{self.head()['seq']}").split("|")
+            time.sleep(self.page_delay_s)
             current: dict[str, dict[str, Any]] = {}
             for entry in self.entries:
                 current[entry["record"]["record_id"]] = entry
             ordered = [current[rid] for rid in sorted(current)]
             chunk = ordered[int(offset) : int(offset) + limit]
             end = int(offset) + len(chunk)
-            page = {
+            page: dict[str, Any] = {
                 "kind": "snapshot",
                 "entries": [
                     {"op": "upsert", "record": e["record"], "subject": e["subject"]} for e in chunk
@@ -132,6 +133,8 @@ class PartnerFeed:
                 "has_more": end < len(ordered),
                 "resume_cursor": resume,
             }
+            if self.fault == "bad_shape":
+                page["entries"] = [{"seq": 1}]
             return JSONResponse(self.signed(page))
 
         @app.post("/linkage/v1/check")

@@ -127,11 +127,11 @@ MERGE (s:PartnerSync {province: $province})
 SET s.last_error = $error, s.last_error_at = $now
 """
 
-# A resync from the snapshot starts over: the stale feed cursor is dropped.
+# A resync from the snapshot is counted; the stored cursors stay until its first page is
+# written, so a run killed before that asks the feed again, is refused again and resyncs.
 START_SNAPSHOT = """
 MERGE (s:PartnerSync {province: $province})
-SET s.cursor = null, s.snapshot_cursor = null, s.resume_cursor = null,
-    s.snapshots = coalesce(s.snapshots, 0) + 1
+SET s.snapshots = coalesce(s.snapshots, 0) + 1
 """
 
 CURSOR = """
