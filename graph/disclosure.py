@@ -30,13 +30,17 @@ from graph.access import Principal
 from graph.errors import NotFound, NotPermitted
 from graph.model import (
     Flag,
+    GraphPath,
     Network,
     NetworkEdge,
     NetworkNode,
     PathStep,
+    Person,
     SubjectProfile,
+    SubjectRef,
     label_of,
 )
+from graph.reads.explorer import Neighbours, NodeFacts
 from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
@@ -46,6 +50,7 @@ from graph.reads.ownership_graph import (
 )
 
 PERSON_PLACEHOLDER = "自然人 (person)"
+_ALIAS_PREFIX = "person~"
 
 AudienceKind = Literal["regulator", "analyst", "partner"]
 
@@ -91,7 +96,15 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
     >>> person_alias("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     'person~07d8af1f95ccb440'
     """
-    return "person~" + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+    return (
+        _ALIAS_PREFIX + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+    )
+
+
+def is_person_alias(key: str) -> bool:
+    """Whether ``key`` is an alias :func:`person_alias` made: it names a person to whom it
+    was given, and resolves to nothing."""
+    return key.startswith(_ALIAS_PREFIX)
 
 
 def mask_person_name(name: str | None) -> str | None:
@@ -165,6 +178,14 @@ def check_profile(audience: Audience, key: str) -> None:
         )
 
 
+def disclose_person(audience: Audience, person: Person) -> Person:
+    """A person as ``audience`` may see them: as stored (masked) for regulators, otherwise
+    the alias with the placeholder name and nothing else."""
+    if audience.sees_persons:
+        return person
+    return Person(pid=person_alias(person.pid, audience), name=PERSON_PLACEHOLDER)
+
+
 def disclose_profile(audience: Audience, profile: SubjectProfile) -> SubjectProfile:
     """A subject's profile as ``audience`` may see it (call :func:`check_profile` first:
     only an organisation's profile reaches an audience that does not see persons)."""
@@ -209,6 +230,48 @@ def disclose_network(audience: Audience, network: Network) -> Network:
     )
 
 
+def disclose_path(audience: Audience, path: GraphPath) -> GraphPath:
+    """A path between two subjects with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return path
+    alias = _Aliaser(audience)
+    return path.model_copy(
+        update={
+            "nodes": [alias.ref(n) for n in path.nodes],
+            "edges": [alias.edge(e) for e in path.edges],
+        }
+    )
+
+
+def disclose_facts(audience: Audience, facts: NodeFacts) -> NodeFacts:
+    """A node's facts (the explorer's styling and counts) with a person aliased: placeholder
+    name, no region or province. The counts of its relationships stay: a network shows them."""
+    if audience.sees_persons or facts.label != "Person":
+        return facts
+    return facts.model_copy(
+        update={
+            "key": person_alias(facts.key, audience),
+            "name": PERSON_PLACEHOLDER,
+            "region_code": None,
+            "province": None,
+        }
+    )
+
+
+def disclose_neighbours(audience: Audience, found: Neighbours) -> Neighbours:
+    """A page of neighbours with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return found
+    alias = _Aliaser(audience)
+    return found.model_copy(
+        update={
+            "key": alias.key(found.key),
+            "nodes": [alias.node(n) for n in found.nodes],
+            "edges": [alias.edge(e) for e in found.edges],
+        }
+    )
+
+
 def disclose_ownership(audience: Audience, report: Ownership) -> Ownership:
     """Owners and controller with every person aliased; organisations stay as they are."""
     if audience.sees_persons:
@@ -246,6 +309,17 @@ class _Aliaser:
         return node.model_copy(
             update={
                 "key": person_alias(node.key, self.audience),
+                "name": PERSON_PLACEHOLDER,
+                "region_code": None,
+            }
+        )
+
+    def ref(self, ref: SubjectRef) -> SubjectRef:
+        if ref.label != "Person":
+            return ref
+        return ref.model_copy(
+            update={
+                "key": person_alias(ref.key, self.audience),
                 "name": PERSON_PLACEHOLDER,
                 "region_code": None,
             }

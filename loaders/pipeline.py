@@ -544,6 +544,7 @@ class _Writer:
                 in_file.rejected += 1
                 in_file.reasons.update({(e.field, e.reason) for e in result.errors})
                 self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
+                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
                 continue
             counts.accepted += 1
             tally.accepted += 1
