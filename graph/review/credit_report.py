@@ -25,6 +25,7 @@ from graph.review.credit_review import (
     keys_by_label,
     subjects_with_records,
 )
+from graph.review.path_diagram import path_svg
 from graph.store.queries import review as q
 from graph.store.repository import Repository
 from graph.vocabulary import PROVINCE_NAMES, RED, SubjectLabel
@@ -199,4 +200,6 @@ def render_html(report: CreditReport) -> str:
         arrows=DIRECTION_ARROWS,
         rels=REL_LABELS,
         provinces=PROVINCE_NAMES,
+        # The flag's path drawn: escaped by path_svg itself, so the template need not trust data.
+        diagram=path_svg,
     )
