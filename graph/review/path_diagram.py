@@ -104,11 +104,11 @@ def _x(index: int) -> int:
 
 def _box(index: int, key: str, name: str, is_person: bool, *, last: bool) -> str:
     x, y = _x(index), MARGIN
-    stroke, stroke_width = "#555", 1
+    stroke, stroke_width = "#555", "1"
     if index == 0:
-        stroke, stroke_width = RECORD_SUBJECT_STROKE, 2
+        stroke, stroke_width = RECORD_SUBJECT_STROKE, "2"
     elif last:
-        stroke, stroke_width = "#111", 2.5
+        stroke, stroke_width = "#111", "2.5"
     radius = 14 if is_person else 2
     lines = _wrap(name, 2)
     first_y = y + BOX_HEIGHT / 2 - (len(lines) - 1) * (FONT_SIZE + 2) / 2 + FONT_SIZE / 3
