@@ -63,3 +63,18 @@ RETURN f.rule AS rule,
        count(f) AS count
 """
 )
+
+# The same flags by rule, kind and score: scores are products of a few rule factors, so the
+# groups stay few (a histogram's bars) whatever the number of flags.
+FLAGS_BY_RULE_KIND_AND_SCORE = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_LIVE
+    + """
+MATCH (:Subject)-[f:FLAGGED]->(r)
+RETURN f.rule AS rule,
+       CASE WHEN r.status = 'under_objection' THEN 'pending' ELSE f.kind END AS kind,
+       f.score AS score, count(f) AS count
+"""
+)
