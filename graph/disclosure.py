@@ -20,6 +20,7 @@ API routes, Dash pages and linkage endpoints all ask this module; none masks on 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -383,3 +384,11 @@ def _disclose_finding_record(audience: Audience, record: FindingRecord) -> Findi
     if record.subject is None:
         return record
     return record.model_copy(update={"subject": disclose_key(audience, record.subject)})
+
+
+def disclose_names(audience: Audience, names: Mapping[str, str]) -> dict[str, str]:
+    """Display names by key as ``audience`` may see them: persons under their alias, with the
+    placeholder name; to look up names of keys already disclosed."""
+    if audience.sees_persons:
+        return dict(names)
+    return {disclose_key(audience, k): disclose_name(audience, k, n) or k for k, n in names.items()}
