@@ -184,5 +184,5 @@ def reason_rows(result: ReviewResult, names: Mapping[str, str]) -> list[Row]:
 def path_diagram_src(path: Sequence[PathStep], names: Mapping[str, str]) -> str:
     """A flag's path diagram (:func:`graph.review.path_diagram.path_svg`) as an image data
     URL: shown with ``html.Img``, it needs no markup from the server in the page."""
-    svg = path_svg(path, names, is_person=is_person_shown)
+    svg = path_svg(path, names, is_person=is_person_shown, standalone=True)
     return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode()).decode("ascii")

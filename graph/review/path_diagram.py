@@ -33,6 +33,7 @@ MARGIN = 6
 FONT_SIZE = 11
 LINE_EMS = 11  # a box line holds about this many wide (CJK) characters
 RECORD_SUBJECT_STROKE = "#b3261e"
+_NAMESPACE = ' xmlns="http://www.w3.org/2000/svg"'
 
 # Short bilingual relationship labels: the diagram has room for a word, not a sentence.
 REL_SHORT = {
@@ -49,6 +50,7 @@ def path_svg(
     names: Mapping[str, str],
     *,
     is_person: Callable[[str], bool] | None = None,
+    standalone: bool = False,
 ) -> Markup:
     """The path ``steps`` as an inline SVG element.
 
@@ -61,6 +63,9 @@ def path_svg(
     is_person : callable, optional
         Whether a key is a person's; by default the key's shape says
         (:func:`graph.model.label_of`). A caller showing aliases passes its own.
+    standalone : bool
+        For an SVG file or image (a data URL), which must declare the SVG namespace; inline
+        in HTML it needs none, and the report names no external address at all.
 
     Returns
     -------
@@ -84,7 +89,7 @@ def path_svg(
     height = 2 * MARGIN + BOX_HEIGHT
     title = " → ".join(names.get(key, key) for key in keys)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="path-diagram" role="img" '
+        f'<svg{_NAMESPACE if standalone else ""} class="path-diagram" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-size="{FONT_SIZE}" font-family="sans-serif">',
         f"<title>{escape(title)}</title>",

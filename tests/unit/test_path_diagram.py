@@ -15,7 +15,7 @@ from graph.review.credit_report import (
 )
 from graph.review.path_diagram import path_svg
 
-SVG = "{http://www.w3.org/2000/svg}"
+SVG = ""  # inline in HTML: no namespace declared
 ORG = "91320214745555318W"
 PARENT = "91320200MA1XYZ0001"
 PID = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -90,6 +90,11 @@ def test_a_caller_showing_aliases_says_who_is_a_person() -> None:
     assert [g.get("class") for g in root.findall(f"{SVG}g")][:2] == ["organization", "person"]
 
 
+def test_a_standalone_diagram_declares_its_namespace() -> None:
+    root = ET.fromstring(path_svg(R1_THEN_R2, NAMES, standalone=True))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
 def test_empty_path_draws_nothing() -> None:
     assert path_svg([], NAMES) == ""
 
@@ -130,6 +135,7 @@ def test_the_printable_report_embeds_the_diagram_of_each_flag() -> None:
         names=NAMES,
     )
     html = render_html(report)
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="path-diagram"') == 1
+    assert html.count('<svg class="path-diagram"') == 1
+    assert "http://" not in html  # inline SVG names no namespace: the report stays offline
     assert "&lt;svg" not in html  # embedded as markup, not escaped as text
     assert "<li>" in html  # the textual path stays beside the drawing
