@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint chromium clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 demo: install
 	$(BIN)/credit-graph demo
 
-test: install lint
+test: install lint chromium
 	$(BIN)/pytest
+
+# tests/browser drive Debian's chromium through Playwright (whose own browser download is not
+# used); a fresh Debian machine gets it here, which needs root.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -402,7 +402,7 @@ DEMO_SEED = 7
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
 def demo(orgs: int, seed: int) -> None:
     """The README's demo: embedded Neo4j, schema, a generated province loaded and propagated,
-    demo API keys, then serve the API."""
+    demo API keys, then serve the API and the dashboards."""
     settings = get_settings()
     if settings.environment != "development":
         raise CliError("the demo creates keys and data; run it only with environment=development")
@@ -464,7 +464,8 @@ def _ensure_embedded(settings: Settings) -> None:
 @click.option("--host", help="Interface to bind (default: settings, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the dashboards (/dashboards/) until
+    interrupted."""
     settings = get_settings()
     _refuse_exposed_development_secrets(settings, host or settings.api_host)
     # Neo4j need not answer yet: /readyz says when it does. The services are closed when
@@ -510,6 +511,7 @@ def _serve(opened: Services, host: str, port: int) -> None:
     gc.collect()
     gc.freeze()
     click.echo(f"point your browser at http://{host}:{port}/docs (the API, with its examples)")
+    click.echo(f"the dashboards: http://{host}:{port}/dashboards/ (sign in with an API key)")
     uvicorn.run(
         app,
         host=host,

@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     # subjects, the largest body the API takes, is under 100 KiB.
     max_body_bytes: int = 1024 * 1024
 
+    # --- Dashboards. A sign-in lasts this long; the cookie is signed with the secret, or,
+    # unset, with a random one per process (sign-ins then end when the server restarts; set
+    # it when several processes serve the dashboards).
+    dashboard_session_hours: float = Field(default=8.0, gt=0)
+    dashboard_session_secret: SecretStr | None = None
+    # Where background callbacks (long work) keep their jobs' state; unset, a folder of the
+    # system's temporary directory, one per process.
+    dashboard_cache_dir: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "development":
