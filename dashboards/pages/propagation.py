@@ -192,7 +192,7 @@ LABELS: Labels = {
     },
 }
 
-dash.register_page(  # type: ignore[no-untyped-call]
+dash.register_page(
     __name__,
     path="/propagation",
     order=2,
@@ -318,6 +318,7 @@ def layout(**_: object) -> html.Div:
             html.P(id="propagation-conflicts-notice", className="notice"),
             _table("propagation-conflicts", CONFLICT_COLUMNS, t),
         ],
+        id="propagation",
         className="page propagation",
     )
 

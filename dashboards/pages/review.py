@@ -133,7 +133,7 @@ LABELS: Labels = {
     },
 }
 
-dash.register_page(  # type: ignore[no-untyped-call]
+dash.register_page(
     __name__,
     path="/review",
     order=6,
@@ -254,6 +254,7 @@ def layout(**_: object) -> html.Div:
             html.Div(id="review-paths", className="paths"),
             dcc.Store(id="review-result"),
         ],
+        id="review",
         className="page review",
     )
 
