@@ -263,6 +263,7 @@ def _table(name: str, columns: list[str], t: Any) -> html.Div:
                 className="ag-theme-alpine",
             ),
         ],
+        id=f"{name}-table",
         className="table-block",
     )
 

@@ -173,6 +173,7 @@ def _table(name: str, columns: list[tuple[str, str]], t: Any) -> html.Div:
                 className="ag-theme-alpine",
             ),
         ],
+        id=f"{name}-table",
         className="table-block",
     )
 
