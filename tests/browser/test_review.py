@@ -47,8 +47,8 @@ def test_upload_review_and_download(
     page.set_input_files("#review-upload input[type=file]", str(upload))
     page.wait_for_selector("#review-upload-name:has-text('keys.csv')")
     page.click("#review-context")
-    page.keyboard.type("政府采购")
-    page.keyboard.press("Enter")
+    page.get_by_role("option", name="政府采购").click()
+    assert "政府采购" in page.locator("#review-context").inner_text()
     page.click("#review-run")
 
     rows = page.locator("#review-decisions-table .ag-center-cols-container .ag-row")
@@ -57,6 +57,7 @@ def test_upload_review_and_download(
         "'#review-decisions-table .ag-center-cols-container .ag-row').length === 3"
     )
     assert rows.count() == 3
+    assert page.locator("#review-problems li").count() == 0  # every entry was a key
     assert page.locator("#review-progress").get_attribute("value") == "3"
     assert services.policy.version in page.locator("#review-summary").inner_text()
     decisions = page.locator(
