@@ -421,6 +421,11 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     context.audit_view("propagation/network", shown, result_size=len(hubs) + len(clusters))
     names = disclose_names(seen.audience, {k: network.name(k) or k for k in shown})
     hubs = [{**h, "person": disclose_key(seen.audience, h["person"])} for h in hubs]
+    # A sanctioned member may be a person: the preview shows it by its disclosed key.
+    clusters = [
+        {**c, "sanctioned": [disclose_key(seen.audience, k) for k in c["sanctioned"]]}
+        for c in clusters
+    ]
     notice = _t()("truncated").format(n=len(network.graph)) if network.truncated else ""
     return fig.hub_rows(hubs, names), fig.cluster_rows(clusters, names), notice
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Page
 from graph.disclosure import PERSON_PLACEHOLDER
 from tests.browser.conftest import screenshot, wait_for_dash
 
+PID = re.compile(r"\b[0-9a-f]{64}\b")
 TABLES = [
     "propagation-flags",
     "propagation-runs",
@@ -65,6 +67,10 @@ def test_an_analyst_sees_persons_only_as_aliases(
     assert set(_column(page, "propagation-appointments", "id_masked")) <= {""}
     hubs = _column(page, "propagation-hubs", "name")
     assert set(hubs) <= {PERSON_PLACEHOLDER}
+    page.wait_for_selector("#propagation-clusters-table .ag-row")
+    members = " ".join(_column(page, "propagation-clusters", "members"))
+    changes = " ".join(_column(page, "propagation-changes", "subject"))
+    assert not PID.search(members + " " + changes), "no person key reaches an analyst"
 
 
 def test_a_findings_table_downloads_as_csv_and_xlsx(
