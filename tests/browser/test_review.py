@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page
 
+from graph import audit
 from graph.reads.risk import risk_network
 from graph.services import Services
 from tests.browser.conftest import screenshot, wait_for_dash
@@ -89,6 +90,15 @@ def test_upload_review_and_download(
     assert got.value.suggested_filename == f"credit-report-{flagged}.html"
     report = _saved(got.value).decode("utf-8")
     assert '<svg class="path-diagram"' in report
+
+    # Audited like the API's review, with the purpose given at sign-in.
+    [event] = audit.query(services.repository, action="VIEW /dashboards/review", subject=flagged)
+    assert sorted(event["subjects"]) == sorted([sanctioned, UNKNOWN, flagged])
+    assert event["purpose"] == "browser test" and event["query"].startswith("context=procurement")
+    [report_event] = audit.query(
+        services.repository, action="VIEW /dashboards/review/report", subject=flagged
+    )
+    assert report_event["result_size"] == 1
 
 
 def test_bad_keys_are_named_and_nothing_is_reviewed(
