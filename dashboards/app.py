@@ -11,7 +11,7 @@ import diskcache
 import flask
 from werkzeug.wrappers import Response
 
-from dashboards import context, session, shell
+from dashboards import context, grids, session, shell
 from graph.services import Services
 
 MOUNT = "/dashboards"
@@ -53,4 +53,5 @@ def create_dash(services: Services) -> dash.Dash:
         return None
 
     shell.register_callbacks(app)
+    grids.register_callbacks(app)
     return app

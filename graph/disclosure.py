@@ -32,6 +32,7 @@ from graph.model import (
     NetworkEdge,
     NetworkNode,
     PathStep,
+    Person,
     SubjectProfile,
     label_of,
 )
@@ -131,6 +132,14 @@ def check_profile(audience: Audience, key: str) -> None:
         raise NotPermitted(
             f"{audience.kind}s receive no personal fields; person profiles need a regulator"
         )
+
+
+def disclose_person(audience: Audience, person: Person) -> Person:
+    """A person as ``audience`` may see them: as stored (masked) for regulators, otherwise
+    the alias with the placeholder name and nothing else."""
+    if audience.sees_persons:
+        return person
+    return Person(pid=person_alias(person.pid, audience), name=PERSON_PLACEHOLDER)
 
 
 def disclose_profile(audience: Audience, profile: SubjectProfile) -> SubjectProfile:

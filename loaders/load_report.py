@@ -6,7 +6,8 @@ the load's ``source`` for every other kind:
 
 - completeness: the share of required fields present (an either/or group counts once);
 - validity: the share of rows accepted;
-- timeliness (records only): days from the decision to the load, median and 90th percentile.
+- timeliness (records only): days from the decision to the load, median and 90th percentile;
+- the rejected rows by reason (field and machine code, as in the rejects file).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class QualityTally:
     required_cells: int = 0
     present_cells: int = 0
     delays: Counter[int] = field(default_factory=Counter)  # days from decision to load
+    # Rejected rows by what was wrong ("field:reason"); a row counts once per distinct problem.
+    reasons: Counter[str] = field(default_factory=Counter)
 
     @property
     def rejected(self) -> int:
@@ -84,7 +87,13 @@ class QualityTally:
             "timeliness_median_days": self.delay_quantile(0.5),
             "timeliness_p90_days": self.delay_quantile(0.9),
             "measured_on": measured_on,
+            # Two parallel lists (a property cannot hold a map), the most frequent first.
+            "reject_reasons": [reason for reason, _ in self._reasons_ordered()],
+            "reject_counts": [count for _, count in self._reasons_ordered()],
         }
+
+    def _reasons_ordered(self) -> list[tuple[str, int]]:
+        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 @dataclass(frozen=True)

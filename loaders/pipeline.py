@@ -462,6 +462,7 @@ class _Writer:
             if isinstance(result, Invalid):
                 counts.rejected += 1
                 self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
+                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
                 continue
             counts.accepted += 1
             tally.accepted += 1

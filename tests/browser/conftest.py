@@ -104,10 +104,11 @@ def sign_in_on(page: Page, dashboards: str, key: str, purpose: str = "browser te
 @pytest.fixture
 def signed_in(
     new_page: Callable[[], Page], dashboards: str, services: Services
-) -> Callable[[str], Page]:
-    """A page signed in with a fresh key of ``role``, on the overview."""
+) -> Callable[..., Page]:
+    """``signed_in(role, purpose=...)``: a page signed in with a fresh key of ``role``, on
+    the overview."""
 
-    def sign_in(role: str) -> Page:
+    def sign_in(role: str, purpose: str = "browser test") -> Page:
         _, key = create_key(
             services.repository,
             role,
@@ -115,7 +116,7 @@ def signed_in(
             own_province=services.settings.province_code,
         )
         page = new_page()
-        sign_in_on(page, dashboards, key)
+        sign_in_on(page, dashboards, key, purpose)
         return page
 
     return sign_in

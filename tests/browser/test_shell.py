@@ -9,10 +9,10 @@ from playwright.sync_api import Page
 
 from tests.browser.conftest import screenshot, wait_for_dash
 
-PAGES = ["overview"]
+PAGES = ["overview", "quality", "professionals"]
 
 
-def test_sign_in_lands_on_the_overview(signed_in: Callable[[str], Page]) -> None:
+def test_sign_in_lands_on_the_overview(signed_in: Callable[..., Page]) -> None:
     page = signed_in("regulator")
     assert page.url.endswith("/dashboards/overview")
     assert page.locator("#shell-purpose").inner_text().endswith("browser test")
@@ -29,7 +29,7 @@ def test_a_page_asks_for_a_sign_in_first(new_page: Callable[[], Page], dashboard
     screenshot(page, "sign-in-refused")
 
 
-def test_sign_out_ends_the_session(signed_in: Callable[[str], Page], dashboards: str) -> None:
+def test_sign_out_ends_the_session(signed_in: Callable[..., Page], dashboards: str) -> None:
     page = signed_in("analyst")
     page.click("#shell-sign-out")
     page.wait_for_url("**/session/sign-in**")
@@ -38,7 +38,7 @@ def test_sign_out_ends_the_session(signed_in: Callable[[str], Page], dashboards:
 
 
 def test_the_language_toggle_switches_and_stays_on_the_page(
-    signed_in: Callable[[str], Page],
+    signed_in: Callable[..., Page],
 ) -> None:
     page = signed_in("analyst")
     assert page.locator("#nav-overview").inner_text() == "总览"
@@ -54,7 +54,7 @@ def test_the_language_toggle_switches_and_stays_on_the_page(
 @pytest.mark.parametrize("role", ["regulator", "analyst", "admin"])
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_loads(
-    signed_in: Callable[[str], Page], dashboards: str, role: str, name: str
+    signed_in: Callable[..., Page], dashboards: str, role: str, name: str
 ) -> None:
     page = signed_in(role)
     page.goto(dashboards + name)
