@@ -1,34 +1,35 @@
-"""Table exports: any dash-ag-grid table downloaded as CSV or XLSX, as the user sees it.
+"""XLSX exports of any grid made by :func:`dashboards.grids.table`, as the viewer sees it.
 
-One way for every page: build the grid with :func:`grid_id` and put :func:`export_controls`
-beside it. The one pattern-matching callback below then answers both buttons of every such
-table with the rows the grid shows after the user's filters and sort (``virtualRowData``),
-under the grid's column headers, in the grid's column order.
+:mod:`dashboards.grids` gives every table its CSV export, in the browser. A spreadsheet is
+made here, on the server, with openpyxl: put :func:`export_controls` beside the table, and
+the one pattern-matching callback below answers it with the rows the grid shows after the
+viewer's filters and sort (``virtualRowData``), under the grid's column headers, in the
+grid's column order, through a ``dcc.Download``.
 
-The file builders are pure (:func:`table_csv`, :func:`table_xlsx`) and defend the reader's
-spreadsheet: a text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
-``@``, tab, carriage return) is prefixed with an apostrophe (OWASP "CSV injection"), and
-every text cell passes the identifier scrubber, so an ID number that slipped into free text
-never leaves in a file.
+The file builders are pure (:func:`table_xlsx`) and defend the reader: a text cell that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is
+prefixed with an apostrophe (OWASP "CSV injection"; openpyxl itself would store a text
+starting with ``=`` as a formula), and every text cell passes the identifier scrubber, so
+an ID number that slipped into free text never leaves in a file.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
-from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dashboards.grids import GRID
 from graph.identifiers import scrub
 
-ExportFormat = Literal["csv", "xlsx"]
-FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+EXPORT = "grid-export-xlsx"
+DOWNLOAD = "grid-download-xlsx"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters that make a spreadsheet treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -37,26 +38,12 @@ XLSX_MAX_COLUMN_WIDTH = 60
 Cell = str | int | float | bool | None
 
 
-def grid_id(name: str) -> dict[str, str]:
-    """The id of an exportable grid; ``name`` is also the downloaded file's name."""
-    return {"type": "export-grid", "grid": name}
-
-
-def export_controls(name: str, labels: Mapping[str, str] | None = None) -> html.Div:
-    """The CSV and XLSX buttons and the download of the grid :func:`grid_id` ``(name)``."""
-    text = labels or {"csv": "CSV", "xlsx": "XLSX"}
+def export_controls(name: str, label: str = "XLSX") -> html.Div:
+    """The XLSX button and download of the grid ``grids.table(name, …)``."""
     return html.Div(
         [
-            *(
-                html.Button(
-                    text.get(fmt, fmt.upper()),
-                    id={"type": "table-export", "grid": name, "format": fmt},
-                    className="table-export",
-                    n_clicks=0,
-                )
-                for fmt in FORMATS
-            ),
-            dcc.Download(id={"type": "table-download", "grid": name}),
+            html.Button(label, id={"type": EXPORT, "name": name}, className="export"),
+            dcc.Download(id={"type": DOWNLOAD, "name": name}),
         ],
         className="table-exports",
     )
@@ -83,16 +70,6 @@ def safe_cell(value: Any) -> Cell:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def table_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark, so Excel reads the Chinese right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for _, header in columns])
-    for row in rows:
-        writer.writerow(["" if (c := safe_cell(row.get(f))) is None else c for f, _ in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
 def table_xlsx(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]], sheet: str
 ) -> bytes:
@@ -117,18 +94,11 @@ def table_xlsx(
 
 
 def table_download(
-    rows: Sequence[Mapping[str, Any]],
-    column_defs: Sequence[Mapping[str, Any]],
-    fmt: ExportFormat,
-    name: str,
+    rows: Sequence[Mapping[str, Any]], column_defs: Sequence[Mapping[str, Any]], name: str
 ) -> dict[str, Any]:
-    """What a ``dcc.Download`` needs to save the table as ``<name>.<fmt>``."""
-    columns = columns_of(column_defs)
-    if fmt == "csv":
-        return file_download(table_csv(rows, columns), f"{name}.csv", "text/csv")
-    if fmt == "xlsx":
-        return file_download(table_xlsx(rows, columns, name), f"{name}.xlsx", XLSX_MEDIA_TYPE)
-    raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+    """What a ``dcc.Download`` needs to save the table as ``<name>.xlsx``."""
+    data = table_xlsx(rows, columns_of(column_defs), name)
+    return file_download(data, f"{name}.xlsx", XLSX_MEDIA_TYPE)
 
 
 def file_download(content: bytes, filename: str, media_type: str) -> dict[str, Any]:
@@ -142,22 +112,22 @@ def file_download(content: bytes, filename: str, media_type: str) -> dict[str, A
 
 
 @callback(
-    Output({"type": "table-download", "grid": MATCH}, "data"),
-    Input({"type": "table-export", "grid": MATCH, "format": ALL}, "n_clicks"),
-    State({"type": "export-grid", "grid": MATCH}, "virtualRowData"),
-    State({"type": "export-grid", "grid": MATCH}, "rowData"),
-    State({"type": "export-grid", "grid": MATCH}, "columnDefs"),
+    Output({"type": DOWNLOAD, "name": MATCH}, "data"),
+    Input({"type": EXPORT, "name": MATCH}, "n_clicks"),
+    State({"type": GRID, "name": MATCH}, "virtualRowData"),
+    State({"type": GRID, "name": MATCH}, "rowData"),
+    State({"type": GRID, "name": MATCH}, "columnDefs"),
     prevent_initial_call=True,
 )
 def _export(
-    clicks: list[int | None],
+    clicks: int | None,
     shown: list[dict[str, Any]] | None,
     loaded: list[dict[str, Any]] | None,
     column_defs: list[dict[str, Any]] | None,
 ) -> Any:
     trigger = ctx.triggered_id
-    if not trigger or not any(clicks):
+    if not trigger or not clicks:
         return no_update
     # virtualRowData is unset until the grid has rendered once; then it is all rows.
     rows = shown if shown is not None else loaded or []
-    return table_download(rows, column_defs or [], trigger["format"], trigger["grid"])
+    return table_download(rows, column_defs or [], trigger["name"])

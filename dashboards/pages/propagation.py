@@ -13,11 +13,10 @@ from datetime import date
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, callback, dcc, html
 
-from dashboards import context
-from dashboards.exports import export_controls, grid_id
+from dashboards import context, grids
+from dashboards.exports import export_controls
 from dashboards.figures import propagation as fig
 from dashboards.i18n import Labels, translator
 from graph.disclosure import (
@@ -248,21 +247,11 @@ def _columns(names: list[str]) -> list[dict[str, Any]]:
     return fig.column_defs([(name, t(name)) for name in names], **NUMERIC)
 
 
-def _table(name: str, columns: list[str], t: Any) -> html.Div:
-    """An exportable grid, empty until its section's callback fills it."""
+def _table(name: str, columns: list[str]) -> html.Div:
+    """An exportable grid (CSV in the browser, XLSX from the server), empty until its
+    section's callback fills it."""
     return html.Div(
-        [
-            export_controls(name),
-            dag.AgGrid(
-                id=grid_id(name),
-                columnDefs=_columns(columns),
-                rowData=[],
-                defaultColDef={"filter": True, "sortable": True, "resizable": True},
-                dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                style={"height": "420px"},
-                className="ag-theme-alpine",
-            ),
-        ],
+        [grids.table(name, _columns(columns), export_label="CSV"), export_controls(name)],
         id=f"{name}-table",
         className="table-block",
     )
@@ -285,12 +274,12 @@ def layout(**_: object) -> html.Div:
             ),
             html.H2(t("flags_title")),
             dcc.Loading(dcc.Graph(id="propagation-score-figure", config={"displaylogo": False})),
-            _table("propagation-flags", FLAG_COLUMNS, t),
+            _table("propagation-flags", FLAG_COLUMNS),
             html.H2(t("runs")),
             html.Div(id="propagation-reach-warnings", role="status"),
-            _table("propagation-runs", RUN_COLUMNS, t),
+            _table("propagation-runs", RUN_COLUMNS),
             html.H3(t("reach")),
-            _table("propagation-reach", REACH_COLUMNS, t),
+            _table("propagation-reach", REACH_COLUMNS),
             html.H2(t("changes")),
             html.Div(
                 [
@@ -301,12 +290,12 @@ def layout(**_: object) -> html.Div:
                 ],
                 className="filters",
             ),
-            _table("propagation-changes", CHANGE_COLUMNS, t),
+            _table("propagation-changes", CHANGE_COLUMNS),
             html.Div(
                 [
-                    html.Div([html.H2(t("hubs")), _table("propagation-hubs", HUB_COLUMNS, t)]),
+                    html.Div([html.H2(t("hubs")), _table("propagation-hubs", HUB_COLUMNS)]),
                     html.Div(
-                        [html.H2(t("clusters")), _table("propagation-clusters", CLUSTER_COLUMNS, t)]
+                        [html.H2(t("clusters")), _table("propagation-clusters", CLUSTER_COLUMNS)]
                     ),
                 ],
                 className="grid-2",
@@ -314,10 +303,10 @@ def layout(**_: object) -> html.Div:
             html.P(id="propagation-network-notice", className="notice"),
             html.H2(t("appointments")),
             html.P(id="propagation-appointments-notice", className="notice"),
-            _table("propagation-appointments", APPOINTMENT_COLUMNS, t),
+            _table("propagation-appointments", APPOINTMENT_COLUMNS),
             html.H2(t("conflicts")),
             html.P(id="propagation-conflicts-notice", className="notice"),
-            _table("propagation-conflicts", CONFLICT_COLUMNS, t),
+            _table("propagation-conflicts", CONFLICT_COLUMNS),
         ],
         id="propagation",
         className="page propagation",
@@ -333,7 +322,7 @@ def _as_of(value: str | None) -> date:
 
 @callback(
     Output("propagation-score-figure", "figure"),
-    Output(grid_id("propagation-flags"), "rowData"),
+    Output(grids.grid_id("propagation-flags"), "rowData"),
     Input("propagation-as-of", "date"),
 )
 def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
@@ -343,8 +332,8 @@ def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
 
 
 @callback(
-    Output(grid_id("propagation-runs"), "rowData"),
-    Output(grid_id("propagation-reach"), "rowData"),
+    Output(grids.grid_id("propagation-runs"), "rowData"),
+    Output(grids.grid_id("propagation-reach"), "rowData"),
     Output("propagation-reach-warnings", "children"),
     Output("propagation-run", "options"),
     Output("propagation-run", "value"),
@@ -382,7 +371,7 @@ def load_runs(_: str | None) -> tuple[Any, ...]:
 
 
 @callback(
-    Output(grid_id("propagation-changes"), "rowData"),
+    Output(grids.grid_id("propagation-changes"), "rowData"),
     Input("propagation-run", "value"),
 )
 def load_changes(run_id: str | None) -> list[dict[str, Any]]:
@@ -404,8 +393,8 @@ def load_changes(run_id: str | None) -> list[dict[str, Any]]:
 
 
 @callback(
-    Output(grid_id("propagation-hubs"), "rowData"),
-    Output(grid_id("propagation-clusters"), "rowData"),
+    Output(grids.grid_id("propagation-hubs"), "rowData"),
+    Output(grids.grid_id("propagation-clusters"), "rowData"),
     Output("propagation-network-notice", "children"),
     Input("propagation-as-of", "date"),
 )
@@ -431,9 +420,9 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
 
 
 @callback(
-    Output(grid_id("propagation-appointments"), "rowData"),
+    Output(grids.grid_id("propagation-appointments"), "rowData"),
     Output("propagation-appointments-notice", "children"),
-    Output(grid_id("propagation-conflicts"), "rowData"),
+    Output(grids.grid_id("propagation-conflicts"), "rowData"),
     Output("propagation-conflicts-notice", "children"),
     Input("propagation-as-of", "date"),
 )

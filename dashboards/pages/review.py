@@ -17,12 +17,11 @@ from datetime import date
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards import context
-from dashboards.exports import export_controls, file_download, grid_id
+from dashboards import context, grids
+from dashboards.exports import export_controls, file_download
 from dashboards.figures import review as fig
 from dashboards.figures.propagation import column_defs, path_keys, path_text
 from dashboards.i18n import Labels, translator
@@ -159,20 +158,10 @@ REASON_COLUMNS = [
 
 
 def _table(name: str, columns: list[tuple[str, str]], t: Any) -> html.Div:
+    """An exportable grid (CSV in the browser, XLSX from the server)."""
+    defs = column_defs([(field, t(label)) for field, label in columns], reasons=True, score=True)
     return html.Div(
-        [
-            export_controls(name),
-            dag.AgGrid(
-                id=grid_id(name),
-                columnDefs=column_defs(
-                    [(field, t(label)) for field, label in columns], reasons=True, score=True
-                ),
-                rowData=[],
-                dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                style={"height": "420px"},
-                className="ag-theme-alpine",
-            ),
-        ],
+        [grids.table(name, defs, export_label="CSV"), export_controls(name)],
         id=f"{name}-table",
         className="table-block",
     )
@@ -273,8 +262,8 @@ def show_upload_name(filename: str | None) -> str:
     Output("review-result", "data"),
     Output("review-problems", "children"),
     Output("review-summary", "children"),
-    Output(grid_id("review-decisions"), "rowData"),
-    Output(grid_id("review-reasons"), "rowData"),
+    Output(grids.grid_id("review-decisions"), "rowData"),
+    Output(grids.grid_id("review-reasons"), "rowData"),
     Output("review-subject", "options"),
     Output("review-subject", "value"),
     Input("review-run", "n_clicks"),

@@ -1,9 +1,8 @@
-"""Table exports: the rows a grid shows, as CSV and XLSX files a spreadsheet opens safely."""
+"""XLSX exports: the rows a grid shows, as a workbook a spreadsheet opens safely."""
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from typing import Any
 
@@ -13,7 +12,6 @@ from openpyxl import load_workbook
 from dashboards.exports import (
     columns_of,
     safe_cell,
-    table_csv,
     table_download,
     table_xlsx,
 )
@@ -59,17 +57,6 @@ def test_an_id_number_in_free_text_is_scrubbed() -> None:
     assert number not in str(safe_cell(f"持有人 {number}"))
 
 
-def test_csv_has_a_bom_the_headers_and_the_rows_in_column_order() -> None:
-    data = table_csv(ROWS, columns_of(COLUMN_DEFS))
-    assert data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows == [
-        ["主体标识 / key", "rule", "分值"],
-        ["91320214745555318W", "R1", "1.0"],
-        ['\'=HYPERLINK("http://x")', "", "0.25"],
-    ]
-
-
 def test_xlsx_holds_one_sheet_with_typed_cells() -> None:
     data = table_xlsx(ROWS, columns_of(COLUMN_DEFS), "propagation: findings/2026")
     sheet = load_workbook(io.BytesIO(data)).active
@@ -85,14 +72,13 @@ def test_xlsx_holds_one_sheet_with_typed_cells() -> None:
 
 
 def test_a_download_names_the_file_after_the_grid() -> None:
-    download = table_download(ROWS, COLUMN_DEFS, "xlsx", "review-decisions")
+    download = table_download(ROWS, COLUMN_DEFS, "review-decisions")
     assert download["filename"] == "review-decisions.xlsx"
     assert download["base64"] is True
     assert base64.b64decode(download["content"]).startswith(b"PK")  # a zip: the XLSX container
-    assert table_download(ROWS, COLUMN_DEFS, "csv", "t")["type"] == "text/csv"
-    with pytest.raises(ValueError, match="unknown export format"):
-        table_download(ROWS, COLUMN_DEFS, "pdf", "t")  # type: ignore[arg-type]
 
 
 def test_an_empty_table_still_has_its_headers() -> None:
-    assert table_csv([], [("key", "Key")]).decode("utf-8-sig") == "Key\r\n"
+    sheet = load_workbook(io.BytesIO(table_xlsx([], [("key", "Key")], "t"))).active
+    assert sheet is not None
+    assert list(sheet.iter_rows(values_only=True)) == [("Key",)]
