@@ -21,10 +21,12 @@ test: install lint chromium
 	$(BIN)/pytest
 
 # tests/browser drive Debian's chromium through Playwright (whose own browser download is not
-# used); a fresh Debian machine gets it here, which needs root.
+# used), and their screenshots need a Chinese font; a fresh Debian machine gets both here,
+# which needs root.
 chromium:
-	@test -x /usr/bin/chromium || { \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q chromium fonts-wqy-zenhei; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from api.routers import (
     admin,
     findings,
     health,
+    linkage,
     ownership,
     propagation,
     records,
@@ -73,6 +74,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(findings.router)
     app.include_router(statistics.router)
     app.include_router(propagation.router)
+    app.include_router(linkage.router)
     # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
     app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
     return app

@@ -54,4 +54,9 @@ def create_dash(services: Services) -> dash.Dash:
 
     shell.register_callbacks(app)
     grids.register_callbacks(app)
+    # Dash holds the pages' callbacks in a process-wide list until an app's first request
+    # takes them all. Taken now, each app has its own, also when a process makes several
+    # (the tests and the benches do), rather than the first one served taking every copy.
+    with server.test_request_context():
+        app._setup_server()
     return app
