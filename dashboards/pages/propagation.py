@@ -9,6 +9,8 @@ audited with the keys shown, and pass through :mod:`graph.disclosure` for the vi
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -28,7 +30,7 @@ from graph.disclosure import (
 )
 from graph.propagation import runs
 from graph.reads import findings
-from graph.reads.risk import risk_network
+from graph.reads.risk import RiskNetwork, risk_network
 from graph.reads.statistics import flag_scores
 from graph.reads.subjects import names_of
 
@@ -200,6 +202,9 @@ dash.register_page(
 )
 
 FINDINGS_LIMIT = 500
+NETWORKS_KEPT = 4  # risk networks kept per process: a few dates of the latest run
+_NETWORKS: OrderedDict[tuple[date, str], RiskNetwork] = OrderedDict()
+_NETWORKS_LOCK = threading.Lock()
 FEED_LIMIT = 2_000
 RUNS_SHOWN = 20
 
@@ -402,7 +407,7 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     """Hub persons and risk clusters of the risk network on the date (audited: it names
     persons and organisations)."""
     seen = context.viewer()
-    network = risk_network(context.services().repository, _as_of(as_of))
+    network = _risk_network(_as_of(as_of))
     hubs = network.hubs()
     clusters = network.clusters()
     shown = {h["person"] for h in hubs} | {o for h in hubs for o in h["organizations"]}
@@ -417,6 +422,27 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     ]
     notice = _t()("truncated").format(n=len(network.graph)) if network.truncated else ""
     return fig.hub_rows(hubs, names), fig.cluster_rows(clusters, names), notice
+
+
+def _risk_network(as_of: date) -> RiskNetwork:
+    """The risk network on ``as_of``, kept per process until the next propagation run.
+
+    Flags change only when a run writes them, and a run follows every change of a record
+    (a load, a filing, a repair), so the latest run and the date name the network: reading it
+    again for each viewer would cost a walk over every subject at risk to say the same."""
+    repo = context.services().repository
+    latest = runs.list_runs(repo, limit=1)
+    key = (as_of, latest[0].model_dump_json() if latest else "")
+    with _NETWORKS_LOCK:
+        if key in _NETWORKS:
+            _NETWORKS.move_to_end(key)
+            return _NETWORKS[key]
+    network = risk_network(repo, as_of)
+    with _NETWORKS_LOCK:
+        _NETWORKS[key] = network
+        while len(_NETWORKS) > NETWORKS_KEPT:
+            _NETWORKS.popitem(last=False)
+    return network
 
 
 @callback(
