@@ -130,6 +130,12 @@ CASES: list[Case] = [
         lambda s: {"professionals-occupation.value": s.random.choice(_OCCUPATIONS)},
         role="regulator",
     ),
+    Case(
+        "crossregion: partners, 30 days",
+        "/crossregion",
+        "crossregion-exchanged.figure",
+        lambda s: {"crossregion-days.value": 30},
+    ),
 ]
 
 _OCCUPATIONS = ["lawyer", "cpa", "medical_staff", "teacher", "legal_representative"]

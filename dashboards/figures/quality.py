@@ -96,7 +96,9 @@ def over_time(measures: Sequence[QualityMeasure], metric: Metric, lang: Lang) ->
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         plot_bgcolor="#fff",
         paper_bgcolor="#fff",
-        yaxis={"tickformat": ".0%"} if metric != "timeliness_median_days" else {},
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]}
+        if metric != "timeliness_median_days"
+        else {"rangemode": "tozero"},
     )
     return figure
 

@@ -12,7 +12,7 @@ from graph import audit
 from graph.services import Services
 from tests.browser.conftest import screenshot, wait_for_dash
 
-PAGES = ["overview", "quality", "professionals"]
+PAGES = ["overview", "quality", "professionals", "crossregion"]
 
 
 def _personal_values(services: Services) -> set[str]:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from tests.browser.conftest import screenshot, wait_for_dash
 
-PAGES = ["overview", "quality", "professionals"]
+PAGES = ["overview", "quality", "professionals", "crossregion"]
 
 
 def test_sign_in_lands_on_the_overview(signed_in: Callable[..., Page]) -> None:
