@@ -48,6 +48,7 @@ from flask.testing import FlaskClient
 
 from dashboards.app import create_dash
 from graph.access import create_key, revoke_key
+from graph.propagation import runs
 from graph.propagation.recompute import full_recompute
 from graph.services import Services
 
@@ -166,6 +167,63 @@ CASES += [
          lambda s: {"explorer-graph.tapNodeData": {"id": s.organisations(1)[0]}},
          role="regulator"),
 ]  # fmt: skip
+
+
+def _latest_run(sample: Sample) -> str | None:
+    listed = runs.list_runs(sample.services.repository, limit=1)
+    return listed[0].run_id if listed else None
+
+
+_PROPAGATION_ON = {"propagation-as-of.date": AS_OF.isoformat()}
+
+# The propagation and credit review pages. The review itself is a background callback (its
+# time is the worker's, reported by its progress bar), so its synchronous neighbours are
+# timed: the printable report, which renders the API's report.
+CASES += [
+    Case(
+        "propagation: flags by rule, kind and score",
+        "/propagation",
+        "propagation-score-figure.figure",
+        lambda s: _PROPAGATION_ON,
+    ),
+    Case(
+        "propagation: runs, reach and warning",
+        "/propagation",
+        "propagation-reach-warnings.children",
+        lambda s: _PROPAGATION_ON,
+    ),
+    Case(
+        "propagation: change feed (audited)",
+        "/propagation",
+        '{"name":"propagation-changes","type":"grid"}.rowData',
+        lambda s: {"propagation-run.value": _latest_run(s)},
+        role="regulator",
+    ),
+    Case(
+        "propagation: hubs and clusters (audited)",
+        "/propagation",
+        '{"name":"propagation-hubs","type":"grid"}.rowData',
+        lambda s: _PROPAGATION_ON,
+    ),
+    Case(
+        "propagation: findings (audited)",
+        "/propagation",
+        '{"name":"propagation-appointments","type":"grid"}.rowData',
+        lambda s: _PROPAGATION_ON,
+        role="regulator",
+    ),
+    Case(
+        "review: printable report (audited)",
+        "/review",
+        "review-report-download.data",
+        lambda s: {
+            "review-report.n_clicks": 1,
+            "review-subject.value": s.organisations(1)[0],
+            "review-as-of.date": AS_OF.isoformat(),
+        },
+        role="regulator",
+    ),
+]
 
 
 def main() -> None:

@@ -40,7 +40,9 @@ from graph.model import (
     SubjectRef,
     label_of,
 )
+from graph.propagation.runs import ChangeFeedEntry, FlagSnapshot
 from graph.reads.explorer import Neighbours, NodeFacts
+from graph.reads.findings import AppointmentFinding, FindingRecord, PersonRef, RedListConflict
 from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
@@ -48,9 +50,10 @@ from graph.reads.ownership_graph import (
     OwnershipParty,
     UltimateOwner,
 )
+from graph.review.credit_review import ReviewReason, ReviewResult
 
 PERSON_PLACEHOLDER = "自然人 (person)"
-_ALIAS_PREFIX = "person~"
+ALIAS_PREFIX = "person~"
 
 AudienceKind = Literal["regulator", "analyst", "partner"]
 
@@ -96,15 +99,14 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
     >>> person_alias("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     'person~07d8af1f95ccb440'
     """
-    return (
-        _ALIAS_PREFIX + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
-    )
+    digest = hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()
+    return ALIAS_PREFIX + digest[:16]
 
 
 def is_person_alias(key: str) -> bool:
     """Whether ``key`` is an alias :func:`person_alias` made: it names a person to whom it
     was given, and resolves to nothing."""
-    return key.startswith(_ALIAS_PREFIX)
+    return key.startswith(ALIAS_PREFIX)
 
 
 def mask_person_name(name: str | None) -> str | None:
@@ -351,3 +353,150 @@ class _Aliaser:
                 "chains": [self.chain(c) for c in owner.chains],
             }
         )
+
+
+def is_person_shown(key: str) -> bool:
+    """Whether a key as disclosed names a person: a pid, or a person's alias."""
+    return key.startswith(ALIAS_PREFIX) or label_of(key) == "Person"
+
+
+def disclose_key(audience: Audience, key: str) -> str:
+    """A subject key as ``audience`` may see it: a person's as its alias."""
+    return _Aliaser(audience).key(key)
+
+
+def disclose_name(audience: Audience, key: str, name: str | None) -> str | None:
+    """A subject's display name as ``audience`` may see it: a person's as the placeholder."""
+    if audience.sees_persons or label_of(key) != "Person":
+        return name
+    return PERSON_PLACEHOLDER
+
+
+def disclose_path(audience: Audience, path: list[PathStep]) -> list[PathStep]:
+    """A propagation path with every person on it aliased."""
+    if audience.sees_persons:
+        return path
+    alias = _Aliaser(audience)
+    return [
+        s.model_copy(update={"source": alias.key(s.source), "target": alias.key(s.target)})
+        for s in path
+    ]
+
+
+def disclose_change(audience: Audience, entry: ChangeFeedEntry) -> ChangeFeedEntry:
+    """A change-feed entry with its subject and the paths before and after aliased."""
+    if audience.sees_persons:
+        return entry
+
+    def snapshot(flag: FlagSnapshot | None) -> FlagSnapshot | None:
+        if flag is None:
+            return None
+        return flag.model_copy(
+            update={
+                "subject": disclose_key(audience, flag.subject),
+                "path": disclose_path(audience, flag.path),
+            }
+        )
+
+    return entry.model_copy(
+        update={
+            "subject": disclose_key(audience, entry.subject),
+            "before": snapshot(entry.before),
+            "after": snapshot(entry.after),
+        }
+    )
+
+
+def disclose_appointment(audience: Audience, finding: AppointmentFinding) -> AppointmentFinding:
+    """A restricted person in post (违规任职) with the person as an alias: the post and the
+    organisation stay, which is what an analyst counts."""
+    if audience.sees_persons:
+        return finding
+    return finding.model_copy(
+        update={
+            "person": PersonRef(
+                pid=disclose_key(audience, finding.person.pid), name=PERSON_PLACEHOLDER
+            ),
+            "record": _disclose_finding_record(audience, finding.record),
+            "flag": None
+            if finding.flag is None
+            else finding.flag.model_copy(
+                update={"path": disclose_path(audience, finding.flag.path)}
+            ),
+        }
+    )
+
+
+def disclose_conflict(audience: Audience, conflict: RedListConflict) -> RedListConflict:
+    """A red-list conflict with a person subject, and persons on flag paths, aliased."""
+    if audience.sees_persons:
+        return conflict
+    person = conflict.label == "Person"
+    return conflict.model_copy(
+        update={
+            "key": disclose_key(audience, conflict.key),
+            "name": PERSON_PLACEHOLDER if person else conflict.name,
+            "id_masked": None,
+            "region_code": None if person else conflict.region_code,
+            "flags": [
+                f.model_copy(
+                    update={
+                        "flag": f.flag.model_copy(
+                            update={"path": disclose_path(audience, f.flag.path)}
+                        ),
+                        "record": _disclose_finding_record(audience, f.record),
+                    }
+                )
+                for f in conflict.flags
+            ],
+        }
+    )
+
+
+def disclose_review(audience: Audience, result: ReviewResult) -> ReviewResult:
+    """A credit review with persons aliased: a person reviewed shows as its alias with the
+    placeholder name; each flag's origin and path as well, in its summary too."""
+    if audience.sees_persons:
+        return result
+    alias = _Aliaser(audience)
+
+    def reason(r: ReviewReason) -> ReviewReason:
+        if r.record_subject is None:
+            return r
+        shown = alias.key(r.record_subject)
+        return r.model_copy(
+            update={
+                "record_subject": shown,
+                "summary": r.summary.replace(r.record_subject, shown),
+                "path": disclose_path(audience, r.path),
+            }
+        )
+
+    return result.model_copy(
+        update={
+            "subjects": [
+                s.model_copy(
+                    update={
+                        "key": alias.key(s.key),
+                        "name": disclose_name(audience, s.key, s.name),
+                        "reasons": [reason(r) for r in s.reasons],
+                    }
+                )
+                for s in result.subjects
+            ]
+        }
+    )
+
+
+def _disclose_finding_record(audience: Audience, record: FindingRecord) -> FindingRecord:
+    if record.subject is None:
+        return record
+    return record.model_copy(update={"subject": disclose_key(audience, record.subject)})
+
+
+def disclose_names(audience: Audience, names: Mapping[str, str]) -> dict[str, str]:
+    """Display names by key as ``audience`` may see them: persons under their alias, with the
+    placeholder name; to look up names of keys already disclosed."""
+    if audience.sees_persons:
+        return dict(names)
+    return {disclose_key(audience, k): disclose_name(audience, k, n) or k for k, n in names.items()}

@@ -40,6 +40,10 @@ class FlagCount(BaseModel):
     count: int
 
 
+class FlagScoreCount(FlagCount):
+    score: float | None
+
+
 class Statistics(BaseModel):
     as_of: date
     active_records: int
@@ -78,6 +82,16 @@ def statistics(repo: Repository, as_of: date) -> Statistics:
             (FlagCount(**row) for row in repo.read(q.FLAGS_BY_RULE_AND_KIND, as_of=as_of)),
             key=lambda f: (f.rule or "", f.kind or ""),
         ),
+    )
+
+
+def flag_scores(repo: Repository, as_of: date) -> list[FlagScoreCount]:
+    """The flags whose record is live on ``as_of`` by rule, kind and score (counted as
+    :attr:`Statistics.flags` counts them), ordered by rule, kind and score descending."""
+    rows = repo.read(q.FLAGS_BY_RULE_KIND_AND_SCORE, as_of=as_of)
+    return sorted(
+        (FlagScoreCount(**row) for row in rows),
+        key=lambda f: (f.rule or "", f.kind or "", -(f.score or 0.0)),
     )
 
 

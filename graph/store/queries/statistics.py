@@ -64,6 +64,21 @@ RETURN f.rule AS rule,
 """
 )
 
+# The same flags by rule, kind and score: scores are products of a few rule factors, so the
+# groups stay few (a histogram's bars) whatever the number of flags.
+FLAGS_BY_RULE_KIND_AND_SCORE = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_LIVE
+    + """
+MATCH (:Subject)-[f:FLAGGED]->(r)
+RETURN f.rule AS rule,
+       CASE WHEN r.status = 'under_objection' THEN 'pending' ELSE f.kind END AS kind,
+       f.score AS score, count(f) AS count
+"""
+)
+
 # --- The overview dashboard: the same counts, filtered by decision date and province --------
 
 # Records in force on $as_of, decided within [$decided_from, $decided_until] (either end may
