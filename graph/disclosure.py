@@ -232,7 +232,7 @@ def disclose_network(audience: Audience, network: Network) -> Network:
     )
 
 
-def disclose_path(audience: Audience, path: GraphPath) -> GraphPath:
+def disclose_graph_path(audience: Audience, path: GraphPath) -> GraphPath:
     """A path between two subjects with its persons aliased, as in a network."""
     if audience.sees_persons:
         return path

@@ -591,7 +591,7 @@ def connection_view(
     nodes: set[str] = set()
     edges: set[str] = set()
     for path in found:
-        shown = disclosure.disclose_path(audience, path)
+        shown = disclosure.disclose_graph_path(audience, path)
         step = fig.path_elements(
             merged.elements, shown, facts, root=root, home_province=shared.settings.province_code
         )

@@ -123,7 +123,7 @@ def test_trace_edges_carry_their_dates(repo: Repository, group: GraphBuilder) ->
 def test_path_reaches_an_analyst_aliased(repo: Repository, group: GraphBuilder) -> None:
     found = tracing.paths_between(repo, "S1", _pid("张三"), max_hops=3)
     assert found
-    shown = disclosure.disclose_path(ANALYST, found[0])
+    shown = disclosure.disclose_graph_path(ANALYST, found[0])
     assert shown.nodes[-1].key == disclosure.person_alias(_pid("张三"))
     assert shown.nodes[-1].name == disclosure.PERSON_PLACEHOLDER
     assert shown.edges[-1].source == disclosure.person_alias(_pid("张三"))
