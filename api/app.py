@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from a2wsgi import WSGIMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -26,6 +27,7 @@ from api.routers import (
     statistics,
     subjects,
 )
+from dashboards.app import MOUNT, create_dash
 from graph.services import Services
 
 
@@ -75,4 +77,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(propagation.router)
     app.include_router(linkage.router)
+    # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
+    app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
     return app

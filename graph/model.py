@@ -61,6 +61,8 @@ class CreditRecord(BaseModel):
     publish_until: date | None = None
     status: str
     source_province: str | None = None
+    # A partner's record: the SHA-256 of the signed page it came from (graph/linkage).
+    source_page: str | None = None
 
 
 class PathStep(BaseModel):
@@ -132,6 +134,8 @@ class NetworkEdge(BaseModel):
     rel: str
     role: str | None = None
     ratio: float | None = None
+    since: date | None = None  # when the post or holding began, if known
+    until: date | None = None  # when it ended; none while it lasts
 
 
 class Network(BaseModel):

@@ -159,6 +159,11 @@ class CatalogueFields(BaseModel):
     person: list[str]
 
 
+class Head(BaseModel):
+    seq: int = Field(description="The newest seq of the change log: a subscriber's lag in "
+                     "records is this less the last seq it has passed.")  # fmt: skip
+
+
 class Catalogue(BaseModel):
     protocol: str
     province: str
@@ -168,6 +173,7 @@ class Catalogue(BaseModel):
     linkage_key_versions: list[str] = Field(description="The current version first.")
     retention: int = Field(description="The oldest seq still served.")
     retention_days: int = Field(description="How long change-log entries are kept.")
+    head: Head
 
 
 @router.get(

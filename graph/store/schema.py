@@ -39,12 +39,17 @@ class Label(StrEnum):
     DATA_QUALITY = "DataQuality"  # a department's data-quality measures in one batch
     CHANGE_LOG = "ChangeLog"  # the linkage change log's counter (graph/linkage/changelog.py)
     CHANGE_LOG_ENTRY = "ChangeLogEntry"  # one change of a record of this province
+    PARTNER_SYNC = "PartnerSync"  # the subscriber's state for one partner: cursor, errors
+    LINKAGE_PAGE = "LinkagePage"  # a partner's signed page, as received and written
 
 
 class Rel(StrEnum):
     LEGAL_REP_OF = "LEGAL_REP_OF"
     SHAREHOLDER_OF = "SHAREHOLDER_OF"
     OFFICER_OF = "OFFICER_OF"
+    # One per reported period, beside the relationship holding the latest period's values.
+    SHAREHOLDER_IN_PERIOD = "SHAREHOLDER_IN_PERIOD"
+    OFFICER_IN_PERIOD = "OFFICER_IN_PERIOD"
     BRANCH_OF = "BRANCH_OF"
     LICENSED_AS = "LICENSED_AS"
     PRACTISES_AT = "PRACTISES_AT"
@@ -73,6 +78,8 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.DATA_QUALITY: "quality_id",
     Label.CHANGE_LOG: "id",
     Label.CHANGE_LOG_ENTRY: "seq",
+    Label.PARTNER_SYNC: "province",
+    Label.LINKAGE_PAGE: "source_page",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.

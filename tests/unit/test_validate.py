@@ -221,7 +221,7 @@ def test_relationship_rows_list_their_references() -> None:
     result = valid(Kind.OFFICERS, {"id_number": raw, "uscc": ORG, "role": "chairman"})
     pid = pid_for(raw, KEY)
     assert result.params == {"pid": pid, "uscc": ORG, "role": "chairman", "since": None,
-                             "until": None}  # fmt: skip
+                             "until": None, "period": None}  # fmt: skip
     assert result.refs == (
         Ref("id_number", Target.PERSON, pid),
         Ref("uscc", Target.ORGANIZATION, ORG),
