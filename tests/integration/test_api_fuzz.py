@@ -11,6 +11,7 @@ is repeatable, and a failure it finds is found again.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from api.app import create_app
 from api.problems import INVALID_REQUEST
 from graph.access import create_key
 from graph.identifiers import pid_for
+from graph.review.credit_review import MAX_SUBJECTS
 from graph.services import Services
 from tests.conftest import LiveServer, _free_port
 
@@ -56,6 +58,7 @@ def well_formed_input_is_not_refused_as_malformed(ctx: Any, response: Any, case:
 
 
 SUBJECT_PARAMETERS = {"key", "source", "target"}
+BATCH_KEY = re.compile(r"[0-9A-Za-z:_\-~]{3,80}")
 # Statuses answered per operation, to show the run reached real subjects.
 ANSWERED: dict[str, list[int]] = {}
 
@@ -111,7 +114,15 @@ def api_schema(fuzz: tuple[str, dict[str, str]], province: Path, services: Servi
         return st.fixed_dictionaries(drawn)
 
     def body(ctx: Any, value: Any) -> st.SearchStrategy[Any]:
-        if isinstance(value, dict) and isinstance(value.get("subjects"), list):
+        # Only a review's subjects that are well formed are swapped for real ones: a negative
+        # case's malformed list must stay malformed, or its refusal would not be tested.
+        subjects = value.get("subjects") if isinstance(value, dict) else None
+        if (
+            ctx.operation.path == "/api/v1/reviews"
+            and isinstance(subjects, list)
+            and 1 <= len(subjects) <= MAX_SUBJECTS
+            and all(isinstance(s, str) and BATCH_KEY.fullmatch(s) for s in subjects)
+        ):
             real_subjects = st.lists(st.sampled_from(real["subject"]), min_size=1, max_size=20)
             return st.one_of(st.just(value), real_subjects.map(lambda s: {**value, "subjects": s}))
         return st.just(value)
