@@ -196,8 +196,9 @@ def bulk_province(orgs: int) -> Province:
     )
 
 
-# Provenance and clock properties: they say when, not what.
-TIMESTAMPS = ("loaded_at", "started_at", "finished_at", "computed_at")
+# Provenance and clock properties: they say when, not what (`at`: when a change-log entry
+# committed).
+TIMESTAMPS = ("loaded_at", "started_at", "finished_at", "computed_at", "at")
 
 _NODES = """
 MATCH (n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta
