@@ -14,12 +14,15 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
+from graph.linkage.status import PartnerStatus, partner_statuses
+from graph.linkage.sync import sync_partners
 from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RulesFileError
@@ -266,6 +269,84 @@ def load(
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
     click.echo(report.render())
+
+
+# --- linkage (信用长三角) -------------------------------------------------------------
+
+
+@main.group()
+def linkage() -> None:
+    """Exchange records with the Delta partner provinces (graph/linkage/PROTOCOL.md)."""
+
+
+@linkage.command("sync")
+@click.option("--partner", help="Sync only this partner (its province code, e.g. 33).")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=500,
+    show_default=True,
+    help="Entries asked for per feed page.",
+)
+def linkage_sync(partner: str | None, page_size: int) -> None:
+    """Pull each partner's signed feed into the graph, then recompute the flags it changed.
+
+    Partners are synced concurrently and independently: one that is down, slow or answers
+    garbage is reported and the others go on. Exits 1 if any partner failed.
+    """
+    with services(get_settings()) as opened:
+        try:
+            runs = sync_partners(
+                opened.repository,
+                opened.rules,
+                opened.settings,
+                opened.clock,
+                only=partner,
+                page_size=page_size,
+            )
+        except KeyError as exc:
+            raise CliError(str(exc.args[0])) from None
+    if not runs:
+        raise CliError("no partners configured (CREDIT_GRAPH_PARTNERS)")
+    for run in runs:
+        line = (
+            f"partner {run.code}: {run.pages} pages, {run.records} entries"
+            f"{' (resynced from snapshot)' if run.snapshot else ''}, "
+            f"{run.refreshed} records' flags recomputed"
+        )
+        click.echo(line if run.error is None else f"{line}; FAILED: {run.error}")
+    if any(run.error for run in runs):
+        sys.exit(1)
+
+
+@linkage.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def linkage_status(as_json: bool) -> None:
+    """Per partner: cursor, lag (records and time), last success and last error."""
+    with services(get_settings()) as opened:
+        statuses = partner_statuses(opened.repository, opened.settings)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in statuses], default=str, ensure_ascii=False))
+        return
+    header = ("partner", "cursor", "applied", "lag", "lag time", "last success", "last error")
+    rows = [header] + [_status_row(s) for s in statuses]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _status_row(status: PartnerStatus) -> tuple[str, ...]:
+    cursor = status.cursor or ("(snapshot)" if status.in_snapshot else "(start)")
+    return (
+        status.province + ("" if status.configured else " (not configured)"),
+        cursor if len(cursor) <= 16 else cursor[:13] + "...",
+        f"{status.records} in {status.pages} pages",
+        "?" if status.lag_records is None else str(status.lag_records),
+        "?" if status.lag_seconds is None else f"{status.lag_seconds:.0f}s",
+        status.last_success_at.isoformat(timespec="seconds") if status.last_success_at else "never",
+        status.last_error or "",
+    )
 
 
 @main.command()

@@ -7,17 +7,108 @@ demo runs on a fresh machine, and those defaults are refused in any other enviro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.vocabulary import DELTA_PROVINCES, RECORD_CATEGORIES
 
 DEV_NEO4J_PASSWORD = "credit-graph-dev"
 DEV_PID_KEY = "credit-graph-dev-pid-key-not-for-production"
 DEV_SECRETS = {DEV_NEO4J_PASSWORD, DEV_PID_KEY}
+# The linkage key the four demo provinces share (graph/linkage/PROTOCOL.md).
+DEV_LINKAGE_KEY_VERSION = "v1"
+DEV_LINKAGE_KEY = "credit-graph-dev-linkage-key-not-for-production"
+
+
+def dev_signing_key(province: str) -> str:
+    """A province's development feed-signing key (base64 raw Ed25519 private key), derived
+    from its code so that each demo province knows the others' public keys."""
+    seed = hashlib.sha256(f"credit-graph-dev-signing-key|{province}".encode()).digest()
+    return base64.b64encode(seed).decode()
+
+
+def public_key_of(signing_key: str) -> str:
+    """The base64 raw Ed25519 public key of a base64 raw private key."""
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(signing_key))
+    raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def dev_signing_key_id(province: str) -> str:
+    return f"{province}-dev"
+
+
+def dev_cursor_key(province: str) -> str:
+    return f"credit-graph-dev-cursor-key-{province}-not-for-production"
+
+
+def dev_partner_api_key(own: str, partner: str) -> str:
+    """The development key province ``own`` presents to ``partner``."""
+    return f"credit-graph-dev-partner-key-{own}-at-{partner}"
+
+
+def _dev_linkage_secrets() -> set[str]:
+    # Dev public keys too: a registry trusting one trusts a private key anyone can derive.
+    return {
+        DEV_LINKAGE_KEY,
+        *(public_key_of(dev_signing_key(p)) for p in DELTA_PROVINCES),
+        *(dev_signing_key(p) for p in DELTA_PROVINCES),
+        *(dev_cursor_key(p) for p in DELTA_PROVINCES),
+        *(dev_partner_api_key(a, b) for a in DELTA_PROVINCES for b in DELTA_PROVINCES),
+    }
+
+
+class Partner(BaseModel):
+    """One partner province of the registry (graph/linkage/PROTOCOL.md, "Configuration")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="Base URL of the partner's API (sync, federated review).")
+    api_key: SecretStr = Field(description="The key this instance presents to the partner.")
+    public_keys: dict[str, str] = Field(
+        default_factory=dict, description="key_id -> base64 raw Ed25519 key signing its pages."
+    )
+    scope: frozenset[str] = Field(
+        default=RECORD_CATEGORIES, description="Categories of our records it may see."
+    )
+    timeout_s: float = Field(default=5.0, gt=0)
+
+    @field_validator("scope")
+    @classmethod
+    def _known_categories(cls, scope: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(scope - RECORD_CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown record categories in scope: {unknown}")
+        return scope
+
+    @field_validator("public_keys")
+    @classmethod
+    def _raw_ed25519(cls, keys: dict[str, str]) -> dict[str, str]:
+        for key_id, encoded in keys.items():
+            try:
+                raw = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(f"public key {key_id!r} is not base64 of 32 raw bytes")
+        return keys
 
 
 def _default_cache_dir() -> Path:
@@ -92,6 +183,72 @@ class Settings(BaseSettings):
     # subjects, the largest body the API takes, is under 100 KiB.
     max_body_bytes: int = 1024 * 1024
 
+    # --- Linkage (信用长三角, graph/linkage/PROTOCOL.md). In development each unset value
+    # takes a default derived from the province code, so four demo provinces agree; in any
+    # other environment an unset value leaves linkage off (its endpoints answer 503) and a
+    # development value is refused.
+    partners: dict[str, Partner] | None = None
+    signing_key: SecretStr | None = None  # base64 raw Ed25519 private key
+    signing_key_id: str | None = None
+    linkage_keys: dict[str, SecretStr] | None = None  # version -> shared secret
+    linkage_key_current: str | None = None
+    cursor_key: SecretStr | None = None
+    # Change-log entries older than this are pruned; a cursor before them answers 410.
+    feed_retention_days: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _linkage_defaults(self) -> Settings:
+        if self.environment == "development":
+            own = self.province_code
+            if self.signing_key is None:
+                self.signing_key = SecretStr(dev_signing_key(own))
+                self.signing_key_id = self.signing_key_id or dev_signing_key_id(own)
+            if self.linkage_keys is None:
+                self.linkage_keys = {DEV_LINKAGE_KEY_VERSION: SecretStr(DEV_LINKAGE_KEY)}
+            if self.cursor_key is None:
+                self.cursor_key = SecretStr(dev_cursor_key(own))
+            if self.partners is None:
+                self.partners = {
+                    code: Partner(
+                        url=f"http://127.0.0.1:80{code}",
+                        api_key=SecretStr(dev_partner_api_key(own, code)),
+                        public_keys={
+                            dev_signing_key_id(code): public_key_of(dev_signing_key(code))
+                        },
+                    )
+                    for code in sorted(DELTA_PROVINCES - {own})
+                }
+        if self.partners is None:
+            self.partners = {}
+        if self.linkage_keys and self.linkage_key_current is None and len(self.linkage_keys) == 1:
+            self.linkage_key_current = next(iter(self.linkage_keys))
+        self._check_linkage()
+        return self
+
+    def _check_linkage(self) -> None:
+        assert self.partners is not None
+        for code in self.partners:
+            if code not in DELTA_PROVINCES or code == self.province_code:
+                raise ValueError(f"partner {code!r}: not another Delta province")
+        if self.signing_key is not None:
+            if self.signing_key_id is None:
+                raise ValueError("signing_key_id: required with a signing_key")
+            try:
+                public_key_of(self.signing_key.get_secret_value())
+            except ValueError:
+                raise ValueError("signing_key: not base64 of a 32-byte Ed25519 key") from None
+        if self.linkage_keys is not None and self.linkage_key_current not in self.linkage_keys:
+            raise ValueError("linkage_key_current: must name one of linkage_keys")
+        if self.linkage_keys is not None:
+            for version in self.linkage_keys:
+                if not version or ":" in version:
+                    raise ValueError(f"linkage key version {version!r}: non-empty, no ':'")
+
+    @property
+    def linkage_configured(self) -> bool:
+        """Whether this instance can publish: it signs, keys persons and issues cursors."""
+        return None not in (self.signing_key, self.cursor_key, self.linkage_keys)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "development":
@@ -110,11 +267,25 @@ class Settings(BaseSettings):
 
     def development_secrets(self) -> list[str]:
         """The secrets that still hold their development default."""
-        return [
+        weak = [
             name
             for name in ("neo4j_password", "pid_key")
             if getattr(self, name).get_secret_value() in DEV_SECRETS
         ]
+        linkage = _dev_linkage_secrets()
+        for name in ("signing_key", "cursor_key"):
+            value: SecretStr | None = getattr(self, name)
+            if value is not None and value.get_secret_value() in linkage:
+                weak.append(name)
+        if any(v.get_secret_value() in linkage for v in (self.linkage_keys or {}).values()):
+            weak.append("linkage_keys")
+        if any(
+            p.api_key.get_secret_value() in linkage
+            or not linkage.isdisjoint(p.public_keys.values())
+            for p in (self.partners or {}).values()
+        ):
+            weak.append("partners")
+        return weak
 
     @cached_property
     def uses_embedded_neo4j(self) -> bool:

@@ -131,6 +131,16 @@ class Repository:
             # The server's message quotes the offending key, which may be a pid: not passed on.
             raise KeyTaken(exc.code) from None
 
+    def write_unit(self, work: Callable[[Unit], T]) -> T:
+        """Run several statements as one transaction: ``work`` gets a :class:`Unit` and
+        everything it runs commits together or not at all. Retried like every write, so
+        ``work`` must be idempotent."""
+
+        def unit(tx: ManagedTransaction) -> T:
+            return work(Unit(tx))
+
+        return self._execute_write(unit)
+
     def write_batches(
         self,
         query: str,
@@ -168,6 +178,16 @@ class Repository:
 
     def ping(self) -> None:
         self._driver.verify_connectivity()
+
+
+class Unit:
+    """The statements of one write transaction (:meth:`Repository.write_unit`)."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+
+    def run(self, query: str, **params: Any) -> list[Row]:
+        return [_plain_record(record) for record in self._tx.run(query, params)]
 
 
 def _plain_record(record: Record) -> Row:

@@ -37,6 +37,9 @@ class Label(StrEnum):
     AUDIT_EVENT = "AuditEvent"
     LOAD_BATCH = "LoadBatch"  # one load of a set of files, identified by their content
     DATA_QUALITY = "DataQuality"  # a department's data-quality measures in one batch
+    PARTNER_SYNC = "PartnerSync"  # the subscriber's state for one partner: cursor, errors
+    LINKAGE_PAGE = "LinkagePage"  # a partner's signed page, as received and written
+    LINKAGE_KEY = "LinkageKey"  # a person's cross-border key (PROTOCOL.md)
 
 
 class Rel(StrEnum):
@@ -53,6 +56,7 @@ class Rel(StrEnum):
     FLAGGED = "FLAGGED"
     CHANGED = "CHANGED"  # (:PropagationRun)-[:CHANGED]->(:FlagChange), the change feed
     OF_BATCH = "OF_BATCH"  # (:DataQuality)-[:OF_BATCH]->(:LoadBatch)
+    IDENTIFIES = "IDENTIFIES"  # (:LinkageKey)-[:IDENTIFIES]->(:Person)
 
 
 # Natural keys. Constraint names are stable so `schema apply` can be rerun (IF NOT EXISTS).
@@ -69,6 +73,9 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.AUDIT_EVENT: "event_id",
     Label.LOAD_BATCH: "batch_id",
     Label.DATA_QUALITY: "quality_id",
+    Label.PARTNER_SYNC: "province",
+    Label.LINKAGE_PAGE: "source_page",
+    Label.LINKAGE_KEY: "key",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.
