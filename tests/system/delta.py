@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -35,11 +35,13 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from neo4j import GraphDatabase
 
 from graph.settings import Settings
 from graph.store.embedded import server
 from graph.vocabulary import RECORD_CATEGORIES
 from loaders.synthetic import generate_province
+from loaders.synthetic.geography import province_of
 
 CODES: Final = ("31", "32", "33", "34")
 NAMES: Final = {"31": "Shanghai", "32": "Jiangsu", "33": "Zhejiang", "34": "Anhui"}
@@ -134,8 +136,9 @@ class Instance:
     neo4j: server.ServerState | None = None
     api: subprocess.Popen[bytes] | None = None
     partners: dict[str, dict[str, object]] = field(default_factory=dict)
-    # Keys issued by this province: to its own regulator and admin, and to each partner.
+    # Keys issued by this province, by role or partner code: the key and its id.
     keys: dict[str, str] = field(default_factory=dict)
+    key_ids: dict[str, str] = field(default_factory=dict)
     peak: Memory | None = None
 
     def __post_init__(self) -> None:
@@ -144,6 +147,11 @@ class Instance:
     @property
     def name(self) -> str:
         return NAMES[self.code]
+
+    @property
+    def abbr(self) -> str:
+        """The prefix of the province's department codes (ZJ-GYFY)."""
+        return province_of(self.code).abbr
 
     @property
     def url(self) -> str:
@@ -219,22 +227,29 @@ class Instance:
         return result
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
-        """``credit-graph <args>`` in the background, output to a log in the root."""
-        log = (self.root / f"{args[0]}-{time.time_ns()}.log").open("w")
+        """``credit-graph <args>`` in the background, its output piped."""
         return subprocess.Popen(
             [CLI, *args],
             cwd=self.root,
             env=self.environment(),
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
 
-    def create_key(self, role: str) -> str:
-        """A key of ``role`` made by ``credit-graph keys create``: its last line."""
-        return self.cli("keys", "create", "--role", role, "--name", "system test").stdout.split()[
-            -1
-        ]
+    def create_key(self, holder: str, role: str) -> None:
+        """A key of ``role`` for ``holder``, made by ``credit-graph keys create``, which
+        prints "key <id> for role <role>:" and the key."""
+        output = self.cli("keys", "create", "--role", role, "--name", "system test").stdout
+        words = output.split()
+        self.key_ids[holder], self.keys[holder] = words[1], words[-1]
+
+    def query(self, cypher: str, **parameters: object) -> list[dict[str, Any]]:
+        """Read this province's graph directly: what its sync wrote, not what its API says."""
+        auth = ("neo4j", self.neo4j_password)
+        with GraphDatabase.driver(f"bolt://127.0.0.1:{self.neo4j_port}", auth=auth) as driver:
+            records, _, _ = driver.execute_query(cypher, parameters, routing_="r")
+            return [record.data() for record in records]
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -253,10 +268,10 @@ class Instance:
         self.cli("schema", "apply")
         self.cli("load", str(self.files), "--rejects", str(self.root / "rejects.csv"))
         for role in ("regulator", "admin"):
-            self.keys[role] = self.create_key(role)
+            self.create_key(role, role)
         for code in CODES:
             if code != self.code:
-                self.keys[code] = self.create_key(f"partner:{code}")
+                self.create_key(code, f"partner:{code}")
 
     def start_api(self, timeout: float = 120.0) -> None:
         log = (self.root / "api.log").open("a")
