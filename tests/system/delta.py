@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 from neo4j import GraphDatabase
+from pydantic import SecretStr
 
 from graph.settings import Settings
 from graph.store.embedded import server
@@ -127,6 +128,9 @@ class Instance:
     code: str
     root: Path
     shared_secret: str  # the Delta's linkage key (v1), the same in all four
+    orgs: int = ORGS
+    heap: str = HEAP
+    pagecache: str = PAGECACHE
     neo4j_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     pid_key: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -169,10 +173,10 @@ class Instance:
             province_code=self.code,
             embedded_port=self.neo4j_port,
             embedded_data_dir=self.root / "neo4j",
-            embedded_heap=HEAP,
-            embedded_pagecache=PAGECACHE,
-            neo4j_password=self.neo4j_password,
-            pid_key=self.pid_key,
+            embedded_heap=self.heap,
+            embedded_pagecache=self.pagecache,
+            neo4j_password=SecretStr(self.neo4j_password),
+            pid_key=SecretStr(self.pid_key),
         )
 
     def environment(
@@ -259,7 +263,7 @@ class Instance:
         self.neo4j = server.start(self.settings, tied_to_pid=os.getpid())
         generate_province(
             self.files,
-            ORGS,
+            self.orgs,
             seed=int(self.code),
             province=self.code,
             shared_seed=SHARED_SEED,
@@ -368,11 +372,12 @@ def registry_entry(
 
 
 class Delta:
-    """The four provinces, seeded in parallel and served."""
+    """The provinces (by default the four), seeded in parallel and served."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, codes: tuple[str, ...] = CODES, **sizes: Any) -> None:
+        """``sizes``: ``orgs``, ``heap`` or ``pagecache`` of every instance."""
         shared = secrets.token_hex(32)
-        self.instances = {code: Instance(code, root / code, shared) for code in CODES}
+        self.instances = {code: Instance(code, root / code, shared, **sizes) for code in codes}
 
     def __getitem__(self, code: str) -> Instance:
         return self.instances[code]
@@ -400,7 +405,7 @@ class Delta:
         return {code: instance.memory() for code, instance in self.instances.items()}
 
 
-def memory_table(memory: Mapping[str, Memory]) -> str:
+def memory_table(memory: Mapping[str, Memory], heap: str = HEAP, pagecache: str = PAGECACHE) -> str:
     """What the four used: a line per province and the total, in MiB."""
     lines = [
         f"{'province':<10}{'neo4j rss':>11}{'peak':>8}{'api rss':>10}{'peak':>8}",
@@ -412,7 +417,7 @@ def memory_table(memory: Mapping[str, Memory]) -> str:
         )
     total = sum(m.total_peak for m in memory.values())
     lines.append(
-        f"four provinces, peak resident memory: {total:.0f} MiB "
-        f"(Neo4j heap {HEAP}, page cache {PAGECACHE} each)"
+        f"{len(memory)} provinces, peak resident memory: {total:.0f} MiB "
+        f"(Neo4j heap {heap}, page cache {pagecache} each)"
     )
     return "\n".join(lines)

@@ -7,7 +7,7 @@ import csv
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +33,7 @@ def shared_usccs(instance: Instance) -> list[str]:
 
 
 def test_the_four_come_up_and_know_the_shared_subjects(
-    delta: Delta, record_property: pytest.RecordProperty
+    delta: Delta, record_property: Callable[[str, object], None]
 ) -> None:
     common = set.intersection(*(set(shared_usccs(instance)) for instance in delta))
     assert len(common) >= 20
