@@ -61,6 +61,8 @@ class CreditRecord(BaseModel):
     publish_until: date | None = None
     status: str
     source_province: str | None = None
+    # A partner's record: the SHA-256 of the signed page it came from (graph/linkage).
+    source_page: str | None = None
 
 
 class PathStep(BaseModel):

@@ -4,6 +4,9 @@ Every transition recomputes the record's flags incrementally in the same call, s
 returns, the graph already says what the new status means: an objection turns the record's
 flags `pending` (they never block), a repair or revocation removes them everywhere.
 
+``province`` is this instance's: a step on one of its own records is logged for the
+linkage feed in the same transaction (:mod:`graph.linkage.changelog`).
+
 These are the only ways a filed record's status goes back or its effect ends (filing again
 cannot change what a record is: :data:`graph.ingest.writes.RECORD_IDENTITY`), so each step
 is kept on the record, in ``status_history``: when, by whom, the status before and after,
@@ -62,20 +65,20 @@ def read_record(repo: Repository, record_id: str) -> dict[str, Any]:
 
 def file_objection(
     repo: Repository, rules: RuleSet, record_id: str, reason: str, by: str,
-    deadline_working_days: int, today: date,
+    deadline_working_days: int, today: date, *, province: str,
 ) -> tuple[Transition, date]:  # fmt: skip
     deadline = add_working_days(today, deadline_working_days)
     before = _transition(
         repo, q.FILE_OBJECTION, record_id, "objection", lambda _: "under_objection", reason,
         "only an active or expired record can be disputed", reason=reason, deadline=deadline,
-        by=by,
+        by=by, province=province,
     )  # fmt: skip
     return _after(repo, rules, record_id, before, today), deadline
 
 
 def decide_objection(
     repo: Repository, rules: RuleSet, record_id: str, upheld: bool, note: str, by: str,
-    today: date,
+    today: date, *, province: str,
 ) -> Transition:  # fmt: skip
     # A record marked under objection by a department's file has no status to return to;
     # a rejected objection then leaves it counting, as it did before it was disputed.
@@ -84,26 +87,29 @@ def decide_objection(
         lambda current: "revoked" if upheld
         else current.get("status_before_objection") or "active",
         note, "the record is not under objection", upheld=upheld, note=note, by=by,
+        province=province,
     )  # fmt: skip
     return _after(repo, rules, record_id, before, today)
 
 
 def repair(
-    repo: Repository, rules: RuleSet, record_id: str, note: str, by: str, today: date
-) -> Transition:
+    repo: Repository, rules: RuleSet, record_id: str, note: str, by: str, today: date, *,
+    province: str,
+) -> Transition:  # fmt: skip
     before = _transition(
         repo, q.REPAIR_RECORD, record_id, "repair", lambda _: "repaired", note,
-        "a repaired or revoked record cannot be repaired", note=note, by=by,
+        "a repaired or revoked record cannot be repaired", note=note, by=by, province=province,
     )  # fmt: skip
     return _after(repo, rules, record_id, before, today)
 
 
 def revoke(
-    repo: Repository, rules: RuleSet, record_id: str, note: str, by: str, today: date
-) -> Transition:
+    repo: Repository, rules: RuleSet, record_id: str, note: str, by: str, today: date, *,
+    province: str,
+) -> Transition:  # fmt: skip
     before = _transition(
         repo, q.REVOKE_RECORD, record_id, "revocation", lambda _: "revoked", note,
-        "the record is already revoked", note=note, by=by,
+        "the record is already revoked", note=note, by=by, province=province,
     )  # fmt: skip
     return _after(repo, rules, record_id, before, today)
 

@@ -244,6 +244,13 @@ class Settings(BaseSettings):
                 if not version or ":" in version:
                     raise ValueError(f"linkage key version {version!r}: non-empty, no ':'")
 
+    def linkage_secrets(self) -> tuple[tuple[str, bytes], ...]:
+        """The shared linkage keys as (version, secret), sorted by version."""
+        return tuple(
+            (version, secret.get_secret_value().encode())
+            for version, secret in sorted((self.linkage_keys or {}).items())
+        )
+
     @property
     def linkage_configured(self) -> bool:
         """Whether this instance can publish: it signs, keys persons and issues cursors."""

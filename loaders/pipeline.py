@@ -186,6 +186,8 @@ def validation_context(settings: Settings, source: str, loaded_at: datetime) -> 
         province=settings.province_code,
         today=china_date(loaded_at),
         uscc_allow_list=frozenset(settings.uscc_allow_list),
+        linkage_secrets=settings.linkage_secrets(),
+        linkage_current=settings.linkage_key_current,
     )
 
 

@@ -188,6 +188,7 @@ def file_objection(
         lambda: records.file_objection(
             repo, rules, record_id, body.reason, principal.key_id,
             settings.objection_deadline_working_days, clock.today(),
+            province=settings.province_code,
         ),
     )  # fmt: skip
 
@@ -202,6 +203,7 @@ def decide_objection(
     body: DecisionIn,
     repo: RepositoryDep,
     rules: RulesDep,
+    settings: SettingsDep,
     clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
@@ -209,7 +211,8 @@ def decide_objection(
     return _transition(
         trail, repo, record_id,
         lambda: records.decide_objection(
-            repo, rules, record_id, body.upheld, body.note, principal.key_id, clock.today()
+            repo, rules, record_id, body.upheld, body.note, principal.key_id, clock.today(),
+            province=settings.province_code,
         ),
     )  # fmt: skip
 
@@ -224,13 +227,17 @@ def repair_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    settings: SettingsDep,
     clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.repair(repo, rules, record_id, body.note, principal.key_id, clock.today()),
+        lambda: records.repair(
+            repo, rules, record_id, body.note, principal.key_id, clock.today(),
+            province=settings.province_code,
+        ),
     )  # fmt: skip
 
 
@@ -244,11 +251,15 @@ def revoke_record(
     body: Annotated[NoteIn, Body()],
     repo: RepositoryDep,
     rules: RulesDep,
+    settings: SettingsDep,
     clock: ClockDep,
     principal: Regulator,
     trail: AuditDep,
 ) -> RecordChange:
     return _transition(
         trail, repo, record_id,
-        lambda: records.revoke(repo, rules, record_id, body.note, principal.key_id, clock.today()),
+        lambda: records.revoke(
+            repo, rules, record_id, body.note, principal.key_id, clock.today(),
+            province=settings.province_code,
+        ),
     )  # fmt: skip

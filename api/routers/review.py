@@ -18,6 +18,7 @@ from api.responses import ModelResponse
 from graph.clock import Clock
 from graph.errors import InvalidInput, NotFound
 from graph.identifiers import InvalidIdentifier
+from graph.linkage.federated import federated_review
 from graph.review.credit_report import CreditReport, credit_report, render_html
 from graph.review.credit_review import MAX_SUBJECTS, ReviewContext, ReviewResult, credit_review
 from graph.settings import Settings
@@ -51,6 +52,12 @@ class ReviewRequest(BaseModel):
         description="The date the review speaks for; today in China (UTC+8) if absent.",
     )
 
+    federated: bool = Field(
+        default=False,
+        description="Also ask the partner provinces live (信用长三角): their records join the "
+        "decisions, naming the province; `partners` names those that did not answer in time.",
+    )
+
     def as_of_or(self, today: date) -> date:
         """The date given, or ``today`` if the request named none."""
         return self.as_of if "as_of" in self.model_fields_set else today
@@ -64,6 +71,10 @@ REVIEW_EXAMPLES: dict[str, Any] = {
             "context": "procurement",
             "as_of": "2026-05-01",
         },
+    },
+    "federated": {
+        "summary": "Suppliers, asking the Delta partners live as well",
+        "value": {"subjects": [EXAMPLE_USCC], "context": "procurement", "federated": True},
     },
     "honours": {
         "summary": "Nominees for an honour, reviewed as of today",
@@ -184,7 +195,12 @@ def review(
     trail: AuditDep,
 ) -> ModelResponse:
     keys = [_checked_batch_key(i, key, settings) for i, key in enumerate(body.subjects)]
-    result = credit_review(repo, keys, body.context, body.as_of_or(clock.today()), policy)
+    as_of = body.as_of_or(clock.today())
+    if body.federated:
+        purpose = f"federated credit review ({body.context})"
+        result = federated_review(repo, settings, keys, body.context, as_of, policy, purpose)
+    else:
+        result = credit_review(repo, keys, body.context, as_of, policy)
     trail.log(keys, len(result.subjects))
     return ModelResponse(result)
 

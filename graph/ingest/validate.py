@@ -36,6 +36,7 @@ from graph.identifiers import (
     validate_uscc,
 )
 from graph.ingest.layouts import LISTED_PREFIX, Kind
+from graph.linkage.keys import linkage_key
 from graph.reference import occupations, prefecture_of, regions
 from graph.vocabulary import (
     DELTA_PROVINCES,
@@ -102,6 +103,10 @@ class Context:
     province: str  # this instance's province, for records' source_province
     today: date  # no decision or establishment lies after the load date
     uscc_allow_list: frozenset[str] = frozenset()
+    # The Delta's shared linkage keys, (version, secret) sorted by version, and the version
+    # looked up by (graph/linkage/PROTOCOL.md); none when linkage is not configured.
+    linkage_secrets: tuple[tuple[str, bytes], ...] = ()
+    linkage_current: str | None = None
 
 
 def quote(value: str) -> str:
@@ -133,6 +138,23 @@ def _uscc(value: str, allow_list: frozenset[str]) -> str:
 @lru_cache(maxsize=1 << 17)
 def _pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
     return pid_and_mask(id_number, key)
+
+
+@lru_cache(maxsize=1 << 17)
+def _linkage_keys(id_number: str, secrets: tuple[tuple[str, bytes], ...]) -> list[str]:
+    return [linkage_key(id_number, version, secret) for version, secret in secrets]
+
+
+def _linkage(c: _Check) -> tuple[list[str] | None, str | None]:
+    """A person's linkage keys under every configured version, and the key of the current
+    one (the indexed look-up of a partner's check), from the row's ID number; none without
+    one. Called once the number validated, so it cannot fail here."""
+    id_number = c.value("id_number")
+    if id_number is None or not c.ctx.linkage_secrets:
+        return None, None
+    keys = _linkage_keys(id_number, c.ctx.linkage_secrets)
+    current = next((k for k in keys if k.split(":", 1)[0] == c.ctx.linkage_current), None)
+    return keys, current
 
 
 @lru_cache(maxsize=1 << 17)
@@ -446,9 +468,12 @@ def _persons(c: _Check) -> Valid | Invalid:
     person = c.person("id_number", "person_key")
     name = c.text("name", required=True)
     region = c.region("region_code")
+    keys, current = _linkage(c) if person and person[1] else (None, None)
     props = {
         "name": name,
         "id_masked": person[1] if person else None,
+        "linkage_keys": keys,
+        "linkage_key": current,
         "adult_on": _adult_on(c),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,

@@ -183,7 +183,11 @@ def _pull(
             raise PageRefused(
                 f"partner {code}: {kind} page refused, nothing written: {exc}"
             ) from None
-        rows = page_rows(page, code, frozenset(settings.linkage_keys or ()))
+        if page.get("partner", settings.province_code) != settings.province_code:
+            raise PageRefused(f"partner {code}: {kind} page was issued to another province")
+        rows = page_rows(
+            page, code, frozenset(settings.linkage_keys or ()), settings.linkage_key_current
+        )
         state = _next_state(page, state, in_snapshot)
         records = write_page(repo, settings, code, page, kind, rows, state, clock.now())
         run.pages += 1
@@ -268,24 +272,24 @@ def write_page(
 def _resolve_persons(
     unit: Unit, persons: Sequence[Mapping[str, Any]], pid_key: bytes
 ) -> dict[str, dict[str, Any]]:
-    """Each person of the page (by its reference, the first of its keys) with the pid it is
-    stored under: the person a key already identifies (ours before a surrogate), or a new
-    surrogate."""
+    """Each person of the page (by its reference) with the pid it is stored under: the
+    person a key already names (ours before a surrogate), or a new surrogate."""
     keys = sorted({key for person in persons for key in person["keys"]})
     known: dict[str, tuple[bool, str]] = {}
     for row in unit.run(q.KNOWN_PERSONS, keys=keys) if keys else []:
-        known[row["key"]] = min(
-            known.get(row["key"], (True, row["pid"])), (row["surrogate"], row["pid"])
-        )
+        found = (row["surrogate"], row["pid"])
+        known[row["key"]] = min(known.get(row["key"], found), found)
     resolved: dict[str, dict[str, Any]] = {}
     for person in persons:
-        found = sorted(known[key] for key in person["keys"] if key in known)
-        pid = found[0][1] if found else surrogate_pid("linkage", person["ref"], pid_key)
+        matches = sorted(known[key] for key in person["keys"] if key in known)
+        pid = matches[0][1] if matches else surrogate_pid("linkage", person["ref"], pid_key)
         resolved[person["ref"]] = {**person, "pid": pid}
     return resolved
 
 
-def page_rows(page: Mapping[str, Any], code: str, versions: frozenset[str]) -> PageRows:
+def page_rows(
+    page: Mapping[str, Any], code: str, versions: frozenset[str], current: str | None
+) -> PageRows:
     """The rows of a verified page, every entry checked: a signed page is the partner's
     word, not proof that its fields are sane, and one we will not store is refused whole."""
     departments: dict[str, dict[str, Any]] = {}
@@ -296,8 +300,10 @@ def page_rows(page: Mapping[str, Any], code: str, versions: frozenset[str]) -> P
     last_at: str | None = None
     for number, entry in enumerate(page["entries"]):
         try:
-            subject, person = _subject_row(entry["subject"], versions, organizations, persons)
-            record = _record_row(entry, code, subject, person)
+            subject, person = _subject_row(
+                entry["subject"], versions, current, organizations, persons
+            )
+            record = record_row(entry, code, subject, person)
         except (InvalidIdentifier, KeyError, TypeError, ValueError) as exc:
             raise PageRefused(
                 f"partner {code}: entry {number} of a signed page cannot be stored "
@@ -325,6 +331,7 @@ def page_rows(page: Mapping[str, Any], code: str, versions: frozenset[str]) -> P
 def _subject_row(
     subject: Mapping[str, Any],
     versions: frozenset[str],
+    current: str | None,
     organizations: dict[str, dict[str, Any]],
     persons: dict[str, dict[str, Any]],
 ) -> tuple[str | None, str | None]:
@@ -351,9 +358,11 @@ def _subject_row(
     keys = sorted({key for key in keys if key.split(":", 1)[0] in versions})
     if not keys:
         raise ValueError("subject.linkage_keys: none of a version configured here")
-    ref = keys[0]
+    # The key of our current version names the person (its index); without one, the first.
+    ref = next((key for key in keys if key.split(":", 1)[0] == current), keys[0])
     persons[ref] = {
         "ref": ref,
+        "current": ref if ref.split(":", 1)[0] == current else None,
         "keys": keys,
         "id_masked": _masked(subject.get("id_masked"), "subject.id_masked"),
         "name_masked": _masked(subject.get("name_masked"), "subject.name_masked"),
@@ -362,9 +371,11 @@ def _subject_row(
     return None, ref
 
 
-def _record_row(
+def record_row(
     entry: Mapping[str, Any], code: str, subject: str | None, person: str | None
 ) -> dict[str, Any]:
+    """A partner's record (of a feed entry or a check answer) as we store it: its id and
+    issuing authority prefixed with the partner's province, its fields checked."""
     record = entry["record"]
     op = entry["op"]
     if op not in OPS:

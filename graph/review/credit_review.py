@@ -262,6 +262,7 @@ class ReviewReason(BaseModel):
     authority: str | None = None
     authority_name: str | None = None
     source_province: str | None = None
+    source_page: str | None = None  # a partner's record: the signed page it rests on
     rule: str | None = None  # None for own records
     kind: FindingKind | None = None
     score: float | None = None
@@ -279,6 +280,15 @@ class SubjectReview(BaseModel):
     reasons: list[ReviewReason]
 
 
+class PartnerAnswers(BaseModel):
+    """Which partner provinces a federated review asked live, and which did not answer (a
+    partial result: their records are missing from the decisions)."""
+
+    asked: list[str]
+    answered: list[str]
+    not_answered: dict[str, str]  # province code -> why
+
+
 class ReviewResult(BaseModel):
     context: ReviewContext
     as_of: date
@@ -286,6 +296,7 @@ class ReviewResult(BaseModel):
     decisions: dict[Decision, int]  # how many subjects got each decision
     incentives: int
     subjects: list[SubjectReview]  # in the order the keys were given, each key once
+    partners: PartnerAnswers | None = None  # a federated review only
 
 
 class SubjectFound(NamedTuple):
@@ -441,6 +452,53 @@ def review_subject(
     )
 
 
+def negative_record_reason(
+    policy: ReviewPolicy, context: ReviewContext, record: CreditRecord
+) -> ReviewReason:
+    """The reason a counting black- or focus-list record gives its own subject."""
+    return _own_reason(policy, policy.context(context), record)
+
+
+def with_reasons(
+    result: ReviewResult, extra: Mapping[str, Sequence[ReviewReason]], policy: ReviewPolicy
+) -> ReviewResult:
+    """``result`` with negative reasons found elsewhere (a partner's live answer) added to
+    the subjects they concern, decided again as :func:`review_subject` decides: the worst
+    reason wins, a subject with one is no longer clear and earns no incentive."""
+    subjects = [_with(review, extra.get(review.key, ()), policy) for review in result.subjects]
+    return result.model_copy(
+        update={
+            "subjects": subjects,
+            "decisions": {
+                d: sum(r.decision == d for r in subjects) for d in ("block", "review", "pass")
+            },
+            "incentives": sum(r.incentive for r in subjects),
+        }
+    )
+
+
+def _with(
+    review: SubjectReview, extra: Sequence[ReviewReason], policy: ReviewPolicy
+) -> SubjectReview:
+    if not extra:
+        return review
+    kept = [
+        reason.model_copy(update={"measure": policy.incentive_withheld})
+        if reason.list == RED
+        else reason
+        for reason in review.reasons
+        if reason.finding != "clear"
+    ]
+    reasons = sorted([*kept, *extra], key=_reason_order)
+    return review.model_copy(
+        update={
+            "reasons": reasons,
+            "decision": worst(r.decision for r in reasons),
+            "incentive": False,
+        }
+    )
+
+
 def worst(decisions: Iterable[Decision]) -> Decision:
     """The most restrictive of ``decisions`` (block > review > pass); ``pass`` if none."""
     return max(decisions, key=SEVERITY.__getitem__, default="pass")
@@ -532,6 +590,7 @@ def _record_fields(record: CreditRecord) -> dict[str, Any]:
         "authority": record.authority,
         "authority_name": record.authority_name,
         "source_province": record.source_province,
+        "source_page": record.source_page,
     }
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from graph.store.repository import Repository
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -37,9 +37,10 @@ class Label(StrEnum):
     AUDIT_EVENT = "AuditEvent"
     LOAD_BATCH = "LoadBatch"  # one load of a set of files, identified by their content
     DATA_QUALITY = "DataQuality"  # a department's data-quality measures in one batch
+    CHANGE_LOG = "ChangeLog"  # the linkage change log's counter (graph/linkage/changelog.py)
+    CHANGE_LOG_ENTRY = "ChangeLogEntry"  # one change of a record of this province
     PARTNER_SYNC = "PartnerSync"  # the subscriber's state for one partner: cursor, errors
     LINKAGE_PAGE = "LinkagePage"  # a partner's signed page, as received and written
-    LINKAGE_KEY = "LinkageKey"  # a person's cross-border key (PROTOCOL.md)
 
 
 class Rel(StrEnum):
@@ -56,7 +57,6 @@ class Rel(StrEnum):
     FLAGGED = "FLAGGED"
     CHANGED = "CHANGED"  # (:PropagationRun)-[:CHANGED]->(:FlagChange), the change feed
     OF_BATCH = "OF_BATCH"  # (:DataQuality)-[:OF_BATCH]->(:LoadBatch)
-    IDENTIFIES = "IDENTIFIES"  # (:LinkageKey)-[:IDENTIFIES]->(:Person)
 
 
 # Natural keys. Constraint names are stable so `schema apply` can be rerun (IF NOT EXISTS).
@@ -73,9 +73,10 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.AUDIT_EVENT: "event_id",
     Label.LOAD_BATCH: "batch_id",
     Label.DATA_QUALITY: "quality_id",
+    Label.CHANGE_LOG: "id",
+    Label.CHANGE_LOG_ENTRY: "seq",
     Label.PARTNER_SYNC: "province",
     Label.LINKAGE_PAGE: "source_page",
-    Label.LINKAGE_KEY: "key",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.
@@ -89,6 +90,9 @@ RANGE_INDEXES: list[tuple[Label, str]] = [
     (Label.AUDIT_EVENT, "at"),
     (Label.FLAG_CHANGE, "run_id"),
     (Label.DATA_QUALITY, "department"),
+    # A partner's check by linkage key (the key of the current version; PROTOCOL.md).
+    (Label.PERSON, "linkage_key"),
+    (Label.CHANGE_LOG_ENTRY, "at"),  # retention: the first entry inside the window
 ]
 
 # Name search is `CONTAINS` on a fragment (Chinese names have no word boundaries), which a

@@ -24,6 +24,7 @@ import pytest
 from pydantic import SecretStr
 
 from graph.identifiers import make_id_number, make_uscc
+from graph.linkage.federated import federated_review
 from graph.linkage.keys import linkage_key
 from graph.linkage.status import partner_flag_reach, partner_statuses, records_exchanged
 from graph.linkage.sync import sync_partners
@@ -31,7 +32,7 @@ from graph.services import Services
 from graph.settings import Partner, Settings
 from graph.store.repository import Repository
 from tests.conftest import LiveServer
-from tests.utils.factories import CREATE_ORG, CREATE_PERSON
+from tests.utils.factories import CREATE_ORG, CREATE_PERSON, GraphBuilder
 from tests.utils.partner_feed import PartnerFeed
 
 LINKAGE_SECRET = "test-linkage-secret"
@@ -108,12 +109,14 @@ def linked(settings: Settings, partners: dict[str, tuple[PartnerFeed, str]]) -> 
 
 @pytest.fixture
 def graph(repo: Repository) -> Repository:
-    """Ours: the organisation Zhejiang sanctions, and a person whose ID number we loaded."""
+    """Ours: the organisation Zhejiang sanctions, and its legal representative, a person
+    whose ID number we loaded."""
     repo.write(CREATE_ORG, key=SHARED_ORG, name="共享有限公司", region="320100", kind="enterprise",
                hub=False)  # fmt: skip
     repo.write(CREATE_PERSON, key=LOCAL_PID, name="张三", region="320102")
+    GraphBuilder(repo).rel(LOCAL_PID, "LEGAL_REP_OF", SHARED_ORG, since=date(2020, 1, 1))
     repo.write(
-        "MATCH (p:Person {pid: $pid}) CREATE (:LinkageKey {key: $key})-[:IDENTIFIES]->(p)",
+        "MATCH (p:Person {pid: $pid}) SET p.linkage_key = $key, p.linkage_keys = [$key]",
         pid=LOCAL_PID,
         key=PERSON_KEY,
     )
@@ -144,7 +147,7 @@ def test_partner_records_land_with_their_province_and_signed_page(
     assert by_id["33:R1"]["subject"] == SHARED_ORG  # matched by USCC to ours
     assert by_id["33:R3"]["subject"] == LOCAL_PID  # matched by linkage key to ours
     stranger = graph.read_one(
-        "MATCH (:LinkageKey {key: $key})-[:IDENTIFIES]->(p:Person) RETURN p {.*} AS p",
+        "MATCH (p:Person {linkage_key: $key}) RETURN p {.*} AS p",
         key=STRANGER_KEY,
     )
     assert stranger is not None
@@ -154,10 +157,10 @@ def test_partner_records_land_with_their_province_and_signed_page(
     stored = graph.read("MATCH (p:LinkagePage {province: '33'}) RETURN p.source_page AS page")
     assert pages == {r["page"] for r in stored} and len(pages) == 2
     # The severe record of our organisation reaches its people through propagation.
-    reached = graph.read_one(
-        "MATCH (:Subject)-[f:FLAGGED]->(:Record {record_id: '33:R1'}) RETURN count(f) AS n"
+    reached = graph.read(
+        "MATCH (s:Subject)-[f:FLAGGED]->(:Record {record_id: '33:R1'}) RETURN s.pid AS pid"
     )
-    assert reached is not None
+    assert [r["pid"] for r in reached] == [LOCAL_PID]
     # A second sync finds nothing new and changes nothing.
     again = _sync(services, graph, linked, only="33")
     assert (again[0].records, again[0].error) == (0, None)
@@ -166,7 +169,8 @@ def test_partner_records_land_with_their_province_and_signed_page(
     assert (status.records, status.lag_records, status.last_error) == (4, 0, None)
     assert sum(e.records for e in records_exchanged(graph, status.last_success_at.replace(
         year=2000))) == 4  # type: ignore[union-attr]  # fmt: skip
-    assert isinstance(partner_flag_reach(graph, linked), list)
+    reach = partner_flag_reach(graph, linked)
+    assert [(r.province, r.subjects) for r in reach] == [("33", 1)]
 
 
 def test_repair_and_revocation_stop_a_partner_record_counting(
@@ -264,7 +268,9 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
         op = "repair" if n % 10 == 0 else "upsert"
         target = n - 1 if op == "repair" else n
         status = "repaired" if op == "repair" else "active"
-        subject = _person(PERSON_KEY) if n % 7 == 0 else _org(ZJ_ORG if n % 2 else SHARED_ORG)
+        subject = (
+            _person(PERSON_KEY) if target % 7 == 0 else _org(ZJ_ORG if target % 2 else SHARED_ORG)
+        )
         zj.add(op, _record(f"R{target}", status=status), subject)
     zj.page_delay_s = 0.15
     env = _cli_env(linked, {"33": linked.partners["33"]})  # type: ignore[index]
@@ -302,6 +308,11 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     assert state["s"]["records"] == len(zj.entries)
     assert state["s"]["pending_refresh"] == []
     assert _surrogates(graph) == 0  # the person entries all matched our person
+    status = subprocess.run(
+        [CLI, "linkage", "status"], env=env, capture_output=True, text=True, check=True
+    )
+    [line] = [line for line in status.stdout.splitlines() if line.startswith("33")]
+    assert f"{len(zj.entries)} in" in line and " 0 " in line  # all applied, no lag
 
 
 def _pages(repo: Repository) -> int:
@@ -336,3 +347,41 @@ def _cli_env(settings: Settings, partners: dict[str, Partner]) -> dict[str, str]
         CREDIT_GRAPH_LINKAGE_KEYS=json.dumps({"v1": LINKAGE_SECRET}),
     )
     return env
+
+
+def test_federated_review_merges_live_answers_and_names_the_silent_partner(
+    services: Services, graph: Repository, linked: Settings, partners: Any
+) -> None:
+    zj, _ = partners["33"]
+    ah, _ = partners["34"]
+    zj.add("upsert", _record("R1"), _org(SHARED_ORG))
+    zj.add("upsert", _record("R2", level="serious"), _person(PERSON_KEY))
+    ah.fault = "slow"  # answers after its 1 s timeout
+
+    result = federated_review(
+        graph, linked, [SHARED_ORG, LOCAL_PID, ZJ_ORG], "procurement",
+        services.clock.today(), services.policy, "automated test",
+    )  # fmt: skip
+
+    assert result.partners is not None
+    assert (result.partners.asked, result.partners.answered) == (["33", "34"], ["33"])
+    assert list(result.partners.not_answered) == ["34"]
+    by_key = {review.key: review for review in result.subjects}
+    org = by_key[SHARED_ORG]
+    assert org.decision == "block"
+    [reason] = [r for r in org.reasons if r.source_province == "33"]
+    assert reason.record_id == "33:R1" and "Zhejiang" in reason.summary
+    person = by_key[LOCAL_PID]
+    assert [r.record_id for r in person.reasons if r.source_province == "33"] == ["33:R2"]
+    # Asked by linkage key and USCC only: no pid crosses the border.
+    asked = zj.checks[-1]["subjects"]
+    assert asked == [{"uscc": SHARED_ORG}, {"linkage_key": PERSON_KEY}, {"uscc": ZJ_ORG}]
+    assert zj.checks[-1]["purpose"] == "automated test"
+    # A record already synced from the feed is not counted twice.
+    _sync(services, graph, linked, only="33")
+    again = federated_review(
+        graph, linked, [SHARED_ORG], "procurement", services.clock.today(), services.policy,
+        "automated test",
+    )  # fmt: skip
+    reasons = [r for r in again.subjects[0].reasons if r.record_id == "33:R1"]
+    assert len(reasons) == 1 and reasons[0].source_page is not None

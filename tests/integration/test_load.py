@@ -309,7 +309,7 @@ def test_a_reload_never_moves_a_status_back(
     # An objection filed through the API since the department sent its file.
     file_objection(
         repo, load_rules(), record, "not ours", by="test", deadline_working_days=5,
-        today=datetime.date(2026, 6, 1),
+        today=datetime.date(2026, 6, 1), province=settings.province_code,
     )  # fmt: skip
 
     again = load(repo, settings, first, tmp_path)  # the same file, still saying `active`

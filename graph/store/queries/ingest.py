@@ -24,10 +24,14 @@ row) and ``$source``, ``$batch_id``, ``$loaded_at``. The shared rules:
   again. An absent value never erases a stored one (``coalesce(new, stored)``); defaults
   (loaders/LAYOUTS.md) apply when a node is created. ``row.props`` carries the plain present
   values; dates arrive as dates.
+- Every change of a record of this province appends to the linkage change log in the same
+  statement (:data:`graph.store.queries.changelog.LOG_CHANGES`), hence the same transaction.
 - Functional relationships (a subject's region, a branch's head office) are replaced, not
   added to, when a row changes them. A record's subject and issuer never change: they are
   part of its identity (:data:`graph.ingest.writes.RECORD_IDENTITY`).
 """
+
+from graph.store.queries.changelog import LOG_CHANGES
 
 # --- nodes --------------------------------------------------------------------------------
 
@@ -135,13 +139,15 @@ SET n = row.props, n.record_id = row.record_id,
     n.status = coalesce(row.props.status, 'active'),
     n.source_province = coalesce(row.props.source_province, $province),
     n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-"""
+WITH collect(n) AS changed"""
+    + LOG_CHANGES
 )
 
 # A record's identity (graph.ingest.writes.RECORD_IDENTITY) was checked against this one
 # before the write; matching it again here keeps a row from rewriting a record that another
 # writer filed differently since that check. So the subject and issuer links never move.
-UPDATE_RECORDS = """
+UPDATE_RECORDS = (
+    """
 UNWIND $rows AS row
 MATCH (s:Subject)-[:HAS_RECORD]->(rec:Record {record_id: row.record_id})-[:ISSUED_BY]->
       (d:Department {code: row.authority})
@@ -163,8 +169,11 @@ SET rec += props,
     rec.publish_from = coalesce(row.publish_from, rec.publish_from),
     rec.publish_until = coalesce(row.publish_until, rec.publish_until),
     rec.source = $source, rec.batch_id = $batch_id, rec.loaded_at = $loaded_at
-RETURN count(*) AS updated, collect(rec.record_id) AS records
+WITH collect(rec) AS changed"""
+    + LOG_CHANGES
+    + """RETURN size(changed) AS updated, [r IN changed | r.record_id] AS records
 """
+)
 
 # --- relationships ------------------------------------------------------------------------
 

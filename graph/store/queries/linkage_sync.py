@@ -28,29 +28,25 @@ ON CREATE SET n:Subject, n.name = row.name, n.region_code = row.region_code,
               n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 """
 
-# The persons some linkage key of the page already identifies (one of ours, whose ID number
-# was loaded here, or one met earlier in a feed); ours first.
+# The persons a linkage key of the page already names: one of ours, whose ID number was
+# loaded here (its key of the current version, indexed), or one met earlier in a feed.
 KNOWN_PERSONS = """
 UNWIND $keys AS key
-MATCH (:LinkageKey {key: key})-[:IDENTIFIES]->(p:Person)
+MATCH (p:Person {linkage_key: key})
 RETURN key, p.pid AS pid, p.pid STARTS WITH 's:' AS surrogate
 """
 
-# A person no key identifies yet: a surrogate Person keyed by a pid derived from its
-# linkage key, holding only masked fields. Each key of the page is attached to its person.
+# A person no key names yet: a surrogate Person keyed by a pid derived from its linkage key,
+# holding only the masked fields the partner shared. A surrogate met again takes the keys
+# of this entry, so during a rotation it moves to the new version's key with the partners.
 PAGE_PERSONS = """
 UNWIND $rows AS row
 MERGE (n:Person {pid: row.pid})
 ON CREATE SET n:Subject, n.name = row.name_masked, n.id_masked = row.id_masked,
               n.region_code = row.region_code, n.province = $province,
               n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
-WITH n, row
-UNWIND row.keys AS key
-MERGE (k:LinkageKey {key: key})
-ON CREATE SET k.source = $source, k.batch_id = $batch_id, k.loaded_at = $loaded_at
-WITH n, k
-WHERE NOT EXISTS { (k)-[:IDENTIFIES]->(:Person) }
-CREATE (k)-[:IDENTIFIES]->(n)
+WITH n, row WHERE n.pid STARTS WITH 's:' AND row.current IS NOT NULL
+SET n.linkage_key = row.current, n.linkage_keys = row.keys
 """
 
 PAGE_RECORDS = """
@@ -69,6 +65,11 @@ SET r = row.props,
     r.source_page = $batch_id,
     r.source_seq = row.seq,
     r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+// The publisher decides whose record it is: a record it moved to another subject moves here.
+WITH row, s, d, r
+OPTIONAL MATCH (other:Subject)-[stale:HAS_RECORD]->(r) WHERE other <> s
+DELETE stale
+WITH DISTINCT row, s, d, r
 MERGE (s)-[h:HAS_RECORD]->(r)
 ON CREATE SET h.source = $source, h.batch_id = $batch_id, h.loaded_at = $loaded_at
 MERGE (r)-[i:ISSUED_BY]->(d)
@@ -135,6 +136,13 @@ CURSOR = """
 MATCH (s:PartnerSync {province: $province})
 RETURN s.cursor AS cursor, s.snapshot_cursor AS snapshot_cursor,
        s.resume_cursor AS resume_cursor
+"""
+
+# A federated review asks partners about our persons by their linkage key.
+LINKAGE_KEYS_OF = """
+UNWIND $pids AS pid
+MATCH (p:Person {pid: pid})
+RETURN p.pid AS pid, p.linkage_key AS linkage_key
 """
 
 # --- status reads (graph.linkage.status) -------------------------------------------------

@@ -20,7 +20,8 @@ CALL () {
 """
 
 _RECORD_FIELDS = """r {.record_id, .list, .category, .level, .authority, .basis, .decided_on,
-     .publish_from, .publish_until, .status, .source_province, authority_name: d.name}"""
+     .publish_from, .publish_until, .status, .source_province, .source_page,
+     authority_name: d.name}"""
 
 # Every record of each found subject, whatever its status: the review decides what counts on
 # the as-of date, the report shows them all. A subject without records still yields its row.
