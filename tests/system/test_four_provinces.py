@@ -192,16 +192,17 @@ def test_shanghai_killed_mid_sync_loses_nothing_and_catches_up(delta: Delta) -> 
     while not records_from(jiangsu, "31") and time.monotonic() < deadline:
         time.sleep(0.05)
     shanghai.kill_api()
-    output, _ = running.communicate(timeout=300)
-    held = records_from(jiangsu, "31")
-    assert 0 < len(held) < len(expected), f"not killed mid-sync: {len(held)}/{len(expected)}"
-    assert running.returncode == 1, output  # Shanghai failed ...
-    assert "partner 31" in output and "FAILED" in output, output
-    assert records_from(jiangsu, "34"), output  # ... and the others went on
-    status = json.loads(jiangsu.cli("linkage", "status", "--json").stdout)
-    assert next(s for s in status if s["province"] == "31")["last_error"], status
+    try:
+        output, _ = running.communicate(timeout=300)
+        held = records_from(jiangsu, "31")
+        assert 0 < len(held) < len(expected), f"not killed mid-sync: {len(held)}/{len(expected)}"
+        assert running.returncode == 1, output  # Shanghai failed ...
+        assert "partner 31" in output and "FAILED" in output, output
+        assert records_from(jiangsu, "34"), output  # ... and the others went on
+        assert partner_status(jiangsu, "31")["last_error"]
+    finally:
+        shanghai.start_api()
 
-    shanghai.start_api()
     sync(jiangsu, "--partner", "31")
     assert records_from(jiangsu, "31") == expected
     duplicates = jiangsu.query(
@@ -209,6 +210,14 @@ def test_shanghai_killed_mid_sync_loses_nothing_and_catches_up(delta: Delta) -> 
         "WITH r.record_id AS id, count(*) AS n WHERE n > 1 RETURN id"
     )
     assert duplicates == []
+    caught_up = partner_status(jiangsu, "31")
+    assert caught_up["lag_records"] == 0 and caught_up["last_error"] is None, caught_up
+
+
+def partner_status(instance: Instance, code: str) -> dict[str, Any]:
+    """``credit-graph linkage status --json``, the line of one partner."""
+    statuses = json.loads(instance.cli("linkage", "status", "--json").stdout)
+    return next(s for s in statuses if s["province"] == code)
 
 
 class _TamperingProxy(BaseHTTPRequestHandler):
@@ -281,7 +290,7 @@ def test_a_partner_cannot_read_a_category_outside_its_scope(delta: Delta) -> Non
     zhejiang, anhui = delta[publisher], delta[reader]
     with zhejiang.partner_client(anhui) as http:
         catalogue = http.get("/linkage/v1/catalogue")
-        asked = http.get("/linkage/v1/feed", params={"categories": category})
+        asked = http.get("/linkage/v1/feed", params={"category": category})
     assert catalogue.status_code == 200, catalogue.text
     assert category not in catalogue.json()["categories"]
     assert asked.status_code == 403, asked.text
