@@ -17,6 +17,7 @@ from api.routers import (
     admin,
     findings,
     health,
+    linkage,
     ownership,
     propagation,
     records,
@@ -71,4 +72,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(findings.router)
     app.include_router(statistics.router)
     app.include_router(propagation.router)
+    app.include_router(linkage.router)
     return app

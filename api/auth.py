@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import RepositoryDep
 from api.problems import Forbidden, TooManyRequests, Unauthorized
@@ -20,6 +20,8 @@ from graph.access import Principal, authenticate
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="A key from `credit-graph keys create`."
 )
+# The same key as a bearer token: how partner provinces call (graph/linkage/PROTOCOL.md).
+bearer = HTTPBearer(auto_error=False, description="A partner key, as `Authorization: Bearer`.")
 
 
 class KeyCache:
@@ -57,7 +59,9 @@ async def current_principal(
     request: Request,
     repo: RepositoryDep,
     presented: Annotated[str | None, Security(api_key_header)] = None,
+    token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
 ) -> Principal:
+    presented = presented or (token.credentials if token else None)
     limiter: RateLimiter = request.app.state.rate_limiter
     # Failed authentication is limited per client address, with the same bucket size as a
     # key: otherwise guessing keys, or a client stuck on a revoked one, costs a database

@@ -136,6 +136,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.NotFound: (404, "Not found"),
     domain.Conflict: (409, "Conflict"),
     domain.NotPermitted: (403, "Forbidden"),
+    domain.Gone: (410, "Gone"),
     domain.DomainError: (400, "Bad request"),
 }
 
@@ -213,6 +214,7 @@ _PROBLEM_TITLES = {
     403: "The key's role may not do this",
     404: "No such subject, record or run",
     409: "Conflicts with what is stored",
+    410: "No longer kept",
     413: "The body is larger than the limit",
     422: "Invalid input; `errors` names each field",
     429: "Rate limit exceeded; see Retry-After",

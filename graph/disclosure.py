@@ -14,14 +14,17 @@ API routes, Dash pages and linkage endpoints all ask this module; none masks on 
   organisations as they are (design.md: no unmasked personal field crosses a border). Their
   aliases are salted by their province, so two partners' answers cannot be joined on a
   person either. What a partner may query at all (its linkage scope) is the linkage
-  endpoints' business; this module says only how a subject looks to it.
+  endpoints' business; this module says only how a subject looks to it. A subject *of a
+  shared record* (feed, snapshot, check) reaches a partner by :func:`linkage_subject`: a
+  person by linkage key and masked fields, so the partner can match a person it knows.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from graph.access import Principal
 from graph.errors import NotFound, NotPermitted
@@ -89,6 +92,41 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
     'person~07d8af1f95ccb440'
     """
     return "person~" + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+
+
+def mask_person_name(name: str | None) -> str | None:
+    """A name with all but its first character starred: the surname of a Chinese name.
+
+    >>> mask_person_name("欧阳娜娜"), mask_person_name("张三")
+    ('欧***', '张*')
+    """
+    if not name:
+        return None
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def linkage_subject(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The subject of a shared record as it crosses a border (graph/linkage/PROTOCOL.md):
+    an organisation by USCC and name; a person by linkage keys, masked ID number and masked
+    name, never a pid (ours are keyed by our own key) nor a full name.
+
+    ``props``: ``uscc``, ``name``, ``region_code``, ``id_masked``, ``linkage_keys`` and
+    ``person`` (whether the subject is a person).
+    """
+    if props.get("person"):
+        return {
+            "kind": "person",
+            "linkage_keys": list(props.get("linkage_keys") or []),
+            "id_masked": props.get("id_masked"),
+            "name_masked": mask_person_name(props.get("name")),
+            "region_code": props.get("region_code"),
+        }
+    return {
+        "kind": "organization",
+        "uscc": props.get("uscc"),
+        "name": props.get("name"),
+        "region_code": props.get("region_code"),
+    }
 
 
 def may_search_persons(audience: Audience) -> bool:

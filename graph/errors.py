@@ -31,3 +31,8 @@ class Conflict(DomainError):
 
 class NotPermitted(DomainError):
     """The caller's audience may not see this (a person's profile for an analyst)."""
+
+
+class Gone(DomainError):
+    """What the request names existed but is kept no longer (a linkage feed cursor older
+    than the retained window)."""

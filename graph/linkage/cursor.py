@@ -16,10 +16,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from graph.errors import DomainError
+
 CursorKind = Literal["feed", "snapshot"]
 
 
-class BadCursor(ValueError):
+class BadCursor(DomainError, ValueError):
     """A cursor that fails its MAC, was issued to another partner, or is not one at all."""
 
 
@@ -54,11 +56,15 @@ def decode_cursor(cursor: str, partner: str, key: bytes, kind: CursorKind) -> Po
         body_text, mac_text = cursor.split(".")
         body, mac = _unb64(body_text), _unb64(mac_text)
     except (ValueError, binascii.Error):
-        raise BadCursor("the cursor is not one this instance issued") from None
+        raise BadCursor("the cursor is not one this instance issued", field="cursor") from None
     if not hmac.compare_digest(mac, _mac(key, partner, body)):
-        raise BadCursor("the cursor is not one this instance issued to this partner")
+        raise BadCursor(
+            "the cursor is not one this instance issued to this partner", field="cursor"
+        )
     fields = json.loads(body)
     position = Position(fields["kind"], int(fields["seq"]), fields.get("after_record"))
     if position.kind != kind:
-        raise BadCursor(f"a {position.kind} cursor was given where a {kind} cursor belongs")
+        raise BadCursor(
+            f"a {position.kind} cursor was given where a {kind} cursor belongs", field="cursor"
+        )
     return position
