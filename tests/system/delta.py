@@ -129,6 +129,7 @@ class Instance:
     root: Path
     shared_secret: str  # the Delta's linkage key (v1), the same in all four
     orgs: int = ORGS
+    shared_orgs: int = SHARED_ORGS
     heap: str = HEAP
     pagecache: str = PAGECACHE
     neo4j_port: int = field(default_factory=free_port)
@@ -267,7 +268,7 @@ class Instance:
             seed=int(self.code),
             province=self.code,
             shared_seed=SHARED_SEED,
-            shared_orgs=SHARED_ORGS,
+            shared_orgs=self.shared_orgs,
         )
         self.cli("schema", "apply")
         self.cli("load", str(self.files), "--rejects", str(self.root / "rejects.csv"))
@@ -375,7 +376,7 @@ class Delta:
     """The provinces (by default the four), seeded in parallel and served."""
 
     def __init__(self, root: Path, codes: tuple[str, ...] = CODES, **sizes: Any) -> None:
-        """``sizes``: ``orgs``, ``heap`` or ``pagecache`` of every instance."""
+        """``sizes``: ``orgs``, ``shared_orgs``, ``heap`` or ``pagecache`` of each instance."""
         shared = secrets.token_hex(32)
         self.instances = {code: Instance(code, root / code, shared, **sizes) for code in codes}
 
@@ -398,8 +399,8 @@ class Delta:
             list(pool.map(Instance.start_api, self.instances.values()))
 
     def stop(self) -> None:
-        for instance in self.instances.values():
-            instance.stop()
+        with ThreadPoolExecutor(len(self.instances)) as pool:
+            list(pool.map(Instance.stop, self.instances.values()))
 
     def memory(self) -> dict[str, Memory]:
         return {code: instance.memory() for code, instance in self.instances.items()}
