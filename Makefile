@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint chromium clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,8 +17,16 @@ install: $(STAMP)
 demo: install
 	$(BIN)/credit-graph demo
 
-test: install lint
+test: install lint chromium
 	$(BIN)/pytest
+
+# tests/browser drive Debian's chromium through Playwright (whose own browser download is not
+# used), and their screenshots need a Chinese font; a fresh Debian machine gets both here,
+# which needs root.
+chromium:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q chromium fonts-wqy-zenhei; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from a2wsgi import WSGIMiddleware
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import metrics, problems
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
+from api.params import refuse_unknown_query
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -25,6 +27,7 @@ from api.routers import (
     statistics,
     subjects,
 )
+from dashboards.app import MOUNT, create_dash
 from graph.services import Services
 
 
@@ -47,6 +50,7 @@ def create_app(services: Services) -> FastAPI:
         summary="Joint supervision (联合奖惩) over Jiangsu's public credit graph",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.services = services
 
@@ -73,4 +77,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(propagation.router)
     app.include_router(linkage.router)
+    # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
+    app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
     return app

@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader
 
 from api.deps import RepositoryDep
 from api.problems import Forbidden, TooManyRequests, Unauthorized
@@ -18,10 +18,12 @@ from api.ratelimit import RateLimiter, retry_after_header
 from graph.access import Principal, authenticate
 
 api_key_header = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="A key from `credit-graph keys create`."
+    name="X-API-Key",
+    auto_error=False,
+    description="A key from `credit-graph keys create`; a partner province may send it as "
+    "`Authorization: Bearer <key>` instead (graph/linkage/PROTOCOL.md).",
 )
-# The same key as a bearer token: how partner provinces call (graph/linkage/PROTOCOL.md).
-bearer = HTTPBearer(auto_error=False, description="A partner key, as `Authorization: Bearer`.")
+_BEARER = "bearer "
 
 
 class KeyCache:
@@ -59,9 +61,12 @@ async def current_principal(
     request: Request,
     repo: RepositoryDep,
     presented: Annotated[str | None, Security(api_key_header)] = None,
-    token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
 ) -> Principal:
-    presented = presented or (token.credentials if token else None)
+    # The bearer form is read here rather than declared as a second security scheme: the
+    # document keeps one way to authenticate, and the linkage protocol's form still works.
+    authorization = request.headers.get("authorization", "")
+    if not presented and authorization[: len(_BEARER)].lower() == _BEARER:
+        presented = authorization[len(_BEARER) :].strip()
     limiter: RateLimiter = request.app.state.rate_limiter
     # Failed authentication is limited per client address, with the same bucket size as a
     # key: otherwise guessing keys, or a client stuck on a revoked one, costs a database

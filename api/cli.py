@@ -22,7 +22,7 @@ import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
 from graph.linkage.status import PartnerStatus, partner_statuses
-from graph.linkage.sync import sync_partners
+from graph.linkage.sync import observe_heads, sync_partners
 from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RulesFileError
@@ -238,17 +238,25 @@ def keys_revoke(key_id: str) -> None:
     help="The sending department: provenance, and the namespace of person_key surrogates "
     "(default: the mapping's, else the directory's name).",
 )
+@click.option(
+    "--max-rejected-share",
+    type=click.FloatRange(0, 1),
+    help="Fail (exit 1) when a file loses more than this share of its rows "
+    "(default: when a file loses all of them).",
+)
 def load(
     paths: tuple[Path, ...],
     mapping: Path | None,
     batch_size: int,
     rejects_path: Path | None,
     source: str | None,
+    max_rejected_share: float | None,
 ) -> None:
     """Load files of the canonical layouts (loaders/LAYOUTS.md), or of a mapping, and print
     the report. A file that cannot be parsed stops the load before anything is written.
     The flags the load may have changed are recomputed, as of today in China, under the
-    configured rules (CREDIT_GRAPH_RULES_PATH), before it ends."""
+    configured rules (CREDIT_GRAPH_RULES_PATH), before it ends. Exits 1 when a file lost
+    more of its rows than --max-rejected-share allows."""
     settings = get_settings()
     try:
         loaded_mapping = load_mapping(mapping) if mapping else None
@@ -269,6 +277,10 @@ def load(
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
     click.echo(report.render())
+    # The rows that passed are loaded; the exit status says the load as a whole did not.
+    failed = report.over_limit(max_rejected_share)
+    if failed:
+        raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))
 
 
 # --- linkage (信用长三角) -------------------------------------------------------------
@@ -322,12 +334,19 @@ def linkage_sync(partner: str | None, page_size: int) -> None:
 @linkage.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def linkage_status(as_json: bool) -> None:
-    """Per partner: cursor, lag (records and time), last success and last error."""
+    """Per partner: cursor, lag (records and time), last success and last error.
+
+    Asks each partner's catalogue for its head first (once, within its timeout), so the lag
+    is current; a partner that does not answer shows the lag as of the last contact.
+    """
     with services(get_settings()) as opened:
-        statuses = partner_statuses(opened.repository, opened.settings)
+        unreachable = observe_heads(opened.repository, opened.settings, opened.clock)
+        statuses = partner_statuses(opened.repository, opened.settings, opened.clock.now())
     if as_json:
         click.echo(json.dumps([asdict(s) for s in statuses], default=str, ensure_ascii=False))
         return
+    for code, error in unreachable.items():
+        click.echo(f"partner {code} did not answer now (lag as of the last contact): {error}")
     header = ("partner", "cursor", "applied", "lag", "lag time", "last success", "last error")
     rows = [header] + [_status_row(s) for s in statuses]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
@@ -508,7 +527,7 @@ DEMO_SEED = 7
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
 def demo(orgs: int, seed: int) -> None:
     """The README's demo: embedded Neo4j, schema, a generated province loaded and propagated,
-    demo API keys, then serve the API."""
+    demo API keys, then serve the API and the dashboards."""
     settings = get_settings()
     if settings.environment != "development":
         raise CliError("the demo creates keys and data; run it only with environment=development")
@@ -570,7 +589,8 @@ def _ensure_embedded(settings: Settings) -> None:
 @click.option("--host", help="Interface to bind (default: settings, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the dashboards (/dashboards/) until
+    interrupted."""
     settings = get_settings()
     _refuse_exposed_development_secrets(settings, host or settings.api_host)
     # Neo4j need not answer yet: /readyz says when it does. The services are closed when
@@ -616,6 +636,7 @@ def _serve(opened: Services, host: str, port: int) -> None:
     gc.collect()
     gc.freeze()
     click.echo(f"point your browser at http://{host}:{port}/docs (the API, with its examples)")
+    click.echo(f"the dashboards: http://{host}:{port}/dashboards/ (sign in with an API key)")
     uvicorn.run(
         app,
         host=host,

@@ -1,19 +1,29 @@
-"""Route parameters more than one router shares: subject keys, record ids, the example USCC.
+"""Route parameters more than one router shares: subject keys, record ids, dates, the example
+USCC; and the refusal of query parameters a route does not take.
 
 Routers import these from here, never from one another.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 from graph.identifiers import validate_uscc
 from graph.model import label_of
 from graph.settings import Settings
 
 EXAMPLE_USCC = "91320214745555318W"
+# The shape of a resident ID number: 18 characters, or a first-generation card's 15 digits. The
+# check character and the date are the domain's to verify (422 with the reason).
+ID_NUMBER_PATTERN = r"^(\d{17}[0-9Xx]|\d{15})$"
 
 SubjectKey = Annotated[
     str,
@@ -37,3 +47,49 @@ def checked_key(key: str, settings: Settings) -> str:
     if label_of(key) == "Organization" and len(key) == 18 and ":" not in key:
         return validate_uscc(key, settings.uscc_allow_list)
     return key
+
+
+# Dates as the document declares them (`format: date`, `format: date-time`) and nothing else:
+# pydantic alone reads `as_of=0` as 1970-01-01 and `until=0.5` as an instant of that day.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?"
+)
+
+
+def _iso(pattern: re.Pattern[str], shape: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, date) or (isinstance(value, str) and pattern.fullmatch(value)):
+            return value
+        raise ValueError(f"expected {shape}")
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[date, _iso(_ISO_DATE, "a date as YYYY-MM-DD")]
+IsoDateTime = Annotated[
+    datetime, _iso(_ISO_DATETIME, "a date and time as YYYY-MM-DDTHH:MM[:SS][+08:00]")
+]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is refused (422), not ignored: a misspelt
+    ``asof=`` would otherwise answer for today without a word."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", name), "msg": "not a parameter of this route", "type": "extra"}
+                for name in unknown
+            ]
+        )

@@ -27,6 +27,10 @@ from graph.store.repository import QueryTimedOut
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# The title of a request the document's schemas refuse, kept apart from the domain's refusals
+# of well-formed input ("Invalid input", "Invalid identifier"): a client, and the fuzz test,
+# can tell a request it must reshape from one whose values were judged.
+INVALID_REQUEST = "Invalid request"
 
 
 class FieldProblem(BaseModel):
@@ -111,7 +115,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)
     return problem_response(
-        Problem(title="Invalid input", status=422, detail=detail, errors=errors)
+        Problem(title=INVALID_REQUEST, status=422, detail=detail, errors=errors)
     )
 
 
@@ -216,7 +220,8 @@ _PROBLEM_TITLES = {
     409: "Conflicts with what is stored",
     410: "No longer kept",
     413: "The body is larger than the limit",
-    422: "Invalid input; `errors` names each field",
+    422: f"{INVALID_REQUEST!r}: not as this document describes it; 'Invalid input' or "
+    "'Invalid identifier': well formed, refused by the domain. `errors` names each field",
     429: "Rate limit exceeded; see Retry-After",
     503: "Neo4j unreachable or the query ran over its time limit; see Retry-After",
 }

@@ -90,6 +90,15 @@ def authenticate(repo: Repository, presented: str) -> Principal | None:
     return Principal(row["key_id"], row["role"], row["name"])
 
 
+def principal_of_key_id(repo: Repository, key_id: str) -> Principal | None:
+    """The principal of a key already authenticated once (a dashboard session names its key
+    by id, never by secret), or None once it is revoked or gone."""
+    row = repo.read_one(queries.FIND_API_KEY, key_id=key_id)
+    if row is None or row["revoked"]:
+        return None
+    return Principal(row["key_id"], row["role"], row["name"])
+
+
 def list_keys(repo: Repository) -> list[dict[str, str | None]]:
     return repo.read(queries.LIST_API_KEYS)
 

@@ -30,13 +30,19 @@ from graph.access import Principal
 from graph.errors import NotFound, NotPermitted
 from graph.model import (
     Flag,
+    GraphPath,
     Network,
     NetworkEdge,
     NetworkNode,
     PathStep,
+    Person,
     SubjectProfile,
+    SubjectRef,
     label_of,
 )
+from graph.propagation.runs import ChangeFeedEntry, FlagSnapshot
+from graph.reads.explorer import Neighbours, NodeFacts
+from graph.reads.findings import AppointmentFinding, FindingRecord, PersonRef, RedListConflict
 from graph.reads.ownership_graph import (
     ActualController,
     Ownership,
@@ -44,8 +50,10 @@ from graph.reads.ownership_graph import (
     OwnershipParty,
     UltimateOwner,
 )
+from graph.review.credit_review import ReviewReason, ReviewResult
 
 PERSON_PLACEHOLDER = "自然人 (person)"
+ALIAS_PREFIX = "person~"
 
 AudienceKind = Literal["regulator", "analyst", "partner"]
 
@@ -91,7 +99,14 @@ def person_alias(pid: str, audience: Audience = ANALYST) -> str:
     >>> person_alias("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     'person~07d8af1f95ccb440'
     """
-    return "person~" + hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()[:16]
+    digest = hashlib.sha256((audience.alias_salt + "|" + pid).encode()).hexdigest()
+    return ALIAS_PREFIX + digest[:16]
+
+
+def is_person_alias(key: str) -> bool:
+    """Whether ``key`` is an alias :func:`person_alias` made: it names a person to whom it
+    was given, and resolves to nothing."""
+    return key.startswith(ALIAS_PREFIX)
 
 
 def mask_person_name(name: str | None) -> str | None:
@@ -165,6 +180,14 @@ def check_profile(audience: Audience, key: str) -> None:
         )
 
 
+def disclose_person(audience: Audience, person: Person) -> Person:
+    """A person as ``audience`` may see them: as stored (masked) for regulators, otherwise
+    the alias with the placeholder name and nothing else."""
+    if audience.sees_persons:
+        return person
+    return Person(pid=person_alias(person.pid, audience), name=PERSON_PLACEHOLDER)
+
+
 def disclose_profile(audience: Audience, profile: SubjectProfile) -> SubjectProfile:
     """A subject's profile as ``audience`` may see it (call :func:`check_profile` first:
     only an organisation's profile reaches an audience that does not see persons)."""
@@ -205,6 +228,48 @@ def disclose_network(audience: Audience, network: Network) -> Network:
             "root": alias.key(network.root),
             "nodes": [alias.node(n) for n in network.nodes],
             "edges": [alias.edge(e) for e in network.edges],
+        }
+    )
+
+
+def disclose_graph_path(audience: Audience, path: GraphPath) -> GraphPath:
+    """A path between two subjects with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return path
+    alias = _Aliaser(audience)
+    return path.model_copy(
+        update={
+            "nodes": [alias.ref(n) for n in path.nodes],
+            "edges": [alias.edge(e) for e in path.edges],
+        }
+    )
+
+
+def disclose_facts(audience: Audience, facts: NodeFacts) -> NodeFacts:
+    """A node's facts (the explorer's styling and counts) with a person aliased: placeholder
+    name, no region or province. The counts of its relationships stay: a network shows them."""
+    if audience.sees_persons or facts.label != "Person":
+        return facts
+    return facts.model_copy(
+        update={
+            "key": person_alias(facts.key, audience),
+            "name": PERSON_PLACEHOLDER,
+            "region_code": None,
+            "province": None,
+        }
+    )
+
+
+def disclose_neighbours(audience: Audience, found: Neighbours) -> Neighbours:
+    """A page of neighbours with its persons aliased, as in a network."""
+    if audience.sees_persons:
+        return found
+    alias = _Aliaser(audience)
+    return found.model_copy(
+        update={
+            "key": alias.key(found.key),
+            "nodes": [alias.node(n) for n in found.nodes],
+            "edges": [alias.edge(e) for e in found.edges],
         }
     )
 
@@ -251,6 +316,17 @@ class _Aliaser:
             }
         )
 
+    def ref(self, ref: SubjectRef) -> SubjectRef:
+        if ref.label != "Person":
+            return ref
+        return ref.model_copy(
+            update={
+                "key": person_alias(ref.key, self.audience),
+                "name": PERSON_PLACEHOLDER,
+                "region_code": None,
+            }
+        )
+
     def edge(self, edge: NetworkEdge) -> NetworkEdge:
         return edge.model_copy(
             update={"source": self.key(edge.source), "target": self.key(edge.target)}
@@ -277,3 +353,150 @@ class _Aliaser:
                 "chains": [self.chain(c) for c in owner.chains],
             }
         )
+
+
+def is_person_shown(key: str) -> bool:
+    """Whether a key as disclosed names a person: a pid, or a person's alias."""
+    return key.startswith(ALIAS_PREFIX) or label_of(key) == "Person"
+
+
+def disclose_key(audience: Audience, key: str) -> str:
+    """A subject key as ``audience`` may see it: a person's as its alias."""
+    return _Aliaser(audience).key(key)
+
+
+def disclose_name(audience: Audience, key: str, name: str | None) -> str | None:
+    """A subject's display name as ``audience`` may see it: a person's as the placeholder."""
+    if audience.sees_persons or label_of(key) != "Person":
+        return name
+    return PERSON_PLACEHOLDER
+
+
+def disclose_path(audience: Audience, path: list[PathStep]) -> list[PathStep]:
+    """A propagation path with every person on it aliased."""
+    if audience.sees_persons:
+        return path
+    alias = _Aliaser(audience)
+    return [
+        s.model_copy(update={"source": alias.key(s.source), "target": alias.key(s.target)})
+        for s in path
+    ]
+
+
+def disclose_change(audience: Audience, entry: ChangeFeedEntry) -> ChangeFeedEntry:
+    """A change-feed entry with its subject and the paths before and after aliased."""
+    if audience.sees_persons:
+        return entry
+
+    def snapshot(flag: FlagSnapshot | None) -> FlagSnapshot | None:
+        if flag is None:
+            return None
+        return flag.model_copy(
+            update={
+                "subject": disclose_key(audience, flag.subject),
+                "path": disclose_path(audience, flag.path),
+            }
+        )
+
+    return entry.model_copy(
+        update={
+            "subject": disclose_key(audience, entry.subject),
+            "before": snapshot(entry.before),
+            "after": snapshot(entry.after),
+        }
+    )
+
+
+def disclose_appointment(audience: Audience, finding: AppointmentFinding) -> AppointmentFinding:
+    """A restricted person in post (违规任职) with the person as an alias: the post and the
+    organisation stay, which is what an analyst counts."""
+    if audience.sees_persons:
+        return finding
+    return finding.model_copy(
+        update={
+            "person": PersonRef(
+                pid=disclose_key(audience, finding.person.pid), name=PERSON_PLACEHOLDER
+            ),
+            "record": _disclose_finding_record(audience, finding.record),
+            "flag": None
+            if finding.flag is None
+            else finding.flag.model_copy(
+                update={"path": disclose_path(audience, finding.flag.path)}
+            ),
+        }
+    )
+
+
+def disclose_conflict(audience: Audience, conflict: RedListConflict) -> RedListConflict:
+    """A red-list conflict with a person subject, and persons on flag paths, aliased."""
+    if audience.sees_persons:
+        return conflict
+    person = conflict.label == "Person"
+    return conflict.model_copy(
+        update={
+            "key": disclose_key(audience, conflict.key),
+            "name": PERSON_PLACEHOLDER if person else conflict.name,
+            "id_masked": None,
+            "region_code": None if person else conflict.region_code,
+            "flags": [
+                f.model_copy(
+                    update={
+                        "flag": f.flag.model_copy(
+                            update={"path": disclose_path(audience, f.flag.path)}
+                        ),
+                        "record": _disclose_finding_record(audience, f.record),
+                    }
+                )
+                for f in conflict.flags
+            ],
+        }
+    )
+
+
+def disclose_review(audience: Audience, result: ReviewResult) -> ReviewResult:
+    """A credit review with persons aliased: a person reviewed shows as its alias with the
+    placeholder name; each flag's origin and path as well, in its summary too."""
+    if audience.sees_persons:
+        return result
+    alias = _Aliaser(audience)
+
+    def reason(r: ReviewReason) -> ReviewReason:
+        if r.record_subject is None:
+            return r
+        shown = alias.key(r.record_subject)
+        return r.model_copy(
+            update={
+                "record_subject": shown,
+                "summary": r.summary.replace(r.record_subject, shown),
+                "path": disclose_path(audience, r.path),
+            }
+        )
+
+    return result.model_copy(
+        update={
+            "subjects": [
+                s.model_copy(
+                    update={
+                        "key": alias.key(s.key),
+                        "name": disclose_name(audience, s.key, s.name),
+                        "reasons": [reason(r) for r in s.reasons],
+                    }
+                )
+                for s in result.subjects
+            ]
+        }
+    )
+
+
+def _disclose_finding_record(audience: Audience, record: FindingRecord) -> FindingRecord:
+    if record.subject is None:
+        return record
+    return record.model_copy(update={"subject": disclose_key(audience, record.subject)})
+
+
+def disclose_names(audience: Audience, names: Mapping[str, str]) -> dict[str, str]:
+    """Display names by key as ``audience`` may see them: persons under their alias, with the
+    placeholder name; to look up names of keys already disclosed."""
+    if audience.sees_persons:
+        return dict(names)
+    return {disclose_key(audience, k): disclose_name(audience, k, n) or k for k, n in names.items()}

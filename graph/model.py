@@ -134,6 +134,8 @@ class NetworkEdge(BaseModel):
     rel: str
     role: str | None = None
     ratio: float | None = None
+    since: date | None = None  # when the post or holding began, if known
+    until: date | None = None  # when it ended; none while it lasts
 
 
 class Network(BaseModel):

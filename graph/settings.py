@@ -196,6 +196,15 @@ class Settings(BaseSettings):
     # Change-log entries older than this are pruned; a cursor before them answers 410.
     feed_retention_days: int = Field(default=30, ge=1)
 
+    # --- Dashboards. A sign-in lasts this long; the cookie is signed with the secret, or,
+    # unset, with a random one per process (sign-ins then end when the server restarts; set
+    # it when several processes serve the dashboards).
+    dashboard_session_hours: float = Field(default=8.0, gt=0)
+    dashboard_session_secret: SecretStr | None = None
+    # Where background callbacks (long work) keep their jobs' state; unset, a folder of the
+    # system's temporary directory, one per process.
+    dashboard_cache_dir: Path | None = None
+
     @model_validator(mode="after")
     def _linkage_defaults(self) -> Settings:
         if self.environment == "development":

@@ -6,12 +6,19 @@ the load's ``source`` for every other kind:
 
 - completeness: the share of required fields present (an either/or group counts once);
 - validity: the share of rows accepted;
-- timeliness (records only): days from the decision to the load, median and 90th percentile.
+- timeliness (records only): days from the decision to the load, median and 90th percentile;
+- the rejected rows by reason (field and machine code, as in the rejects file).
+
+Per file and kind, the rows rejected and their most frequent reasons (field and reason code,
+never a value), and whether a file lost more of its rows than the load allows
+(:meth:`LoadReport.over_limit`). Columns are padded by display width, so Chinese names line
+up, and cut with an ellipsis where a value (a long department name) would push them out.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,6 +53,8 @@ class QualityTally:
     required_cells: int = 0
     present_cells: int = 0
     delays: Counter[int] = field(default_factory=Counter)  # days from decision to load
+    # Rejected rows by what was wrong ("field:reason"); a row counts once per distinct problem.
+    reasons: Counter[str] = field(default_factory=Counter)
 
     @property
     def rejected(self) -> int:
@@ -84,7 +93,38 @@ class QualityTally:
             "timeliness_median_days": self.delay_quantile(0.5),
             "timeliness_p90_days": self.delay_quantile(0.9),
             "measured_on": measured_on,
+            # Two parallel lists (a property cannot hold a map), the most frequent first.
+            "reject_reasons": [reason for reason, _ in self._reasons_ordered()],
+            "reject_counts": [count for _, count in self._reasons_ordered()],
         }
+
+    def _reasons_ordered(self) -> list[tuple[str, int]]:
+        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+TOP_REASONS = 3
+
+
+@dataclass
+class FileRejections:
+    """One file's rows of one kind: read, rejected, and why (field, reason code); and the
+    file's rows a mapping's ``where`` left out of this kind (not a loss: a choice)."""
+
+    read: int = 0
+    rejected: int = 0
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    left_out: int = 0
+
+    def over(self, max_share: float | None) -> bool:
+        """Whether the file lost more than ``max_share`` of its rows; None: all of them."""
+        if max_share is None:
+            return self.read > 0 and self.rejected == self.read
+        return self.rejected > max_share * self.read
+
+    def top_reasons(self) -> str:
+        return ", ".join(
+            f"{name} {reason} ×{n}" for (name, reason), n in self.reasons.most_common(TOP_REASONS)
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +146,7 @@ class LoadReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     kinds: dict[Kind, KindCounts] = field(default_factory=dict)
     quality: dict[tuple[str, Kind], QualityTally] = field(default_factory=dict)
+    rejections: dict[tuple[str, Kind], FileRejections] = field(default_factory=dict)
     rejects_path: Path | None = None
     rejected_rows: int = 0
     first_load: bool = True  # False: this content was loaded before and its batch recorded
@@ -120,6 +161,18 @@ class LoadReport:
         if key not in self.quality:
             self.quality[key] = QualityTally(department, kind)
         return self.quality[key]
+
+    def file_rejections(self, file: str, kind: Kind) -> FileRejections:
+        return self.rejections.setdefault((file, kind), FileRejections())
+
+    def over_limit(self, max_share: float | None = None) -> list[str]:
+        """The files (and kinds) that lost more than ``max_share`` of their rows (None: that
+        lost every row), each with its count and top reasons: what makes a load fail."""
+        return [
+            scrub(f"{file} ({kind}): {r.rejected} of {r.read} rows rejected ({r.top_reasons()})")
+            for (file, kind), r in sorted(self.rejections.items())
+            if r.over(max_share)
+        ]
 
     def total(self, name: str, kinds: frozenset[Kind] | None = None) -> int:
         return sum(getattr(c, name) for k, c in self.kinds.items() if kinds is None or k in kinds)
@@ -173,9 +226,19 @@ class LoadReport:
             median, p90 = q.delay_quantile(0.5), q.delay_quantile(0.9)
             timeliness = "" if median is None else f"{median}/{p90}"
             lines.append(
-                f"{department:<24}{kind:<15}{q.rows:>8}{q.completeness:>10.1%}"
+                f"{fit(department, 24)}{kind:<15}{q.rows:>8}{q.completeness:>10.1%}"
                 f"{q.validity:>8.1%}{timeliness:>27}"
             )
+        noted = [(k, r) for k, r in sorted(self.rejections.items()) if r.rejected or r.left_out]
+        if noted:
+            lines.append("")
+            lines.append("rejected by file (top reasons: field reason ×rows)")
+            for (file, kind), r in noted:
+                share = f" ({r.rejected / r.read:.1%})" if r.read else ""
+                line = f"  {file} ({kind}): {r.rejected} of {r.read}{share}"
+                line += f"; {r.top_reasons()}" if r.rejected else ""
+                line += f"; {r.left_out} rows left out by `where`" if r.left_out else ""
+                lines.append(line)
         lines.append("")
         if self.rejected_rows:
             lines.append(f"{self.rejected_rows} rows rejected: see {self.rejects_path}")
@@ -192,3 +255,22 @@ class LoadReport:
             )
         # Names, columns and reasons come from the files: a last pass for what they may hold.
         return scrub("\n".join(lines))
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """``text`` padded to ``columns`` display columns, or cut to leave one blank before the
+    next column, with an ellipsis showing the cut."""
+    if width(text) < columns:
+        return text + " " * (columns - width(text))
+    kept, used = [], 0
+    for c in text:
+        if used + width(c) > columns - 2:
+            break
+        kept.append(c)
+        used += width(c)
+    return "".join(kept) + "…" + " " * (columns - used - 1)

@@ -6,50 +6,96 @@ canonical rows one source row becomes. Example (see ``loaders/mappings/`` for re
     source: js-credit-office          # provenance, and the namespace of person_key surrogates
     files:
       "处罚决定*.csv":
+        ignore: [备注]                 # read by no output; any other unread column is an error
+        join:                          # a lookup file of the same folder, by key
+          dept: {file: 部门.csv, key: {部门代码: 代码}}    # its columns become dept.<column>
         prepare:                      # clean source columns before anything reads them
           统一社会信用代码: {missing: ["无", "-"]}
           证券代码: {zfill: 6}
         outputs:
           - kind: records
+            where: {column: 类型, in: [失信, 黑名单]}      # only the rows this output takes
             columns:
               record_id: 决定书文号               # a plain string names a source column
               subject_uscc: 统一社会信用代码
               list: {value: black}                 # a constant
               level: {column: 失信程度, map: {一般: general, 较重: serious, 严重: severe}}
               authority: {template: "JS-{部门代码}"}  # a key derived from source columns
+              decided_on: {column: 决定日期, date: ["%Y%m%d", "%d.%m.%y"], pivot: 1950}
           - kind: officers
             columns:
               role: {column: 职务, split: "/", map: {董事长: chairman, 董事: director}}
 
-Rules of a canonical column: exactly one of ``column`` (a source column), ``template``
-(source columns in braces; empty if any of them is empty) or ``value`` (a constant); then
-optionally ``split`` (one row per part; at most one split column per output; parts are
-de-duplicated after mapping) and ``map`` (exact value → canonical value; unmapped values
-pass through unchanged, so validation names them). Everything here is pure.
+Rules of a canonical column: exactly one of ``column`` (a source column; a dotted path for
+nested JSON, ``a.b.0``), ``template`` (source columns in braces; empty if any of them is
+empty) or ``value`` (a constant); then, in this order, optionally ``replace`` (regular
+expression → replacement, ``\\1`` for groups), ``extract`` (a regular expression: its first
+group, or the whole match; a value that does not match rejects the row), ``split`` (one row
+per part; at most one split column per output; parts are de-duplicated after mapping),
+``map`` (exact value → canonical value; unmapped values pass through unchanged, so validation
+names them), and one conversion: ``date`` (``strptime`` formats tried in order, written back
+ISO; ``%y`` needs ``pivot``, the first year of the century window two-digit years fall in)
+or ``unit`` (``percent``: a number in [0, 100], a ``%`` sign allowed, divided by 100;
+``fraction``: a number in [0, 1]). A value a conversion cannot read is rejected with its
+reason, never guessed at; a mapped ``ratio`` must declare its ``unit``.
+
+A ``where`` condition is ``{column: C, <test>}`` with one test of ``equals: v``,
+``in: [v, ...]``, ``matches: regex`` (searched anywhere) or ``present: true|false``, or
+``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``. Two outputs of one kind with opposite
+conditions choose the output per row (a holder that is a person or an organisation).
+Everything here is pure; the pipeline reads the join's lookup file (:class:`Join`).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 import string
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from graph.ingest.layouts import KIND_NAMES, LAYOUTS, Kind
+from graph.ingest.validate import FieldError, quote
 from loaders.readers import TextRow
 
-_RULE_KEYS = {"column", "template", "value", "map", "split"}
+_RULE_KEYS = {
+    "column", "template", "value", "replace", "extract", "split", "map", "date", "pivot", "unit",
+}  # fmt: skip
 _PREPARE_KEYS = {"zfill", "missing"}
+# A placeholder is substituted by hand, not by str.format, which would read the dotted names
+# of joined and nested columns (`dept.name`) as attribute access.
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_UNITS = {"percent": Decimal(100), "fraction": Decimal(1)}
+_TESTS = {"equals", "in", "matches", "present"}
+# A join's lookup file is held in memory: past this many rows it is not a lookup table, and
+# the load refuses it rather than exhaust memory (pre-join such files).
+DEFAULT_JOIN_MAX_ROWS = 1_000_000
 
 
 class MappingError(ValueError):
     """A mapping file that cannot be used; the message names the place."""
+
+
+class Mapped(NamedTuple):
+    """A canonical row, and the reasons to reject it that the mapping itself found."""
+
+    row: TextRow
+    errors: tuple[FieldError, ...] = ()
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -57,8 +103,13 @@ class ColumnRule:
     column: str | None = None
     template: str | None = None
     value: str | None = None
+    replace: tuple[tuple[re.Pattern[str], str], ...] = ()
+    extract: re.Pattern[str] | None = None
     map: dict[str, str] = field(default_factory=dict)
     split: str | None = None
+    date: tuple[str, ...] = ()
+    pivot: int | None = None
+    unit: str | None = None
 
     @property
     def reads(self) -> set[str]:
@@ -70,17 +121,123 @@ class ColumnRule:
         return set()
 
     def produce(self, row: TextRow) -> str | None:
+        """The value before splitting: the source, substituted and extracted."""
         if self.column is not None:
-            return row.get(self.column)
-        if self.template is not None:
+            value = row.get(self.column)
+        elif self.template is not None:
             values = {name: row.get(name) for name in _template_fields(self.template)}
             if any(v is None for v in values.values()):
                 return None
-            return self.template.format_map(values)
-        return self.value
+            value = _PLACEHOLDER.sub(lambda m: values[m.group(1)] or "", self.template)
+        else:
+            value = self.value
+        if value is None:
+            return None
+        for pattern, replacement in self.replace:
+            value = pattern.sub(replacement, value)
+        if self.extract is not None:
+            found = self.extract.search(value)
+            if found is None:
+                raise _Rejected(
+                    "no_match", f"{quote(value)} does not match {self.extract.pattern!r}"
+                )
+            # An optional group that took no part in the match is an empty value.
+            value = (found.group(1) or "") if self.extract.groups else found.group()
+        return value.strip() or None
 
-    def mapped(self, value: str) -> str:
-        return self.map.get(value, value)
+    def finish(self, value: str) -> str:
+        """One (split part of a) value mapped and converted."""
+        value = self.map.get(value, value)
+        if self.date:
+            return _date(value, self.date, self.pivot)
+        if self.unit is not None:
+            return _ratio(value, self.unit)
+        return value
+
+
+# Dates repeat (a report period, a decision day): strptime is slow, so each is read once.
+@lru_cache(maxsize=1 << 14)
+def _date(value: str, formats: tuple[str, ...], pivot: int | None) -> str:
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if pivot is not None and "%y" in fmt:
+            # strptime puts 00–68 in 2000–2068; the declared window [pivot, pivot + 99] rules.
+            year = pivot + (parsed.year - pivot) % 100
+            try:
+                parsed = parsed.replace(year=year)
+            except ValueError:
+                continue  # 29 February of a year that is not a leap year
+        return parsed.isoformat()
+    raise _Rejected("date", f"{quote(value)} is not a date of the form {' or '.join(formats)}")
+
+
+def _ratio(value: str, unit: str) -> str:
+    text = value[:-1].strip() if unit == "percent" and value.endswith("%") else value
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise _Rejected("number", f"{quote(value)} is not a number")
+    top = _UNITS[unit]
+    if not 0 <= number <= top:
+        raise _Rejected("out_of_range", f"{quote(value)} is not a {unit} in [0, {top}]")
+    return str(number / top)
+
+
+Condition = Callable[[TextRow], bool]
+
+
+@dataclass(frozen=True)
+class Output:
+    kind: Kind
+    columns: dict[str, ColumnRule]
+    where: Condition | None = None
+    where_reads: frozenset[str] = frozenset()
+
+    @property
+    def reads(self) -> set[str]:
+        return set(self.where_reads).union(*(rule.reads for rule in self.columns.values()))
+
+    def takes(self, source: TextRow) -> bool:
+        """Whether ``where`` lets the (prepared) source row into this output."""
+        return self.where is None or self.where(source)
+
+    def rows(self, source: TextRow) -> list[Mapped]:
+        """The canonical rows of one (prepared) source row: none (``where`` excludes it), one,
+        or one per split part, each with the reasons the mapping found to reject it."""
+        if not self.takes(source):
+            return []
+        row: TextRow = {}
+        errors: list[FieldError] = []
+        split: tuple[str, ColumnRule, list[str]] | None = None
+        for name, rule in self.columns.items():
+            try:
+                value = rule.produce(source)
+                if value is not None and rule.split is not None:
+                    parts = [p.strip() for p in value.split(rule.split) if p.strip()]
+                    split = (name, rule, parts)
+                else:
+                    row[name] = None if value is None else rule.finish(value)
+            except _Rejected as exc:
+                row[name] = None
+                errors.append(FieldError(name, exc.reason, f"{name}: {exc}"))
+        if split is None:
+            return [Mapped(row, tuple(errors))]
+        name, rule, parts = split
+        finished: dict[str, tuple[FieldError, ...]] = {}
+        for part in parts:
+            try:
+                finished.setdefault(rule.finish(part), ())
+            except _Rejected as exc:
+                finished.setdefault(part, (FieldError(name, exc.reason, f"{name}: {exc}"),))
+        # A split column with no parts still yields one row, which validation then rejects.
+        if not finished:
+            return [Mapped({**row, name: None}, tuple(errors))]
+        return [Mapped({**row, name: v}, (*errors, *e)) for v, e in finished.items()]
 
 
 @dataclass(frozen=True)
@@ -95,30 +252,21 @@ class Prepare:
 
 
 @dataclass(frozen=True)
-class Output:
-    kind: Kind
-    columns: dict[str, ColumnRule]
+class Join:
+    """A lookup file of the same folder: a row takes the columns of the lookup row whose
+    ``right`` column equals its own ``left`` column, as ``<alias>.<column>`` (all missing when
+    none does). Only the columns the mapping reads are kept, so memory is bounded by the
+    lookup file's rows (at most ``max_rows``) times those columns, whatever the size of the
+    file being mapped, which is streamed."""
 
-    @property
-    def reads(self) -> set[str]:
-        return set().union(*(rule.reads for rule in self.columns.values()))
+    alias: str
+    file: str
+    left: str
+    right: str
+    max_rows: int = DEFAULT_JOIN_MAX_ROWS
 
-    def rows(self, source: TextRow) -> list[TextRow]:
-        """The canonical rows of one (prepared) source row: one, or one per split part."""
-        row: TextRow = {}
-        split: tuple[str, list[str]] | None = None
-        for name, rule in self.columns.items():
-            value = rule.produce(source)
-            if value is not None and rule.split is not None:
-                parts = [rule.mapped(p.strip()) for p in value.split(rule.split) if p.strip()]
-                split = (name, list(dict.fromkeys(parts)))
-            else:
-                row[name] = None if value is None else rule.mapped(value)
-        if split is None:
-            return [row]
-        name, parts = split
-        # A split column with no parts still yields one row, which validation then rejects.
-        return [{**row, name: part} for part in parts] or [{**row, name: None}]
+
+Lookups = dict[str, dict[str, TextRow]]  # alias -> key -> the lookup row's columns read
 
 
 @dataclass(frozen=True)
@@ -126,18 +274,73 @@ class FileMapping:
     pattern: str
     prepare: dict[str, Prepare]
     outputs: tuple[Output, ...]
+    ignore: frozenset[str] = frozenset()
+    joins: tuple[Join, ...] = ()
 
-    @property
+    # Cached: read for every row (they cannot change, the mapping is frozen).
+    @cached_property
     def reads(self) -> set[str]:
-        return set(self.prepare).union(*(output.reads for output in self.outputs))
+        """The columns the mapping reads, of this file and (``alias.column``) of its joins."""
+        return set(self.prepare).union(
+            {j.left for j in self.joins}, *(output.reads for output in self.outputs)
+        )
 
-    def prepared(self, row: TextRow) -> TextRow:
-        if not self.prepare:
-            return row
+    @cached_property
+    def own_reads(self) -> set[str]:
+        """The columns this file itself must have."""
+        return {c for c in self.reads if self.joined(c) is None}
+
+    def joined(self, column: str) -> Join | None:
+        alias = column.split(".", 1)[0]
+        return next((j for j in self.joins if j.alias == alias and column != alias), None)
+
+    def join_reads(self, join: Join) -> set[str]:
+        """The lookup file's columns read (its key included)."""
+        return self._join_reads[join.alias]
+
+    @cached_property
+    def _join_reads(self) -> dict[str, set[str]]:
+        return {
+            j.alias: {j.right} | {c.split(".", 1)[1] for c in self.reads if self.joined(c) is j}
+            for j in self.joins
+        }
+
+    @cached_property
+    def _own_prepare(self) -> dict[str, Prepare]:
+        return {name: rule for name, rule in self.prepare.items() if self.joined(name) is None}
+
+    def unknown(self, columns: set[str]) -> list[str]:
+        """Columns of the file that no output reads and ``ignore`` does not name (a name
+        ignores the nested paths below it too)."""
+        reads = self.own_reads
+        return sorted(
+            c
+            for c in columns
+            if c
+            and c not in reads
+            and not any(c == i or c.startswith(f"{i}.") for i in self.ignore)
+        )
+
+    def prepared(self, row: TextRow, lookups: Lookups | None = None) -> TextRow:
+        """The row cleaned, with the columns of its joins (``lookups`` as the pipeline reads
+        them from the lookup files)."""
         cleaned = dict(row)
-        for name, rule in self.prepare.items():
+        for name, rule in self._own_prepare.items():
             cleaned[name] = rule.apply(row.get(name))
+        for join in self.joins:
+            key = cleaned.get(join.left)
+            found = (lookups or {}).get(join.alias, {}).get(key) if key is not None else None
+            for column in self.join_reads(join):
+                cleaned[f"{join.alias}.{column}"] = found.get(column) if found else None
         return cleaned
+
+    def lookup_row(self, join: Join, row: TextRow) -> TextRow:
+        """A lookup file's row as the join keeps it: the columns read, prepared."""
+        kept: TextRow = {}
+        for column in self.join_reads(join):
+            rule = self.prepare.get(f"{join.alias}.{column}")
+            kept[column] = rule.apply(row.get(column)) if rule else row.get(column)
+        return kept
 
 
 @dataclass(frozen=True)
@@ -148,8 +351,13 @@ class Mapping:
     origin: str = "<mapping>"
 
     def for_file(self, path: Path) -> FileMapping | None:
-        """The first entry whose name or glob matches the file's name."""
-        return next((f for f in self.files if fnmatch.fnmatchcase(path.name, f.pattern)), None)
+        """The entry whose name or glob matches the file's name; two that do are an error,
+        since one would silently shadow the other."""
+        found = [f for f in self.files if fnmatch.fnmatchcase(path.name, f.pattern)]
+        if len(found) > 1:
+            patterns = ", ".join(repr(f.pattern) for f in found)
+            raise MappingError(f"{self.origin}: {path.name} matches several entries: {patterns}")
+        return found[0] if found else None
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -179,18 +387,39 @@ def parse_mapping(data: Any, raw_text: str, origin: str = "<mapping>") -> Mappin
 
 def _file(pattern: str, spec: Any, where: str) -> FileMapping:
     _require(isinstance(spec, dict), where, "expected `prepare` and `outputs`")
-    _unknown(spec, {"prepare", "outputs"}, where)
+    _unknown(spec, {"prepare", "outputs", "ignore", "join"}, where)
     prepare = {
         str(column): _prepare(rule, f"{where}.prepare.{column}")
         for column, rule in (spec.get("prepare") or {}).items()
     }
     outputs = spec.get("outputs")
     _require(isinstance(outputs, list) and bool(outputs), where, "`outputs` must be a list")
+    ignore = spec.get("ignore") or []
+    _require(isinstance(ignore, list), where, "`ignore` is a list of columns")
+    joins = spec.get("join") or {}
+    _require(isinstance(joins, dict), where, "`join` is an object of alias: {file, key}")
     return FileMapping(
         pattern,
         prepare,
         tuple(_output(o, f"{where}.outputs[{i}]") for i, o in enumerate(outputs)),
+        frozenset(str(c) for c in ignore),
+        tuple(_join(str(a), j, f"{where}.join.{a}") for a, j in joins.items()),
     )
+
+
+def _join(alias: str, spec: Any, where: str) -> Join:
+    _require(isinstance(spec, dict), where, "expected `file` and `key`")
+    # Not `on`: YAML 1.1 reads a bare `on` as the boolean true.
+    _unknown(spec, {"file", "key", "max_rows"}, where)
+    file, on = spec.get("file"), spec.get("key")
+    _require(isinstance(file, str) and "/" not in file, where, "`file` names a file of the folder")
+    _require(
+        isinstance(on, dict) and len(on) == 1, where, "`key` is {this file's column: its column}"
+    )
+    [(left, right)] = on.items()
+    max_rows = spec.get("max_rows", DEFAULT_JOIN_MAX_ROWS)
+    _require(isinstance(max_rows, int) and max_rows > 0, where, "`max_rows` is a row count")
+    return Join(alias, file, str(left), str(right), max_rows)
 
 
 def _prepare(spec: Any, where: str) -> Prepare:
@@ -205,7 +434,7 @@ def _prepare(spec: Any, where: str) -> Prepare:
 
 def _output(spec: Any, where: str) -> Output:
     _require(isinstance(spec, dict), where, "expected `kind` and `columns`")
-    _unknown(spec, {"kind", "columns"}, where)
+    _unknown(spec, {"kind", "columns", "where"}, where)
     kind_name = spec.get("kind")
     _require(kind_name in KIND_NAMES, where, f"`kind` must be one of {', '.join(Kind)}")
     kind = Kind(kind_name)
@@ -228,7 +457,62 @@ def _output(spec: Any, where: str) -> Output:
         where,
         "at most one column may be split",
     )
-    return Output(kind, rules)
+    if "ratio" in rules:
+        _require(
+            rules["ratio"].unit is not None,
+            f"{where}.columns.ratio",
+            "declare the `unit`: percent or fraction",
+        )
+    if "where" not in spec:
+        return Output(kind, rules)
+    reads: set[str] = set()
+    condition = _condition(spec["where"], f"{where}.where", reads)
+    return Output(kind, rules, condition, frozenset(reads))
+
+
+def _condition(spec: Any, where: str, reads: set[str]) -> Condition:
+    _require(isinstance(spec, dict), where, "a condition is an object")
+    for combinator in ("all", "any"):
+        if combinator in spec:
+            _unknown(spec, {combinator}, where)
+            parts = spec[combinator]
+            _require(isinstance(parts, list) and bool(parts), where, f"`{combinator}` is a list")
+            tests = [
+                _condition(p, f"{where}.{combinator}[{i}]", reads) for i, p in enumerate(parts)
+            ]
+            join = all if combinator == "all" else any
+            return lambda row: join(t(row) for t in tests)
+    if "not" in spec:
+        _unknown(spec, {"not"}, where)
+        negated = _condition(spec["not"], f"{where}.not", reads)
+        return lambda row: not negated(row)
+    _unknown(spec, {"column"} | _TESTS, where)
+    column = spec.get("column")
+    _require(isinstance(column, str), where, "`column` names the column tested")
+    given = [t for t in _TESTS if t in spec]
+    _require(len(given) == 1, where, f"give exactly one of {', '.join(sorted(_TESTS))}")
+    reads.add(column)
+    name, operand = given[0], spec[given[0]]
+    if name == "equals":
+        expected = _yaml_text(operand)
+        return lambda row: row.get(column) == expected
+    if name == "in":
+        _require(isinstance(operand, list), where, "`in` is a list of values")
+        allowed = frozenset(_yaml_text(v) for v in operand)
+        return lambda row: row.get(column) in allowed
+    if name == "matches":
+        pattern = _regex(operand, f"{where}.matches")
+        return lambda row: (v := row.get(column)) is not None and pattern.search(v) is not None
+    _require(isinstance(operand, bool), where, "`present` is true or false")
+    return lambda row: (row.get(column) is not None) is operand
+
+
+def _regex(spec: Any, where: str) -> re.Pattern[str]:
+    _require(isinstance(spec, str), where, "a regular expression is text")
+    try:
+        return re.compile(spec)
+    except re.error as exc:
+        raise MappingError(f"{where}: not a regular expression: {exc}") from None
 
 
 def _rule(spec: Any, where: str) -> ColumnRule:
@@ -249,12 +533,40 @@ def _rule(spec: Any, where: str) -> ColumnRule:
             _template_fields(template)
         except ValueError as exc:
             raise MappingError(f"{where}: template: {exc}") from None
+    replace = spec.get("replace") or {}
+    _require(isinstance(replace, dict), where, "`replace` is an object of pattern: replacement")
+    extract = spec.get("extract")
+    dates = spec.get("date") or []
+    dates = [dates] if isinstance(dates, str) else dates
+    _require(
+        isinstance(dates, list) and all(isinstance(d, str) and "%" in d for d in dates),
+        where,
+        "`date` is a strptime format or a list of them",
+    )
+    pivot = spec.get("pivot")
+    two_digit = any("%y" in d for d in dates)
+    _require(
+        two_digit == (pivot is not None),
+        where,
+        "`pivot` (the first year two-digit years fall in) goes with, and only with, %y",
+    )
+    _require(pivot is None or (isinstance(pivot, int) and pivot > 0), where, "`pivot` is a year")
+    unit = spec.get("unit")
+    _require(unit is None or unit in _UNITS, where, "`unit` is percent or fraction")
+    _require(not (dates and unit), where, "one conversion: `date` or `unit`")
     return ColumnRule(
         column=_str_or_none(spec.get("column")),
         template=template,
         value=_str_or_none(spec.get("value")),
+        replace=tuple(
+            (_regex(str(p), f"{where}.replace"), _yaml_text(r)) for p, r in replace.items()
+        ),
+        extract=None if extract is None else _regex(extract, f"{where}.extract"),
         map={_yaml_text(k): _yaml_text(v) for k, v in mapping.items()},
         split=split,
+        date=tuple(dates),
+        pivot=pivot,
+        unit=unit,
     )
 
 

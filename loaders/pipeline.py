@@ -46,7 +46,7 @@ from graph.ingest.validate import (
     Valid,
     validate,
 )
-from graph.ingest.writes import KEYS, check_in_graph, upsert
+from graph.ingest.writes import check_in_graph, latest_by_key, upsert, upsert_periods
 from graph.propagation.rules import RuleSet
 from graph.settings import Settings
 from graph.store.queries import load_batches as q
@@ -59,7 +59,7 @@ from graph.store.schema import (
     schema_version,
 )
 from loaders.load_report import FileSummary, LoadReport
-from loaders.mapping import FileMapping, Mapping, Output
+from loaders.mapping import FileMapping, Lookups, Mapped, Mapping, MappingError, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
 
@@ -83,6 +83,7 @@ class Task:
     rows: int  # source rows, counted when the file was checked
     file_mapping: FileMapping | None = None
     output: Output | None = None
+    lookups: Lookups | None = None  # the file mapping's joins, read once for all its outputs
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
         try:
             table = open_table(path)
             rows = _check(table, claim)
+            lookups = _lookups(path, claim) if isinstance(claim, FileMapping) else None
         except UnreadableFile as exc:
             raise LoadError(str(exc)) from None
         file_mapping = claim if isinstance(claim, FileMapping) else None
@@ -226,7 +228,12 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
         if file_mapping is None:
             tasks.append(Task(table, kinds[0], rows))
         else:
-            tasks += [Task(table, o.kind, rows, file_mapping, o) for o in file_mapping.outputs]
+            tasks += [
+                Task(table, o.kind, rows, file_mapping, o, lookups) for o in file_mapping.outputs
+            ]
+            for join in file_mapping.joins:
+                joined = path.parent / join.file
+                digest.update(f"join={joined.name}\n{_file_digest(joined)}\n".encode())
         digest.update(f"file={path.name}\n{_file_digest(path)}\n".encode())
     if not tasks:
         raise LoadError("no file to load" + (f" (skipped: {len(skipped)})" if skipped else ""))
@@ -252,7 +259,10 @@ class _Skip:
 def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
     """What a file loads as, or why it is not loaded."""
     if mapping is not None:
-        found = mapping.for_file(path)
+        try:
+            found = mapping.for_file(path)
+        except MappingError as exc:
+            raise LoadError(str(exc)) from None
         return found if found is not None else _Skip(f"not named in the mapping {mapping.origin}")
     if format_of(path) is None:
         return _Skip(f"not a supported format ({path.suffix or 'no suffix'})")
@@ -262,7 +272,8 @@ def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
 
 
 def _check(table: Table, claim: Kind | FileMapping) -> int:
-    """Check the columns a file needs and read it to the end; return its row count."""
+    """Check the columns a file needs, and that it has none its layout (or mapping) does not
+    know, and read it to the end; return its row count."""
     if table.columns is not None:
         present = set(table.columns)
         if isinstance(claim, Kind):
@@ -272,17 +283,64 @@ def _check(table: Table, claim: Kind | FileMapping) -> int:
                 if not present.intersection((r,) if isinstance(r, str) else r)
             ]
         else:
-            lacking = sorted(claim.reads - present)
+            lacking = sorted(claim.own_reads - present)
         if lacking:
             raise UnreadableFile(table.path, f"missing column(s): {', '.join(lacking)}")
-    return sum(1 for _ in table.rows())
+    rows = 0
+    keys: set[str] = set()
+    for _, row in table.rows():
+        rows += 1
+        if table.columns is None:  # JSON Lines: each row names its own columns
+            keys.update(row)
+    columns = keys | set(table.columns or ())
+    if isinstance(claim, FileMapping):
+        unknown = claim.unknown(columns)
+        what = "the mapping neither reads nor ignores"
+    else:
+        unknown = sorted(c for c in columns if c and c not in LAYOUTS[claim].columns)
+        what = f"{claim} does not have (a mapping can ignore them)"
+    if unknown:
+        raise UnreadableFile(table.path, f"column(s) {what}: {', '.join(unknown)}")
+    return rows
+
+
+def _lookups(path: Path, claim: FileMapping) -> Lookups:
+    """The lookup files of a mapping's joins, each read once and indexed by its key. Only
+    the columns the mapping reads are kept, and a file past the join's ``max_rows`` is
+    refused: memory stays that of a lookup table, however long the file being mapped."""
+    lookups: Lookups = {}
+    for join in claim.joins:
+        table = open_table(path.parent / join.file)
+        needed = claim.join_reads(join)
+        if table.columns is not None and not needed <= set(table.columns):
+            lacking = ", ".join(sorted(needed - set(table.columns)))
+            raise UnreadableFile(table.path, f"missing column(s) for the join: {lacking}")
+        index: dict[str, TextRow] = {}
+        for number, row in table.rows():
+            kept = claim.lookup_row(join, row)
+            key = kept.get(join.right)
+            if key is None:
+                continue
+            if key in index:
+                raise UnreadableFile(
+                    table.path, f"row {number}: {join.right} repeats a key; a join needs one row"
+                )
+            if len(index) >= join.max_rows:
+                raise UnreadableFile(
+                    table.path,
+                    f"more than {join.max_rows} rows: too large for a join (raise max_rows "
+                    "if memory allows, or join before loading)",
+                )
+            index[key] = kept
+        lookups[join.alias] = index
+    return lookups
 
 
 def _unused(table: Table, claim: Kind | FileMapping) -> tuple[str, ...]:
-    if table.columns is None:
+    """The columns a mapping ignores (any other unread column stops the load)."""
+    if table.columns is None or isinstance(claim, Kind):
         return ()
-    used = LAYOUTS[claim].columns if isinstance(claim, Kind) else claim.reads
-    return tuple(c for c in table.columns if c and c not in used)
+    return tuple(c for c in table.columns if c and c not in claim.reads)
 
 
 def _file_digest(path: Path) -> str:
@@ -316,6 +374,7 @@ class _Batch:
     outcomes: list[_Outcome]
     source_rows: int  # rows of the file consumed for this batch
     last: bool  # the task's final batch
+    left_out: int = 0  # rows of the file the output's `where` did not take
 
 
 def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) -> Iterator[_Batch]:
@@ -323,11 +382,23 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
     for task in tasks:
         required = LAYOUTS[task.kind].required
         outcomes: list[_Outcome] = []
-        consumed = 0
+        consumed = left_out = 0
+        siblings = _siblings(task)
         for number, raw in task.table.rows():
             consumed += 1
-            for row in _canonical_rows(task, raw):
-                result = _surplus(raw) or validate(task.kind, row, ctx)
+            if task.file_mapping is None or task.output is None:
+                mapped = [Mapped(raw)]
+            else:
+                prepared = task.file_mapping.prepared(raw, task.lookups)
+                mapped = task.output.rows(prepared)
+                if not mapped and siblings:
+                    left_out += not any(o.takes(prepared) for o in siblings)
+            for row, mapping_errors in mapped:
+                result = (
+                    _surplus(raw)
+                    or (Invalid(mapping_errors) if mapping_errors else None)
+                    or validate(task.kind, row, ctx)
+                )
                 present = sum(
                     1
                     for r in required
@@ -338,15 +409,20 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
                 department = scrub(authority or source)
                 outcomes.append(_Outcome(number, result, department, present, len(required)))
             if len(outcomes) >= batch_size:
-                yield _Batch(task, outcomes, consumed, last=False)
-                outcomes, consumed = [], 0
-        yield _Batch(task, outcomes, consumed, last=True)
+                yield _Batch(task, outcomes, consumed, last=False, left_out=left_out)
+                outcomes, consumed, left_out = [], 0, 0
+        yield _Batch(task, outcomes, consumed, last=True, left_out=left_out)
 
 
-def _canonical_rows(task: Task, raw: TextRow) -> list[TextRow]:
-    if task.output is None or task.file_mapping is None:
-        return [raw]
-    return task.output.rows(task.file_mapping.prepared(raw))
+def _siblings(task: Task) -> tuple[Output, ...]:
+    """The outputs of the task's kind in its file mapping, when the task is the first of them
+    (else none). Several outputs of one kind choose among a file's rows (a holder who is a
+    person or an organisation): a row is left out of the kind when none of them takes it,
+    counted once, by the first."""
+    if task.file_mapping is None:
+        return ()
+    siblings = tuple(o for o in task.file_mapping.outputs if o.kind is task.kind)
+    return siblings if siblings[0] is task.output else ()
 
 
 def _surplus(raw: TextRow) -> Invalid | None:
@@ -453,28 +529,34 @@ class _Writer:
                 disable=None if self.progress is None else not self.progress,
             )
         checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
-        key_names = KEYS[kind]
-        accepted: dict[tuple[Any, ...], dict[str, Any]] = {}
+        in_file = self.report.file_rejections(task.table.path.name, kind)
+        in_file.left_out += batch.left_out
+        accepted: list[dict[str, Any]] = []
         for outcome, result in zip(batch.outcomes, checked, strict=True):
             tally = self.report.tally(outcome.department, kind)
             tally.rows += 1
             tally.required_cells += outcome.expected
             tally.present_cells += outcome.present
             counts.read += 1
+            in_file.read += 1
             if isinstance(result, Invalid):
                 counts.rejected += 1
+                in_file.rejected += 1
+                in_file.reasons.update({(e.field, e.reason) for e in result.errors})
                 self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
+                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
                 continue
             counts.accepted += 1
             tally.accepted += 1
             if result.decided_on is not None:
                 tally.delays[(self.today - result.decided_on).days] += 1
-            accepted[tuple(result.params[k] for k in key_names)] = result.params
+            accepted.append(result.params)
         if accepted:
-            written = upsert(self.repo, kind, list(accepted.values()), self.params)
+            written = upsert(self.repo, kind, latest_by_key(kind, accepted), self.params)
             counts.created += written.created
             counts.updated += written.updated
             self.refresh.add(written)
+            upsert_periods(self.repo, kind, accepted, self.params)
         now = time.perf_counter()
         counts.seconds += now - self._clock
         self._clock = now

@@ -5,7 +5,8 @@ stripped and empty cells as None. Everything is text, as the department wrote it
 guessing, so a stock code ``000001`` or an ID number stays what it was (typed cells of
 XLSX, JSON Lines and Parquet are written back as their canonical text). Row numbers are
 what a person finds the row by: the spreadsheet row for CSV and XLSX (the header is row 1),
-the line for JSON Lines, the 1-based position for Parquet.
+the line for JSON Lines, the 1-based position for Parquet. Nested JSON is flattened to
+dotted paths (:func:`flatten`).
 
 A file that cannot be read raises :class:`UnreadableFile` naming the file, the place and
 the cause, never quoting its content.
@@ -217,10 +218,28 @@ def _jsonl_rows(table: Table) -> Iterator[tuple[int, TextRow]]:
                 obj = json.loads(line)
                 if not isinstance(obj, dict):
                     raise UnreadableFile(table.path, f"line {number}: not a JSON object")
-                yield number, {str(k): text(v) for k, v in obj.items()}
+                yield number, dict(flatten(obj))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         cause = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.msg
         raise UnreadableFile(table.path, f"line {number}: {cause}") from None
+
+
+def flatten(value: Any, path: str = "") -> Iterator[tuple[str, str | None]]:
+    """A JSON object's leaves as ``(dotted path, text)``: ``{"a": {"b": [1]}}`` is
+    ``("a.b.0", "1")``, so a mapping addresses nested values by path. An empty object or
+    list is a missing value at its own path."""
+    children: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        children = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        children = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        yield path, text(value)
+        return
+    if not children and path:
+        yield path, None
+    for key, child in children:
+        yield from flatten(child, f"{path}.{key}" if path else key)
 
 
 # --------------------------------------------------------------------------- Parquet

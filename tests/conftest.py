@@ -129,7 +129,7 @@ def province(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The layer is the folder; markers let `pytest -m "not integration"` run the fast part.
     for item in items:
-        for layer in ("integration", "e2e", "system"):
+        for layer in ("integration", "browser", "system"):
             if f"tests/{layer}/" in str(item.path):
                 item.add_marker(getattr(pytest.mark, layer))
 

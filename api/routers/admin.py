@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from api.audit_trail import AuditDep
 from api.auth import Admin
 from api.deps import RepositoryDep
+from api.params import IsoDateTime
 from api.problems import PROBLEM_RESPONSES
 from graph import audit
 
@@ -45,8 +45,8 @@ def query_audit(
         str | None, Query(max_length=200, examples=["GET /api/v1/subjects/{key}"])
     ] = None,
     subject: Annotated[str | None, Query(max_length=80, description="uscc or pid")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, object]]:

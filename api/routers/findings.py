@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep
-from api.params import EXAMPLE_USCC
+from api.params import EXAMPLE_USCC, IsoDate
 from api.problems import PROBLEM_RESPONSES
 from graph.reads import findings
 from graph.reads.findings import COMPANY_LAW_178, AppointmentPage, RedListConflictPage
@@ -18,7 +17,7 @@ from graph.reads.findings import COMPANY_LAW_178, AppointmentPage, RedListConfli
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"], responses=PROBLEM_RESPONSES)
 
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description="The date the findings speak for; today in China if absent.",
         examples=["2026-05-01"],

@@ -7,6 +7,7 @@ key's role) and the purpose it states.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.audit_trail import AuditDep
 from api.auth import Partner
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC
+from api.params import EXAMPLE_USCC, IsoDate
 from api.problems import NOT_FOUND, PROBLEM_RESPONSES, Forbidden, Unavailable, problem_doc
 from graph.linkage import check as checks
 from graph.linkage import feed
@@ -35,12 +36,13 @@ _CURSOR_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class PartnerContext(BaseModel):
+@dataclass(frozen=True)
+class PartnerContext:
+    """The calling partner: its code, its scope in the registry, and us as its publisher."""
+
     code: str
     scope: frozenset[str]
     publisher: feed.Publisher
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
 async def _partner(principal: Partner, settings: SettingsDep) -> PartnerContext:
@@ -151,15 +153,15 @@ class SigningKey(BaseModel):
     public_key: str = Field(description="Base64 of the raw 32-byte public key.")
 
 
-class Retention(BaseModel):
-    oldest_seq: int
-    days: int
-
-
 class CatalogueFields(BaseModel):
     record: list[str]
     organization: list[str]
     person: list[str]
+
+
+class Head(BaseModel):
+    seq: int = Field(description="The newest seq of the change log: a subscriber's lag in "
+                     "records is this less the last seq it has passed.")  # fmt: skip
 
 
 class Catalogue(BaseModel):
@@ -169,7 +171,9 @@ class Catalogue(BaseModel):
     fields: CatalogueFields
     signing_keys: list[SigningKey]
     linkage_key_versions: list[str] = Field(description="The current version first.")
-    retention: Retention
+    retention: int = Field(description="The oldest seq still served.")
+    retention_days: int = Field(description="How long change-log entries are kept.")
+    head: Head
 
 
 @router.get(
@@ -265,7 +269,7 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subjects: list[CheckKey] = Field(min_length=1, max_length=checks.MAX_KEYS)
-    as_of: date | None = Field(default=None, description="Today in China if absent.")
+    as_of: IsoDate | None = Field(default=None, description="Today in China if absent.")
     category: list[str] | None = Field(
         default=None, max_length=20, description="Only these categories (403 outside scope)."
     )
@@ -313,7 +317,9 @@ async def check(
     body: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
 ) -> JSONResponse:
     keys = [
-        checks.SubjectKey(k.uscc, k.linkage_key).checked(settings.linkage_key_current)
+        checks.SubjectKey(k.uscc, k.linkage_key).checked(
+            settings.linkage_key_current, settings.uscc_allow_list
+        )
         for k in body.subjects
     ]
     trail.log([k.shown for k in keys], 0)
@@ -380,7 +386,7 @@ async def trace(
     hops: Annotated[int, Query(ge=1, le=checks.MAX_TRACE_HOPS)] = 1,
 ) -> JSONResponse:
     trail.log([key], 0)
-    subject = checks.SubjectKey.parse(key, settings.linkage_key_current)
+    subject = checks.SubjectKey.parse(key, settings.linkage_key_current, settings.uscc_allow_list)
     answer = await run_in_threadpool(
         lambda: checks.trace(repo, subject, partner=partner.code, hops=hops, as_of=clock.today())
     )

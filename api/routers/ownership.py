@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.audit_trail import AuditDep
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from api.params import EXAMPLE_USCC, IsoDate, SubjectKey, checked_key
 from api.problems import PROBLEM_RESPONSES, problem_doc
 from graph import disclosure
 from graph.disclosure import Audience
@@ -94,7 +93,7 @@ def subject_ownership(
         ),
     ] = DEFAULT_THRESHOLD,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             description="Only shareholdings valid on this date; today in China if absent.",
             examples=["2026-05-01"],

@@ -10,19 +10,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
-from api.params import RecordId
+from api.params import ID_NUMBER_PATTERN, IsoDate, RecordId
 from api.problems import PROBLEM_RESPONSES, problem_responses
 from graph import ingest, records
 from graph.access import Principal
 from graph.ingest.validate import Context
 from graph.propagation.recompute import RunSummary
 from graph.settings import Settings
-from graph.vocabulary import Level, ListName
+from graph.vocabulary import NEGATIVE_LISTS, RECORD_LEVELS, Level, ListName
 
 # Every record operation names a record or a subject that may not exist (404), and a
 # transition the record's status does not allow is refused (409).
@@ -33,13 +33,26 @@ router = APIRouter(
 )
 
 
+# What validation requires of the level, in the document too: a black or focus record names
+# its level, a red one has none (domain.md, "Levels").
+_LEVEL_BY_LIST: dict[str, Any] = {
+    "if": {"properties": {"list": {"enum": list(NEGATIVE_LISTS)}}},
+    "then": {"required": ["level"], "properties": {"level": {"enum": sorted(RECORD_LEVELS)}}},
+    "else": {"properties": {"level": {"type": "null"}}},
+}
+
+
 class RecordIn(BaseModel):
     """A record as an authority files it; the same fields as the canonical `records` layout."""
+
+    model_config = ConfigDict(json_schema_extra=_LEVEL_BY_LIST)
 
     record_id: str = Field(min_length=1, max_length=128, examples=["JS-SCJGJ-2026-00017"])
     subject_uscc: str | None = Field(default=None, max_length=18, examples=["91320214745555318W"])
     subject_id_number: str | None = Field(
-        default=None, max_length=18, description="Hashed on arrival; never stored or echoed."
+        default=None,
+        pattern=ID_NUMBER_PATTERN,
+        description="Hashed on arrival; never stored or echoed.",
     )
     subject_person_key: str | None = Field(default=None, max_length=128)
     list: ListName
@@ -47,9 +60,9 @@ class RecordIn(BaseModel):
     category: str | None = Field(default=None, max_length=40, examples=["judgment_debtor"])
     authority: str = Field(min_length=1, max_length=64, examples=["JS-GY"])
     basis: str = Field(min_length=1, max_length=500, examples=["(2026)苏02执123号"])
-    decided_on: date
-    publish_from: date | None = None
-    publish_until: date | None = None
+    decided_on: IsoDate
+    publish_from: IsoDate | None = None
+    publish_until: IsoDate | None = None
 
 
 class PropagationOut(BaseModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from api.audit_trail import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import ClockDep, PolicyDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from api.params import EXAMPLE_USCC, IsoDate, SubjectKey, checked_key
 from api.problems import PROBLEM_RESPONSES, problem_doc
 from api.responses import ModelResponse
 from graph.clock import Clock
@@ -47,7 +47,7 @@ class ReviewRequest(BaseModel):
     # Not `date | None`: the schema says a date, and an explicit null stays refused. The
     # factory dates a request built outside a route; a route dates an absent as_of by the
     # app's clock (see `as_of_or`).
-    as_of: date = Field(
+    as_of: IsoDate = Field(
         default_factory=Clock().today,
         description="The date the review speaks for; today in China (UTC+8) if absent.",
     )
@@ -171,7 +171,7 @@ REPORT_RESPONSE_EXAMPLE: dict[str, Any] = {
 }
 
 AsOfQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description="The date the report speaks for; today in China (UTC+8) if absent.",
         examples=["2026-05-01"],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.auth import Reader
 from api.deps import ClockDep, RepositoryDep
+from api.params import IsoDate
 from api.problems import PROBLEM_RESPONSES
 from graph.reads import statistics as stats
 from graph.reads.statistics import Statistics
@@ -58,7 +58,7 @@ def statistics(
     clock: ClockDep,
     _: Reader,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             description="The date the counts speak for; today in China if absent.",
             examples=["2026-05-01"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.audit_trail import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC, SubjectKey, checked_key
+from api.params import EXAMPLE_USCC, ID_NUMBER_PATTERN, IsoDate, SubjectKey, checked_key
 from api.problems import NOT_FOUND, PROBLEM_RESPONSES
 from api.responses import ModelResponse
 from graph import disclosure
@@ -49,9 +48,9 @@ def search_subjects(
 
 class IdNumberQuery(BaseModel):
     id_number: str = Field(
-        min_length=1,
-        max_length=32,
-        description="A resident ID number; hashed on arrival, never stored or logged.",
+        pattern=ID_NUMBER_PATTERN,
+        description="A resident ID number (18 characters, or the 15 digits of a first-generation "
+        "card); hashed on arrival, never stored or logged.",
         examples=["11010519491231002X"],
     )
 
@@ -115,9 +114,13 @@ def subject_network(
     hops: Annotated[int, Query(ge=1, le=tracing.MAX_HOPS)] = 2,
     types: Annotated[
         list[str] | None,
-        Query(description=f"Relationship types to follow; any of {list(tracing.RELATION_TYPES)}"),
+        Query(
+            min_length=1,
+            description="Relationship types to follow; all of them if absent.",
+            json_schema_extra={"items": {"type": "string", "enum": list(tracing.RELATION_TYPES)}},
+        ),
     ] = None,
-    as_of: Annotated[date | None, Query(description="Only relations valid on this date")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only relations valid on this date")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> ModelResponse:

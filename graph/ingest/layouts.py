@@ -70,11 +70,11 @@ LAYOUTS: dict[Kind, Layout] = {
         ),
         Layout(Kind.PERSONS, (PERSON, "name"), ("region_code",), ("gender", "birth_year")),
         Layout(Kind.LEGAL_REPS, (PERSON, "uscc"), ("since", "until")),
-        Layout(Kind.OFFICERS, (PERSON, "uscc", "role"), ("since", "until")),
+        Layout(Kind.OFFICERS, (PERSON, "uscc", "role"), ("since", "until", "period")),
         Layout(
             Kind.SHAREHOLDINGS,
             (("holder_uscc", "holder_id_number", "holder_person_key"), "uscc", "ratio"),
-            ("since", "until"),
+            ("since", "until", "period"),
         ),
         Layout(Kind.BRANCHES, ("branch_uscc", "head_uscc")),
         Layout(

@@ -499,7 +499,10 @@ def _officers(c: _Check) -> Valid | Invalid:
     uscc = c.org_ref("uscc")
     role = c.choice("role", OFFICER_ROLES, required=True)
     since, until = c.period("since", "until")
-    return c.result({"pid": pid, "uscc": uscc, "role": role, "since": since, "until": until})
+    period = c.day("period")
+    return c.result(
+        {"pid": pid, "uscc": uscc, "role": role, "since": since, "until": until, "period": period}
+    )
 
 
 def _holder(c: _Check, prefix: str, suffix: str = "") -> str | None:
@@ -523,8 +526,16 @@ def _shareholdings(c: _Check) -> Valid | Invalid:
         c.fail("holder_uscc", "self_reference", "an organisation cannot hold itself")
     ratio = c.ratio("ratio")
     since, until = c.period("since", "until")
+    period = c.day("period")
     return c.result(
-        {"holder": holder, "uscc": uscc, "ratio": ratio, "since": since, "until": until}
+        {
+            "holder": holder,
+            "uscc": uscc,
+            "ratio": ratio,
+            "since": since,
+            "until": until,
+            "period": period,
+        }
     )
 
 

@@ -69,9 +69,9 @@ LOCKED_BY: dict[Kind, str] = {
     Kind.BRANCHES: "branch",
     Kind.LICENCES: "pid",
 }
-# The natural key of each kind. A batch names each key once (the last row of a key wins, as
-# it would row by row): the writes look a key up and create it when absent, so a key twice in
-# one batch would be created twice.
+# The natural key of each kind. A batch names each key once (:func:`latest_by_key`: the row of
+# the latest period, else the last row, as row by row): the writes look a key up and create it
+# when absent, so a key twice in one batch would be created twice.
 KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.DEPARTMENTS: ("code",),
     Kind.ORGANIZATIONS: ("uscc",),
@@ -82,6 +82,12 @@ KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.BRANCHES: ("branch",),  # a branch has one head office
     Kind.LICENCES: ("pid", "occupation"),
     Kind.RECORDS: ("record_id",),
+}
+# Kinds whose rows may name the period they report (``period``): each period is kept (see
+# :data:`graph.store.queries.ingest.MERGE_SHAREHOLDING_PERIODS`), keyed by KEYS + period.
+PERIOD_WRITES: dict[Kind, str] = {
+    Kind.OFFICERS: q.MERGE_OFFICER_PERIODS,
+    Kind.SHAREHOLDINGS: q.MERGE_SHAREHOLDING_PERIODS,
 }
 EXISTING: dict[Target, str] = {
     Target.ORGANIZATION: q.EXISTING_ORGANIZATIONS,
@@ -123,6 +129,40 @@ def upsert(
             touched={key for ends in result["touched"] for key in ends if key is not None},
         )
     return _upsert_nodes(repo, kind, rows, provenance)
+
+
+def latest_by_key(kind: Kind, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each key once, as :func:`upsert` needs: the row of the latest period (a row without
+    one counts as the latest), else the last row, as row by row."""
+    kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in KEYS[kind])
+        stored = kept.get(key)
+        if stored is None or not _earlier(row.get("period"), stored.get("period")):
+            kept[key] = row
+    return list(kept.values())
+
+
+def _earlier(period: date | None, than: date | None) -> bool:
+    return period is not None and than is not None and period < than
+
+
+def upsert_periods(
+    repo: Repository, kind: Kind, rows: list[dict[str, Any]], provenance: dict[str, Any]
+) -> Written:
+    """Keep each period's values of a relationship reported per period (rows of
+    :data:`PERIOD_WRITES` kinds that name a period; each key and period once, the last row
+    winning). Flags are not affected: propagation follows the latest values only."""
+    kept = {
+        (*(row[k] for k in KEYS[kind]), row["period"]): row
+        for row in rows
+        if row.get("period") is not None
+    }
+    if kind not in PERIOD_WRITES or not kept:
+        return Written()
+    ordered = sorted(kept.values(), key=lambda row: row[LOCKED_BY[kind]])
+    result = repo.write_returning(PERIOD_WRITES[kind], rows=ordered, **provenance)[0]
+    return Written(result["created"], result["updated"])
 
 
 def _upsert_nodes(

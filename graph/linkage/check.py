@@ -8,7 +8,7 @@ aliased by the disclosure module: nothing personal crosses a border unmasked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,20 +41,23 @@ class SubjectKey:
     linkage_key: str | None = None
 
     @classmethod
-    def parse(cls, text: str, current_version: str | None) -> SubjectKey:
+    def parse(
+        cls, text: str, current_version: str | None, allow_list: Collection[str] = ()
+    ) -> SubjectKey:
         """A key as a path gives it: a linkage key (``v1:`` + 64 hex) or a USCC."""
         if is_linkage_key(text):
-            return cls(linkage_key=text).checked(current_version)
-        return cls(uscc=text).checked(current_version)
+            return cls(linkage_key=text).checked(current_version, allow_list)
+        return cls(uscc=text).checked(current_version, allow_list)
 
-    def checked(self, current_version: str | None) -> SubjectKey:
-        """Raise :class:`~graph.errors.InvalidInput` for a malformed key, or a linkage key
-        of another version than the one this instance looks persons up by."""
+    def checked(self, current_version: str | None, allow_list: Collection[str] = ()) -> SubjectKey:
+        """Raise :class:`~graph.errors.InvalidInput` for a malformed key (a USCC is checked
+        as the loads check it, with their allow-list), or a linkage key of another version
+        than the one this instance looks persons up by."""
         if (self.uscc is None) == (self.linkage_key is None):
             raise InvalidInput("give exactly one of uscc and linkage_key", field="subjects")
         if self.uscc is not None:
             try:
-                return SubjectKey(uscc=validate_uscc(self.uscc))
+                return SubjectKey(uscc=validate_uscc(self.uscc, allow_list))
             except InvalidIdentifier as exc:
                 raise InvalidInput(str(exc), field="uscc") from None
         assert self.linkage_key is not None

@@ -110,8 +110,10 @@ class PartnerClient:
     def snapshot_page(self, cursor: str | None, limit: int = PAGE_LIMIT) -> dict[str, Any]:
         return self._page("snapshot", cursor, limit)
 
-    def check(self, subjects: list[dict[str, str]]) -> dict[str, Any]:
-        return self._json_object("POST", f"{PREFIX}/check", json={"subjects": subjects})
+    def check(self, subjects: list[dict[str, str]]) -> Any:
+        """The partner's answer as it sent it (a JSON list, one answer per subject; or an
+        object holding it as ``results`` with a signature)."""
+        return self._json("POST", f"{PREFIX}/check", json={"subjects": subjects})
 
     def _page(self, kind: str, cursor: str | None, limit: int) -> dict[str, Any]:
         params: dict[str, str | int] = {"limit": limit}
@@ -122,6 +124,14 @@ class PartnerClient:
         return page
 
     def _json_object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        body = self._json(method, path, **options)
+        if not isinstance(body, dict):
+            raise PartnerError(
+                f"partner {self.partner.code}: {path} answered JSON that is not an object"
+            )
+        return body
+
+    def _json(self, method: str, path: str, **options: Any) -> Any:
         response = self._send(method, path, **options)
         code = self.partner.code
         if response.status_code == 410:
@@ -132,12 +142,9 @@ class PartnerClient:
                 f"{_problem_title(response)}"
             )
         try:
-            body = response.json()
+            return response.json()
         except ValueError:
             raise PartnerError(f"partner {code}: {path} answered a body that is not JSON") from None
-        if not isinstance(body, dict):
-            raise PartnerError(f"partner {code}: {path} answered JSON that is not an object")
-        return body
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         last = ""

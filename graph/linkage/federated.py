@@ -18,11 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from graph.identifiers import InvalidIdentifier, validate_uscc
 from graph.linkage.client import PartnerClient, PartnerEndpoint, PartnerError, Retry
 from graph.linkage.signing import SignatureRefused, page_digest, verify_page
 from graph.linkage.sync import record_row
-from graph.model import CreditRecord, label_of
+from graph.model import CreditRecord, PathStep, label_of
 from graph.review.credit_review import (
     PartnerAnswers,
     ReviewContext,
@@ -37,7 +39,7 @@ from graph.review.credit_review import (
 from graph.settings import Partner, Settings
 from graph.store.queries import linkage_sync as q
 from graph.store.repository import Repository
-from graph.vocabulary import PROVINCE_NAMES, RED
+from graph.vocabulary import PROVINCE_NAMES, RED, FlagKind
 
 # Beyond the slowest partner's own timeout: the time to connect and read what it sent.
 GRACE_S = 1.0
@@ -58,19 +60,24 @@ def federated_review(
     asks = partner_subjects(repo, settings, [review.key for review in result.subjects])
     partners = settings.partners or {}
     answers, missing = ask_partners(partners, [subject for _, subject in asks], purpose)
+    # What a subject's review already rests on: a record we hold from the partner's feed,
+    # or a flag of it derived here, is not counted twice.
     held = {
-        reason.record_id
+        review.key: {reason.record_id for reason in review.reasons if reason.record_id}
         for review in result.subjects
-        for reason in review.reasons
-        if reason.record_id
     }
     extra: dict[str, list[ReviewReason]] = {}
     for code, (digest, items) in sorted(answers.items()):
         for (key, _), item in zip(asks, items, strict=True):
-            for record in _records(code, item, digest):
-                if record.record_id in held or record.list == RED or not counts_on(record, as_of):
-                    continue
-                extra.setdefault(key, []).append(_partner_reason(policy, context, code, record))
+            reasons = [
+                _partner_reason(policy, context, code, record)
+                for record in _records(code, item, digest)
+                if record.list != RED and counts_on(record, as_of)
+            ]
+            reasons += _flag_reasons(policy, context, code, item, digest)
+            fresh = [r for r in reasons if r.record_id not in held.get(key, set())]
+            if fresh:
+                extra.setdefault(key, []).extend(fresh)
     merged = with_reasons(result, extra, policy)
     return merged.model_copy(
         update={
@@ -144,19 +151,19 @@ def _ask(
     )
     with PartnerClient(endpoint, purpose, retry=Retry(attempts=1)) as client:
         body = client.check(subjects)
-    items = body.get("results")
-    if not isinstance(items, list) or len(items) != len(subjects):
-        raise PartnerError(f"partner {code}: check answered {len(subjects)} subjects wrongly")
-    if not all(isinstance(item, dict) for item in items):
-        raise PartnerError(f"partner {code}: check answered a malformed result")
     digest = None
-    if "signature" in body:
+    if isinstance(body, dict) and "signature" in body:
         try:
             verify_page(body, partner.public_keys)
         except SignatureRefused as exc:
             raise PartnerError(f"partner {code}: check answer refused: {exc}") from None
         digest = page_digest(body)
-    return digest, items
+        body = body.get("results")
+    if not isinstance(body, list) or len(body) != len(subjects):
+        raise PartnerError(f"partner {code}: check did not answer each subject asked")
+    if not all(isinstance(item, dict) for item in body):
+        raise PartnerError(f"partner {code}: check answered a malformed result")
+    return digest, body
 
 
 def _records(code: str, item: Mapping[str, Any], digest: str | None) -> list[CreditRecord]:
@@ -182,18 +189,72 @@ def _records(code: str, item: Mapping[str, Any], digest: str | None) -> list[Cre
     return records
 
 
+def _flag_reasons(
+    policy: ReviewPolicy,
+    context: ReviewContext,
+    code: str,
+    item: Mapping[str, Any],
+    digest: str | None,
+) -> list[ReviewReason]:
+    """The flags a partner derived for the subject through its own graph (relationships we
+    may not hold), each weighed by its kind; persons on its path are the partner's aliases."""
+    reasons = []
+    for raw in item.get("flags") or []:
+        try:
+            flag = PartnerFlag.model_validate(raw)
+        except ValidationError:
+            continue
+        outcome = policy.context(context).flag(flag.kind)
+        hops = f"{flag.hops} hop" + ("s" if flag.hops != 1 else "")
+        reasons.append(
+            ReviewReason(
+                finding="flag",
+                summary=f"{PROVINCE_NAMES.get(code, code)} ({code}): {flag.kind} flag by rule "
+                f"{flag.rule} ({hops}) from a record of {flag.record_subject}, asked live "
+                f"({_signed(digest)})",
+                decision=outcome.decision,
+                measure=outcome.measure,
+                basis=[flag.basis] if flag.basis else [],
+                path=flag.path,
+                record_id=f"{code}:{flag.record_id}",
+                record_subject=flag.record_subject,
+                category=flag.category,
+                source_province=code,
+                source_page=digest,
+                rule=flag.rule,
+                kind=flag.kind,
+                score=flag.score,
+                hops=flag.hops,
+            )
+        )
+    return reasons
+
+
+class PartnerFlag(BaseModel):
+    """A flag as a partner's check answers it (:func:`graph.linkage.check.check`)."""
+
+    record_id: str
+    record_subject: str
+    rule: str
+    kind: FlagKind
+    score: float
+    hops: int
+    path: list[PathStep]
+    basis: str | None = None
+    category: str | None = None
+
+
+def _signed(digest: str | None) -> str:
+    return f"signed answer sha256 {digest[:16]}…" if digest else "unsigned answer"
+
+
 def _partner_reason(
     policy: ReviewPolicy, context: ReviewContext, code: str, record: CreditRecord
 ) -> ReviewReason:
     reason = negative_record_reason(policy, context, record)
-    signed = (
-        f"signed answer sha256 {record.source_page[:16]}…"
-        if record.source_page
-        else "unsigned answer"
-    )
     return reason.model_copy(
         update={
             "summary": f"{PROVINCE_NAMES.get(code, code)} ({code}): {reason.summary}, "
-            f"asked live ({signed})",
+            f"asked live ({_signed(record.source_page)})",
         }
     )

@@ -97,7 +97,10 @@ def catalogue(
             }
         ],
         "linkage_key_versions": list(publisher.linkage_key_versions),
-        "retention": {"oldest_seq": log.pruned_through + 1, "days": publisher.retention_days},
+        "retention": log.pruned_through + 1,  # the oldest seq still served
+        "retention_days": publisher.retention_days,
+        # The newest seq: a subscriber's lag in records is this less the last it passed.
+        "head": {"seq": log.head},
     }
 
 

@@ -38,16 +38,16 @@ class PartnerStatus:
     last_error_at: datetime | None
 
 
-def partner_statuses(repo: Repository, settings: Settings) -> list[PartnerStatus]:
-    """Every partner of the registry, and any we hold state for that left it, by code."""
+def partner_statuses(repo: Repository, settings: Settings, now: datetime) -> list[PartnerStatus]:
+    """Every partner of the registry, and any we hold state for that left it, by code;
+    ``now`` dates the lag."""
     states = {row["state"]["province"]: row["state"] for row in repo.read(q.PARTNER_STATES)}
     codes = sorted(set(settings.partners or {}) | set(states))
-    return [
-        _status(code, states.get(code, {}), code in (settings.partners or {})) for code in codes
-    ]
+    partners = settings.partners or {}
+    return [_status(code, states.get(code, {}), code in partners, now) for code in codes]
 
 
-def _status(code: str, state: dict[str, object], configured: bool) -> PartnerStatus:
+def _status(code: str, state: dict[str, object], configured: bool, now: datetime) -> PartnerStatus:
     last_seq = _int(state.get("last_seq"))
     head_seq = _int(state.get("head_seq"))
     if head_seq is not None and last_seq is not None:
@@ -61,7 +61,7 @@ def _status(code: str, state: dict[str, object], configured: bool) -> PartnerSta
         last_seq=last_seq,
         head_seq=head_seq,
         lag_records=lag_records,
-        lag_seconds=_lag_seconds(state, lag_records),
+        lag_seconds=_lag_seconds(state, lag_records, now),
         pages=_int(state.get("pages")) or 0,
         records=_int(state.get("records")) or 0,
         pending_refresh=len(state.get("pending_refresh") or []),  # type: ignore[arg-type]
@@ -71,14 +71,11 @@ def _status(code: str, state: dict[str, object], configured: bool) -> PartnerSta
     )
 
 
-def _lag_seconds(state: dict[str, object], lag_records: int | None) -> float | None:
+def _lag_seconds(state: dict[str, object], lag_records: int | None, now: datetime) -> float | None:
     if lag_records == 0:
         return 0.0
-    head_at = _parse(state.get("head_at"))
-    last_at = _parse(state.get("last_at"))
-    if head_at is None or last_at is None:
-        return None
-    return max(0.0, (head_at - last_at).total_seconds())
+    caught_up_at = _moment(state.get("caught_up_at"))
+    return None if caught_up_at is None else max(0.0, (now - caught_up_at).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -128,14 +125,3 @@ def _str(value: object) -> str | None:
 
 def _moment(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else None
-
-
-def _parse(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None

@@ -14,8 +14,10 @@ the others:
    replays the page, a kill after it does not, so nothing is lost or duplicated;
 6. recompute the flags of the records written (incrementally), then clear them.
 
-A 410 (cursor older than the partner's retention) restarts from the partner's snapshot,
-whose pages are written the same way; the last one hands over to the feed cursor it fixed.
+A first sync, and a 410 (cursor older than the partner's retention), start from the
+partner's snapshot, whose pages are written the same way; after its last page the run reads
+on in the feed from the cursor the snapshot fixed. (A first sync from the feed alone would
+miss every record last changed before the partner's retained window.)
 
 Persons. A person travels by linkage key only. One whose key identifies a person here (one
 of ours, whose ID number was loaded, or one met earlier in a feed) is that person. One we
@@ -29,15 +31,21 @@ person met again (even under a newer key version during a rotation) is the same 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from graph.clock import Clock
 from graph.identifiers import InvalidIdentifier, scrub, surrogate_pid, validate_uscc
-from graph.linkage.client import CursorExpired, PartnerClient, PartnerEndpoint, PartnerError
+from graph.linkage.client import (
+    CursorExpired,
+    PartnerClient,
+    PartnerEndpoint,
+    PartnerError,
+    Retry,
+)
 from graph.linkage.keys import is_linkage_key
 from graph.linkage.signing import SignatureRefused, page_digest, verify_page
 from graph.propagation.recompute import incremental_recompute
@@ -54,6 +62,9 @@ OP_STATUS = {"repair": "repaired", "revocation": "revoked", "expiry": "expired"}
 OPS = frozenset({"upsert", *OP_STATUS})
 RECORD_TEXT = ("category", "authority_name", "basis")
 RECORD_DATES = ("decided_on", "publish_from", "publish_until")
+# A long catch-up recomputes flags as it goes, so partner records count before it ends and
+# the list of records awaiting a recompute (kept on the partner's state) stays short.
+REFRESH_EVERY = 5_000
 # One recompute at a time in a process: the partners' threads each wrote their own records,
 # but the flag writes of two runs must not interleave.
 _REFRESH_LOCK = threading.Lock()
@@ -89,13 +100,6 @@ class PageRows:
     last_at: str | None
 
 
-@dataclass
-class SyncHooks:
-    """Points a test can stop a run at, to show a kill there loses and duplicates nothing."""
-
-    after_page: Callable[[str, int], None] = field(default=lambda code, pages: None)
-
-
 def sync_partners(
     repo: Repository,
     rules: RuleSet,
@@ -103,7 +107,6 @@ def sync_partners(
     clock: Clock,
     only: str | None = None,
     page_size: int = 500,
-    hooks: SyncHooks | None = None,
 ) -> list[PartnerRun]:
     """Sync every partner of the registry (or only ``only``), concurrently; one
     :class:`PartnerRun` per partner, in code order. Never raises for a partner's fault."""
@@ -114,12 +117,22 @@ def sync_partners(
         partners = {only: partners[only]}
     if not partners:
         return []
+    adopt_surrogates(repo)
     with ThreadPoolExecutor(max_workers=len(partners)) as pool:
         futures = [
-            pool.submit(sync_partner, repo, rules, settings, clock, code, config, page_size, hooks)
+            pool.submit(sync_partner, repo, rules, settings, clock, code, config, page_size)
             for code, config in partners.items()
         ]
         return [future.result() for future in futures]
+
+
+def adopt_surrogates(repo: Repository) -> int:
+    """Merge into our persons the surrogates of persons whose ID number has been loaded here
+    since a feed brought them; how many were merged."""
+    adopted = 0
+    while batch := repo.write_returning(q.ADOPT_SURROGATES)[0]["adopted"]:
+        adopted += batch
+    return adopted
 
 
 def sync_partner(
@@ -130,7 +143,6 @@ def sync_partner(
     code: str,
     config: Partner,
     page_size: int = 500,
-    hooks: SyncHooks | None = None,
 ) -> PartnerRun:
     run = PartnerRun(code)
     endpoint = PartnerEndpoint(
@@ -140,7 +152,7 @@ def sync_partner(
         run.refreshed += _refresh(repo, rules, clock, code)
         with PartnerClient(endpoint, PURPOSE) as client:
             _see_head(repo, client, code, clock)
-            _pull(repo, rules, settings, clock, client, config, run, page_size, hooks)
+            _pull(repo, rules, settings, clock, client, config, run, page_size)
     except Exception as exc:  # any fault of this partner is its own, reported, never fatal
         run.error = _describe(exc)
         repo.write(q.FAILED, province=code, error=run.error, now=clock.now())
@@ -156,25 +168,27 @@ def _pull(
     config: Partner,
     run: PartnerRun,
     page_size: int,
-    hooks: SyncHooks | None,
 ) -> None:
     code = client.partner.code
     state = repo.read_one(q.CURSOR, province=code) or {}
+    unrefreshed = 0
     while True:
-        snapshot_cursor = state.get("snapshot_cursor")
         in_snapshot = state.get("resume_cursor") is not None
         try:
             if in_snapshot:
-                page = client.snapshot_page(snapshot_cursor, page_size)
+                page = client.snapshot_page(state.get("snapshot_cursor"), page_size)
+            elif state.get("cursor") is None:
+                # A first sync starts from the partner's current state: its feed holds only
+                # the retained window, and a record last changed before it is not in there.
+                page = _start_snapshot(repo, client, run, page_size)
+                in_snapshot = True
             else:
-                page = client.feed_page(state.get("cursor"), page_size)
+                page = client.feed_page(state["cursor"], page_size)
         except CursorExpired:
             if in_snapshot:
                 raise
             # Changes we never saw were pruned: start over from the partner's current state.
-            repo.write(q.START_SNAPSHOT, province=code)
-            run.snapshot = True
-            page = client.snapshot_page(None, page_size)
+            page = _start_snapshot(repo, client, run, page_size)
             in_snapshot = True
         kind = "snapshot" if in_snapshot else "feed"
         try:
@@ -192,13 +206,23 @@ def _pull(
         records = write_page(repo, settings, code, page, kind, rows, state, clock.now())
         run.pages += 1
         run.records += len(page["entries"])
-        if hooks is not None:
-            hooks.after_page(code, run.pages)
-        if not page["has_more"] and not state.get("resume_cursor"):
-            break
-        if not records and not page["entries"]:
-            break
+        unrefreshed += len(records)
+        if unrefreshed >= REFRESH_EVERY:
+            run.refreshed += _refresh(repo, rules, clock, code)
+            unrefreshed = 0
+        if kind == "feed" and not page["has_more"]:
+            break  # the head; after a snapshot's last page, its feed is read on to it
+        if page["has_more"] and not page["entries"]:
+            break  # a partner that says "more" and sends nothing is asked again next run
     run.refreshed += _refresh(repo, rules, clock, code)
+
+
+def _start_snapshot(
+    repo: Repository, client: PartnerClient, run: PartnerRun, page_size: int
+) -> dict[str, Any]:
+    repo.write(q.START_SNAPSHOT, province=client.partner.code)
+    run.snapshot = True
+    return client.snapshot_page(None, page_size)
 
 
 def _next_state(
@@ -424,19 +448,36 @@ def _masked(value: Any, name: str) -> str | None:
     return text
 
 
+def observe_heads(repo: Repository, settings: Settings, clock: Clock) -> dict[str, str]:
+    """Ask every partner's catalogue for its head, concurrently, once each (no retry), and
+    keep it for the lag; why each partner that did not answer did not. For a status that is
+    current without a sync."""
+    partners = settings.partners or {}
+    if not partners:
+        return {}
+
+    def observe(code: str, config: Partner) -> str | None:
+        endpoint = PartnerEndpoint(
+            code, config.url, config.api_key.get_secret_value(), config.timeout_s
+        )
+        try:
+            with PartnerClient(endpoint, PURPOSE, retry=Retry(attempts=1)) as client:
+                _see_head(repo, client, code, clock)
+        except PartnerError as exc:
+            return _describe(exc)
+        return None
+
+    with ThreadPoolExecutor(max_workers=len(partners)) as pool:
+        outcomes = {code: pool.submit(observe, code, config) for code, config in partners.items()}
+        return {code: error for code, f in sorted(outcomes.items()) if (error := f.result())}
+
+
 def _see_head(repo: Repository, client: PartnerClient, code: str, clock: Clock) -> None:
-    """Keep the partner's head (its newest sequence and when it was written), for the lag.
-    A catalogue without one leaves the lag to be judged from the feed alone."""
+    """Keep the partner's newest seq, for the lag. A catalogue without one leaves the lag to
+    be judged from the feed alone (known once a page reaches the head)."""
     head = client.catalogue().get("head")
     if isinstance(head, dict) and isinstance(head.get("seq"), int):
-        at = head.get("at")
-        repo.write(
-            q.SEEN_HEAD,
-            province=code,
-            head_seq=head["seq"],
-            head_at=str(at) if at else None,
-            now=clock.now(),
-        )
+        repo.write(q.SEEN_HEAD, province=code, head_seq=head["seq"], now=clock.now())
 
 
 def _refresh(repo: Repository, rules: RuleSet, clock: Clock, code: str) -> int:

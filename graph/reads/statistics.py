@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
+from graph.errors import InvalidInput
 from graph.reference import prefecture_of, regions
 from graph.store.queries import statistics as q
 from graph.store.repository import Repository, Row
 
 TREND_MONTHS = 24
+MAX_TREND_MONTHS = 120
 
 
 class Count(BaseModel):
@@ -35,6 +38,10 @@ class FlagCount(BaseModel):
     rule: str | None
     kind: str | None
     count: int
+
+
+class FlagScoreCount(FlagCount):
+    score: float | None
 
 
 class Statistics(BaseModel):
@@ -76,6 +83,115 @@ def statistics(repo: Repository, as_of: date) -> Statistics:
             key=lambda f: (f.rule or "", f.kind or ""),
         ),
     )
+
+
+def flag_scores(repo: Repository, as_of: date) -> list[FlagScoreCount]:
+    """The flags whose record is live on ``as_of`` by rule, kind and score (counted as
+    :attr:`Statistics.flags` counts them), ordered by rule, kind and score descending."""
+    rows = repo.read(q.FLAGS_BY_RULE_KIND_AND_SCORE, as_of=as_of)
+    return sorted(
+        (FlagScoreCount(**row) for row in rows),
+        key=lambda f: (f.rule or "", f.kind or "", -(f.score or 0.0)),
+    )
+
+
+class ListLevelCount(BaseModel):
+    list: str | None
+    level: str | None
+    count: int
+
+
+class MonthListCount(BaseModel):
+    month: str  # YYYY-MM
+    list: str | None
+    count: int
+
+
+class Overview(BaseModel):
+    """The overview dashboard's counts: subjects, and the records in force on ``as_of``
+    decided within the range, of subjects of ``province`` (None: any)."""
+
+    as_of: date
+    decided_from: date | None
+    decided_until: date | None
+    province: str | None
+    organizations: int
+    persons: int
+    active_records: int
+    by_list_level: list[ListLevelCount]
+    by_month: list[MonthListCount]  # every month of the range (or the last 24), oldest first
+    by_region: list[Count]  # prefecture city (Shanghai: district)
+    by_department: list[Count]
+    by_category: list[Count]
+
+
+def overview(
+    repo: Repository,
+    as_of: date,
+    *,
+    decided_from: date | None = None,
+    decided_until: date | None = None,
+    province: str | None = None,
+) -> Overview:
+    """The overview dashboard's counts (see :class:`Overview`). Raises
+    :class:`~graph.errors.InvalidInput` for a range that ends before it begins."""
+    if decided_from and decided_until and decided_until < decided_from:
+        raise InvalidInput("the range ends before it begins", field="decided_until")
+    months = overview_months(as_of, decided_from, decided_until)
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "decided_from": decided_from,
+        "decided_until": decided_until,
+        "province": province,
+    }
+    cube = repo.read(q.OVERVIEW_BY_KIND, **params)
+    subjects = repo.read_one(
+        q.COUNT_SUBJECTS_IN_PROVINCE if province else q.COUNT_SUBJECTS, province=province
+    )
+    monthly = {
+        (_month(row["month"]), row["list"]): row["count"]
+        for row in repo.read(q.OVERVIEW_BY_MONTH, since=months[0], **params)
+    }
+    lists = sorted({key[1] for key in monthly}, key=lambda name: name or "")
+    levels: Counter[tuple[str | None, str | None]] = Counter()
+    for row in cube:
+        levels[(row["list"], row["level"])] += row["count"]
+    return Overview(
+        as_of=as_of,
+        decided_from=decided_from,
+        decided_until=decided_until,
+        province=province,
+        organizations=subjects["organizations"] if subjects else 0,
+        persons=subjects["persons"] if subjects else 0,
+        active_records=sum(row["count"] for row in cube),
+        by_list_level=[
+            ListLevelCount(list=key[0], level=key[1], count=n)
+            for key, n in sorted(levels.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or ""))
+        ],
+        by_month=[
+            MonthListCount(month=_month(m), list=name, count=monthly.get((_month(m), name), 0))
+            for m in months
+            for name in lists
+        ],
+        by_region=_by_region(repo.read(q.OVERVIEW_BY_REGION_CODE, **params)),
+        by_department=_ordered(
+            Count(key=row["code"], name=row["name"], count=row["count"])
+            for row in repo.read(q.OVERVIEW_BY_DEPARTMENT, **params)
+        ),
+        by_category=_summed(cube, "category"),
+    )
+
+
+def overview_months(
+    as_of: date, decided_from: date | None, decided_until: date | None
+) -> list[date]:
+    """The months a trend shows: from the range's start (or 24 months back) to its end (or
+    ``as_of``), at most :data:`MAX_TREND_MONTHS`, the latest kept."""
+    end = min(decided_until or as_of, as_of)
+    if decided_from is None:
+        return trend_months(end)
+    span = (end.year - decided_from.year) * 12 + end.month - decided_from.month + 1
+    return trend_months(end, max(1, min(span, MAX_TREND_MONTHS)))
 
 
 def trend_months(as_of: date, count: int = TREND_MONTHS) -> list[date]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graph.model import (
@@ -15,6 +16,7 @@ from graph.model import (
     label_of,
     path_from_json,
 )
+from graph.store.queries import review as review_queries
 from graph.store.queries import subjects as q
 from graph.store.repository import Repository
 from graph.store.schema import Rel
@@ -84,6 +86,20 @@ def flags_of(repo: Repository, key: str) -> list[Flag]:
     """The subject's derived flags, each with its rule, path and legal basis."""
     rows = repo.read(_FLAGS[label_of(key)], key=key)
     return [flag_from_row(row["flag"]) for row in rows]
+
+
+def names_of(repo: Repository, keys: Iterable[str]) -> dict[str, str]:
+    """Display names by key of the subjects among ``keys`` (unknown keys omitted), in one
+    query: what a page needs to show paths, feeds and lists by name."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = repo.read(
+        review_queries.NAMES_OF_SUBJECTS,
+        organization_keys=[k for k in wanted if label_of(k) == "Organization"],
+        person_keys=[k for k in wanted if label_of(k) == "Person"],
+    )
+    return {row["key"]: row["name"] for row in rows}
 
 
 def flag_from_row(props: dict[str, Any]) -> Flag:

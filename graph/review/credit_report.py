@@ -19,13 +19,13 @@ from pydantic import BaseModel
 
 from graph.clock import Clock
 from graph.model import CreditRecord, Flag, Organization, Person
+from graph.reads.subjects import names_of
 from graph.review.credit_review import (
     counts_on,
     flags_with_records,
-    keys_by_label,
     subjects_with_records,
 )
-from graph.store.queries import review as q
+from graph.review.path_diagram import path_svg
 from graph.store.repository import Repository
 from graph.vocabulary import PROVINCE_NAMES, RED, SubjectLabel
 
@@ -135,12 +135,10 @@ def _sources(records: list[ReportRecord]) -> ReportSources:
 
 
 def _names(repo: Repository, key: str, name: str, flags: list[ReportFlag]) -> dict[str, str]:
-    mentioned = sorted(
-        {f.record_subject for f in flags}
-        | {k for f in flags for step in f.path for k in (step.source, step.target)}
-    )
-    rows = repo.read(q.NAMES_OF_SUBJECTS, **keys_by_label(mentioned)) if mentioned else []
-    return {key: name, **{row["key"]: row["name"] for row in rows}}
+    mentioned = {f.record_subject for f in flags} | {
+        k for f in flags for step in f.path for k in (step.source, step.target)
+    }
+    return {key: name, **names_of(repo, mentioned)}
 
 
 LIST_LABELS = {
@@ -199,4 +197,6 @@ def render_html(report: CreditReport) -> str:
         arrows=DIRECTION_ARROWS,
         rels=REL_LABELS,
         provinces=PROVINCE_NAMES,
+        # The flag's path drawn: escaped by path_svg itself, so the template need not trust data.
+        diagram=path_svg,
     )

@@ -47,6 +47,9 @@ class Rel(StrEnum):
     LEGAL_REP_OF = "LEGAL_REP_OF"
     SHAREHOLDER_OF = "SHAREHOLDER_OF"
     OFFICER_OF = "OFFICER_OF"
+    # One per reported period, beside the relationship holding the latest period's values.
+    SHAREHOLDER_IN_PERIOD = "SHAREHOLDER_IN_PERIOD"
+    OFFICER_IN_PERIOD = "OFFICER_IN_PERIOD"
     BRANCH_OF = "BRANCH_OF"
     LICENSED_AS = "LICENSED_AS"
     PRACTISES_AT = "PRACTISES_AT"

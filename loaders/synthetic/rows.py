@@ -17,9 +17,10 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "persons": ("id_number", "person_key", "name", "region_code", "gender", "birth_year"),
     "legal_reps": ("id_number", "person_key", "uscc", "since", "until"),
-    "officers": ("id_number", "person_key", "uscc", "role", "since", "until"),
+    "officers": ("id_number", "person_key", "uscc", "role", "since", "until", "period"),
     "shareholdings": (
         "holder_uscc", "holder_id_number", "holder_person_key", "uscc", "ratio", "since", "until",
+        "period",
     ),
     "branches": ("branch_uscc", "head_uscc"),
     "licences": (

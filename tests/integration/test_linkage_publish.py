@@ -320,6 +320,14 @@ def test_a_check_refuses_bad_keys(http: httpx.Client, world: World) -> None:
             "/linkage/v1/check", json={"subjects": [subject]}, headers=world.zhejiang
         )
         assert response.status_code == 422, (subject, response.text)
+    # A raw ID number where a USCC belongs is refused without being quoted back.
+    for response in (
+        http.post("/linkage/v1/check", json={"subjects": [{"uscc": REP_ID}]},
+                  headers=world.zhejiang),
+        http.get(f"/linkage/v1/trace/{REP_ID}", headers=world.zhejiang),
+    ):  # fmt: skip
+        assert response.status_code == 422, response.text
+        _no_personal_data(response.text, world)
     too_many = {"subjects": [{"uscc": FIRM}] * 1001}
     assert http.post("/linkage/v1/check", json=too_many, headers=world.zhejiang).status_code == 422
 

@@ -213,6 +213,9 @@ def test_batch_and_data_quality_are_stored(
     assert organizations["completeness"] == pytest.approx(9 / 10)
     assert organizations["validity"] == pytest.approx(4 / 5)
     assert "timeliness_median_days" not in organizations  # records only
+    # The one rejected organisation, by what was wrong with it.
+    assert len(organizations["reject_reasons"]) == len(organizations["reject_counts"]) >= 1
+    assert set(organizations["reject_counts"]) == {1}
     market = measures[("JS-SCJGJ", "records")]
     assert (market["rows_read"], market["accepted"], market["validity"]) == (
         3,

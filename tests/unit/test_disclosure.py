@@ -177,3 +177,21 @@ def test_a_person_key_resolves_only_for_those_who_see_persons(audience: Audience
     # The refusal is the unknown key's answer, word for word.
     unknown = subject_not_found(PID)
     assert (str(refused.value), refused.value.field) == (str(unknown), unknown.field)
+
+
+def test_a_person_reaches_an_analyst_as_an_alias_with_nothing_personal() -> None:
+    from graph.disclosure import (
+        ANALYST,
+        PERSON_PLACEHOLDER,
+        REGULATOR,
+        disclose_person,
+        person_alias,
+    )
+    from graph.model import Person
+
+    pid = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    person = Person(pid=pid, name="张三", id_masked="3201**********1234", region_code="320102")
+    assert disclose_person(REGULATOR, person) == person
+    assert disclose_person(ANALYST, person) == Person(
+        pid=person_alias(pid), name=PERSON_PLACEHOLDER
+    )

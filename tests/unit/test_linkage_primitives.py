@@ -6,8 +6,11 @@ import base64
 
 import pytest
 
+from graph.errors import InvalidInput, NotPermitted
 from graph.identifiers import InvalidIdentifier
+from graph.linkage.check import SubjectKey
 from graph.linkage.cursor import BadCursor, Position, decode_cursor, encode_cursor
+from graph.linkage.feed import scoped_categories
 from graph.linkage.keys import is_linkage_key, linkage_key, linkage_keys
 from graph.linkage.signing import (
     SignatureRefused,
@@ -109,3 +112,28 @@ def test_a_tampered_cursor_is_refused(mangle: object) -> None:
 
     with pytest.raises(BadCursor):
         decode_cursor(mangle(cursor), "33", CURSOR_KEY, "feed")  # type: ignore[operator]
+
+
+def test_a_subject_key_is_a_uscc_or_a_linkage_key_of_the_current_version() -> None:
+    key = "v1:" + "ab" * 32
+
+    assert SubjectKey.parse(key, "v1") == SubjectKey(linkage_key=key)
+    assert SubjectKey.parse("91320214745555318w", "v1") == SubjectKey(uscc="91320214745555318W")
+    assert SubjectKey.parse("91350100M0001TGQXM", "v1", ["91350100M0001TGQXM"]).uscc
+    with pytest.raises(InvalidInput, match="version 'v1'"):
+        SubjectKey.parse("v2:" + "ab" * 32, "v1")
+    with pytest.raises(InvalidInput):
+        SubjectKey.parse(ID_18, "v1")  # an ID number is no key
+    with pytest.raises(InvalidInput, match="exactly one"):
+        SubjectKey(uscc="91320214745555318W", linkage_key=key).checked("v1")
+
+
+def test_a_category_outside_the_scope_is_refused_not_dropped() -> None:
+    scope = frozenset({"tax", "judgment_debtor"})
+
+    assert scoped_categories(scope, None) == ["judgment_debtor", "tax"]
+    assert scoped_categories(scope, ["tax"]) == ["tax"]
+    with pytest.raises(NotPermitted, match="outside this partner's scope"):
+        scoped_categories(scope, ["tax", "food_drug"])
+    with pytest.raises(InvalidInput, match="unknown categories"):
+        scoped_categories(scope, ["gossip"])

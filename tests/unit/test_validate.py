@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -20,6 +21,7 @@ from graph.ingest.validate import (
     quote,
     validate,
 )
+from graph.linkage.keys import linkage_key
 from tests.utils.canonical import id_number, small_province, uscc
 
 KEY = b"test-pid-key"
@@ -143,6 +145,25 @@ def test_id_number_becomes_pid_and_mask_at_once() -> None:
     assert raw not in repr(params)
 
 
+def test_an_id_number_gives_the_linkage_keys_of_every_configured_version() -> None:
+    ctx = dataclasses.replace(
+        CTX, linkage_secrets=(("v1", b"one"), ("v2", b"two")), linkage_current="v2"
+    )
+    raw = id_number(5)
+    result = validate(Kind.PERSONS, {"id_number": raw, "name": "赵一"}, ctx)
+    assert isinstance(result, Valid), result
+
+    props = result.params["props"]
+    assert props["linkage_keys"] == [
+        linkage_key(raw, "v1", b"one"),
+        linkage_key(raw, "v2", b"two"),
+    ]
+    assert props["linkage_key"] == linkage_key(raw, "v2", b"two")  # the looked-up one
+    assert raw not in repr(result.params)
+    surrogate = validate(Kind.PERSONS, {"person_key": "emp-007", "name": "孙三"}, ctx)
+    assert isinstance(surrogate, Valid) and "linkage_keys" not in surrogate.params["props"]
+
+
 def test_person_key_becomes_a_surrogate_in_its_own_namespace() -> None:
     params = valid(Kind.PERSONS, {"person_key": "emp-007", "name": "孙三"}).params
     assert params["pid"] == surrogate_pid("js-amr", "emp-007", KEY)
@@ -200,7 +221,7 @@ def test_relationship_rows_list_their_references() -> None:
     result = valid(Kind.OFFICERS, {"id_number": raw, "uscc": ORG, "role": "chairman"})
     pid = pid_for(raw, KEY)
     assert result.params == {"pid": pid, "uscc": ORG, "role": "chairman", "since": None,
-                             "until": None}  # fmt: skip
+                             "until": None, "period": None}  # fmt: skip
     assert result.refs == (
         Ref("id_number", Target.PERSON, pid),
         Ref("uscc", Target.ORGANIZATION, ORG),

@@ -44,6 +44,8 @@ class PartnerFeed:
     # Seconds each feed page takes: lets a test kill a sync between pages.
     page_delay_s: float = 0.0
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # Flags the check answers, by USCC: derived through the partner's own graph.
+    flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def public_key(self) -> str:
@@ -115,13 +117,14 @@ class PartnerFeed:
             if (bad := faulty()) is not None:
                 return bad
             offset, resume = (cursor or f"0|{self.head()['seq']}").split("|")
+            time.sleep(self.page_delay_s)
             current: dict[str, dict[str, Any]] = {}
             for entry in self.entries:
                 current[entry["record"]["record_id"]] = entry
             ordered = [current[rid] for rid in sorted(current)]
             chunk = ordered[int(offset) : int(offset) + limit]
             end = int(offset) + len(chunk)
-            page = {
+            page: dict[str, Any] = {
                 "kind": "snapshot",
                 "entries": [
                     {"op": "upsert", "record": e["record"], "subject": e["subject"]} for e in chunk
@@ -130,6 +133,8 @@ class PartnerFeed:
                 "has_more": end < len(ordered),
                 "resume_cursor": resume,
             }
+            if self.fault == "bad_shape":
+                page["entries"] = [{"seq": 1}]
             return JSONResponse(self.signed(page))
 
         @app.post("/linkage/v1/check")
@@ -149,10 +154,9 @@ class PartnerFeed:
                         or subject.get("linkage_key") in e["subject"].get("linkage_keys", [])
                     )
                 ]
-                answers.append({"subject": subject, "found": bool(records), "records": records,
-                                "flags": []})  # fmt: skip
-            return JSONResponse(
-                {"protocol": PROTOCOL, "province": self.province, "results": answers}
-            )
+                flags = self.flags.get(subject.get("uscc", ""), [])
+                answers.append({"subject": subject, "found": bool(records or flags),
+                                "records": records, "flags": flags})  # fmt: skip
+            return JSONResponse(answers)  # a list, in order, as the real check answers
 
         return app

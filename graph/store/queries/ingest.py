@@ -188,21 +188,27 @@ WITH p, o, row
 """
 _POST_DIFF = """
 WITH p, o, r, row, r IS NULL AS created,
-     r IS NOT NULL AND (
-       coalesce(r.since <> row.since, row.since IS NOT NULL)
-       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
-     ) AS changed
+     r IS NOT NULL AND CASE
+       WHEN row.period IS NULL THEN
+         coalesce(r.since <> row.since, row.since IS NOT NULL)
+         OR coalesce(r.until <> row.until, row.until IS NOT NULL)
+       WHEN r.period > row.period THEN false
+       ELSE coalesce(r.period <> row.period, true)
+         OR NOT coalesce(r.since = row.since, r.since IS NULL AND row.since IS NULL)
+         OR NOT coalesce(r.until = row.until, r.until IS NULL AND row.until IS NULL)
+     END AS changed
 CALL (p, o, row, created) {
   WITH * WHERE created
 """
 _POST_WRITE = """
-  SET n.since = row.since, n.until = row.until,
+  SET n.since = row.since, n.until = row.until, n.period = row.period,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
   WITH * WHERE changed
-  SET r.since = coalesce(row.since, r.since),
-      r.until = coalesce(row.until, r.until),
+  SET r.since = CASE WHEN row.period IS NULL THEN coalesce(row.since, r.since) ELSE row.since END,
+      r.until = CASE WHEN row.period IS NULL THEN coalesce(row.until, r.until) ELSE row.until END,
+      r.period = coalesce(row.period, r.period),
       r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
@@ -237,22 +243,29 @@ SET o._lock = true REMOVE o._lock
 WITH h, o, row
 OPTIONAL MATCH (h)-[r:SHAREHOLDER_OF]->(o)
 WITH h, o, r, row, r IS NULL AS created,
-     r IS NOT NULL AND (
-       coalesce(r.ratio <> row.ratio, true)
-       OR coalesce(r.since <> row.since, row.since IS NOT NULL)
-       OR coalesce(r.until <> row.until, row.until IS NOT NULL)
-     ) AS changed
+     r IS NOT NULL AND CASE
+       WHEN row.period IS NULL THEN
+         coalesce(r.ratio <> row.ratio, true)
+         OR coalesce(r.since <> row.since, row.since IS NOT NULL)
+         OR coalesce(r.until <> row.until, row.until IS NOT NULL)
+       WHEN r.period > row.period THEN false
+       ELSE coalesce(r.period <> row.period, true)
+         OR coalesce(r.ratio <> row.ratio, true)
+         OR NOT coalesce(r.since = row.since, r.since IS NULL AND row.since IS NULL)
+         OR NOT coalesce(r.until = row.until, r.until IS NULL AND row.until IS NULL)
+     END AS changed
 CALL (h, o, row, created) {
   WITH * WHERE created
   CREATE (h)-[n:SHAREHOLDER_OF]->(o)
-  SET n.ratio = row.ratio, n.since = row.since, n.until = row.until,
+  SET n.ratio = row.ratio, n.since = row.since, n.until = row.until, n.period = row.period,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
   WITH * WHERE changed
   SET r.ratio = row.ratio,
-      r.since = coalesce(row.since, r.since),
-      r.until = coalesce(row.until, r.until),
+      r.since = CASE WHEN row.period IS NULL THEN coalesce(row.since, r.since) ELSE row.since END,
+      r.until = CASE WHEN row.period IS NULL THEN coalesce(row.until, r.until) ELSE row.until END,
+      r.period = coalesce(row.period, r.period),
       r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created,
@@ -260,6 +273,65 @@ RETURN count(CASE WHEN created THEN 1 END) AS created,
        collect(CASE WHEN created OR changed THEN [coalesce(h.uscc, h.pid), o.uscc] END)
          AS touched
 """
+
+# --- periods: the history of a relationship reported for several periods -----------------
+# The relationship above holds the values of its latest period (a row of an earlier period
+# than the one stored changes nothing there, whatever the order of the files; a row without
+# a period replaces as before). Every period's values are kept beside it, one relationship
+# per period keyed by it, so the history is the same whatever order the periods load in.
+
+_PERIOD_DIFF = """
+WITH a, o, r, row, r IS NULL AS created,
+     r IS NOT NULL AND (
+       NOT coalesce(r.ratio = row.ratio, r.ratio IS NULL AND row.ratio IS NULL)
+       OR NOT coalesce(r.since = row.since, r.since IS NULL AND row.since IS NULL)
+       OR NOT coalesce(r.until = row.until, r.until IS NULL AND row.until IS NULL)
+     ) AS changed
+CALL (a, o, row, created) {
+  WITH * WHERE created
+"""
+_PERIOD_WRITE = """
+  SET n.ratio = row.ratio, n.since = row.since, n.until = row.until,
+      n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
+}
+CALL (r, row, changed) {
+  WITH * WHERE changed
+  SET r.ratio = row.ratio, r.since = row.since, r.until = row.until,
+      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+}
+RETURN count(CASE WHEN created THEN 1 END) AS created,
+       count(CASE WHEN changed THEN 1 END) AS updated
+"""
+
+MERGE_SHAREHOLDING_PERIODS = (
+    """
+UNWIND $rows AS row
+OPTIONAL MATCH (org:Organization {uscc: row.holder})
+OPTIONAL MATCH (person:Person {pid: row.holder})
+WITH row, coalesce(org, person) AS a
+MATCH (o:Organization {uscc: row.uscc})
+SET o._lock = true REMOVE o._lock
+WITH a, o, row
+OPTIONAL MATCH (a)-[r:SHAREHOLDER_IN_PERIOD {period: row.period}]->(o)
+"""
+    + _PERIOD_DIFF
+    + "  CREATE (a)-[n:SHAREHOLDER_IN_PERIOD {period: row.period}]->(o)"
+    + _PERIOD_WRITE
+)
+
+MERGE_OFFICER_PERIODS = (
+    """
+UNWIND $rows AS row
+MATCH (a:Person {pid: row.pid})
+MATCH (o:Organization {uscc: row.uscc})
+SET o._lock = true REMOVE o._lock
+WITH a, o, row
+OPTIONAL MATCH (a)-[r:OFFICER_IN_PERIOD {role: row.role, period: row.period}]->(o)
+"""
+    + _PERIOD_DIFF
+    + "  CREATE (a)-[n:OFFICER_IN_PERIOD {role: row.role, period: row.period}]->(o)"
+    + _PERIOD_WRITE
+)
 
 # A branch has one head office: a row naming a new one moves the branch.
 MERGE_BRANCHES = """

@@ -86,16 +86,18 @@ ON CREATE SET p.province = $province, p.kind = $kind, p.key_id = $key_id,
               p.signature = $signature, p.entries = $entries, p.last_seq = $last_seq,
               p.received_at = $loaded_at
 MERGE (s:PartnerSync {province: $province})
+// A feed page with nothing after it reached the partner's head: every seq up to the head its
+// catalogue named before this run is passed, applied or (out of our scope) skipped.
+WITH s, coalesce($last_seq, s.last_seq) AS applied
+WITH s, CASE WHEN $at_head AND coalesce(s.head_seq, -1) > coalesce(applied, -1)
+             THEN s.head_seq ELSE applied END AS passed
 SET s.cursor = $cursor,
     s.snapshot_cursor = $snapshot_cursor,
     s.resume_cursor = $resume_cursor,
-    s.last_seq = coalesce($last_seq, s.last_seq),
+    s.last_seq = passed,
+    s.head_seq = CASE WHEN coalesce(s.head_seq, -1) < passed THEN passed ELSE s.head_seq END,
     s.last_at = coalesce($last_at, s.last_at),
-    // A feed page with nothing after it is the head, whatever the catalogue said before.
-    s.head_seq = CASE WHEN $at_head AND coalesce(s.head_seq, -1) < $last_seq
-                      THEN $last_seq ELSE s.head_seq END,
-    s.head_at = CASE WHEN $at_head AND coalesce(s.head_seq, -1) <= $last_seq
-                     THEN coalesce($last_at, s.head_at) ELSE s.head_at END,
+    s.caught_up_at = CASE WHEN $at_head THEN $loaded_at ELSE s.caught_up_at END,
     s.pages = coalesce(s.pages, 0) + 1,
     s.records = coalesce(s.records, 0) + $entries,
     s.last_success_at = $loaded_at,
@@ -114,10 +116,10 @@ MATCH (s:PartnerSync {province: $province})
 SET s.pending_refresh = [id IN coalesce(s.pending_refresh, []) WHERE NOT id IN $records]
 """
 
-# What the partner's head was when we last looked: for the lag.
+# The partner's newest seq when we last looked (its catalogue): for the lag.
 SEEN_HEAD = """
 MERGE (s:PartnerSync {province: $province})
-SET s.head_seq = $head_seq, s.head_at = $head_at, s.head_seen_at = $now
+SET s.head_seq = $head_seq, s.head_seen_at = $now
 """
 
 FAILED = """
@@ -125,17 +127,38 @@ MERGE (s:PartnerSync {province: $province})
 SET s.last_error = $error, s.last_error_at = $now
 """
 
-# A resync from the snapshot starts over: the stale feed cursor is dropped.
+# A resync from the snapshot is counted; the stored cursors stay until its first page is
+# written, so a run killed before that asks the feed again, is refused again and resyncs.
 START_SNAPSHOT = """
 MERGE (s:PartnerSync {province: $province})
-SET s.cursor = null, s.snapshot_cursor = null, s.resume_cursor = null,
-    s.snapshots = coalesce(s.snapshots, 0) + 1
+SET s.snapshots = coalesce(s.snapshots, 0) + 1
 """
 
 CURSOR = """
 MATCH (s:PartnerSync {province: $province})
 RETURN s.cursor AS cursor, s.snapshot_cursor AS snapshot_cursor,
        s.resume_cursor AS resume_cursor
+"""
+
+# A person first met in a feed whose ID number has since been loaded here: its records move
+# to our person and the surrogate goes. The records' flags are left to the refresh of their
+# partner (their subject changed), in this same transaction. A batch at a time.
+ADOPT_SURROGATES = """
+MATCH (s:Person) WHERE s.pid STARTS WITH 's:' AND s.source STARTS WITH 'linkage:'
+  AND s.linkage_key IS NOT NULL
+MATCH (p:Person {linkage_key: s.linkage_key}) WHERE NOT p.pid STARTS WITH 's:'
+WITH s, p LIMIT 1000
+OPTIONAL MATCH (s)-[:HAS_RECORD]->(r:Record)
+WITH s, p, collect(r) AS records
+CALL (p, records) {
+  UNWIND records AS r
+  MERGE (p)-[h:HAS_RECORD]->(r)
+  ON CREATE SET h.source = r.source, h.batch_id = r.batch_id, h.loaded_at = r.loaded_at
+  MERGE (ps:PartnerSync {province: r.source_province})
+  SET ps.pending_refresh = coalesce(ps.pending_refresh, []) + r.record_id
+}
+DETACH DELETE s
+RETURN count(*) AS adopted
 """
 
 # A federated review asks partners about our persons by their linkage key.

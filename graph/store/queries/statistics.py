@@ -63,3 +63,78 @@ RETURN f.rule AS rule,
        count(f) AS count
 """
 )
+
+# The same flags by rule, kind and score: scores are products of a few rule factors, so the
+# groups stay few (a histogram's bars) whatever the number of flags.
+FLAGS_BY_RULE_KIND_AND_SCORE = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_LIVE
+    + """
+MATCH (:Subject)-[f:FLAGGED]->(r)
+RETURN f.rule AS rule,
+       CASE WHEN r.status = 'under_objection' THEN 'pending' ELSE f.kind END AS kind,
+       f.score AS score, count(f) AS count
+"""
+)
+
+# --- The overview dashboard: the same counts, filtered by decision date and province --------
+
+# Records in force on $as_of, decided within [$decided_from, $decided_until] (either end may
+# be null: open), whose subject is of $province (null: any). Bound: r, s.
+_OVERVIEW_RECORDS = (
+    """
+MATCH (r:Record)
+WHERE """
+    + RECORD_IN_FORCE
+    + """
+  AND ($decided_from IS NULL OR r.decided_on >= $decided_from)
+  AND ($decided_until IS NULL OR r.decided_on <= $decided_until)
+MATCH (s:Subject)-[:HAS_RECORD]->(r)
+WHERE $province IS NULL OR s.province = $province
+"""
+)
+
+OVERVIEW_BY_KIND = (
+    _OVERVIEW_RECORDS
+    + """
+RETURN r.list AS list, r.level AS level, r.category AS category, count(r) AS count
+"""
+)
+
+OVERVIEW_BY_MONTH = (
+    _OVERVIEW_RECORDS
+    + """
+  AND $since <= r.decided_on
+RETURN date.truncate('month', r.decided_on) AS month, r.list AS list, count(r) AS count
+"""
+)
+
+OVERVIEW_BY_REGION_CODE = (
+    _OVERVIEW_RECORDS
+    + """
+RETURN s.region_code AS region_code, count(r) AS count
+"""
+)
+
+OVERVIEW_BY_DEPARTMENT = (
+    _OVERVIEW_RECORDS
+    + """
+OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
+RETURN coalesce(d.code, r.authority) AS code, d.name AS name, count(r) AS count
+"""
+)
+
+# Without a province, the count store answers at once; with one, the subjects are scanned.
+COUNT_SUBJECTS = """
+CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
+CALL () { MATCH (p:Person) RETURN count(p) AS persons }
+RETURN organizations, persons
+"""
+
+COUNT_SUBJECTS_IN_PROVINCE = """
+CALL () { MATCH (o:Organization) WHERE o.province = $province RETURN count(o) AS organizations }
+CALL () { MATCH (p:Person) WHERE p.province = $province RETURN count(p) AS persons }
+RETURN organizations, persons
+"""

@@ -80,7 +80,8 @@ CALL (found, page, seen) {
   RETURN reverse(collect({
            source: coalesce(startNode(r).uscc, startNode(r).pid),
            target: coalesce(endNode(r).uscc, endNode(r).pid),
-           rel: type(r), role: r.role, ratio: r.ratio})) AS edges
+           rel: type(r), role: r.role, ratio: r.ratio, since: r.since, until: r.until}))
+         AS edges
 }
 RETURN size(seen) AS total_nodes, truncated, nodes, edges
 """
@@ -115,7 +116,8 @@ RETURN [n IN nodes(p) | {
           key: coalesce(n.uscc, n.pid), name: n.name}] AS nodes,
        [r IN relationships(p) | {
           rel: type(r), source: coalesce(startNode(r).uscc, startNode(r).pid),
-          target: coalesce(endNode(r).uscc, endNode(r).pid), role: r.role, ratio: r.ratio}] AS rels
+          target: coalesce(endNode(r).uscc, endNode(r).pid), role: r.role, ratio: r.ratio,
+          since: r.since, until: r.until}] AS rels
 """
 _ENDPOINTS = """
 MATCH (a) WHERE elementId(a) = $source_id
