@@ -32,9 +32,10 @@ from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
 from graph.store.embedded import server
 from graph.store.schema import SCHEMA_VERSION, apply_schema, schema_version
+from graph.vocabulary import DELTA_PROVINCES
 from loaders.mapping import MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
-from loaders.synthetic import generate_province
+from loaders.synthetic import SHARED_ORGS, generate_province
 
 
 class CliError(click.ClickException):
@@ -373,10 +374,34 @@ def _status_row(status: PartnerStatus) -> tuple[str, ...]:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory."
 )
-def generate(orgs: int, seed: int, out: Path) -> None:
+@click.option(
+    "--province",
+    type=click.Choice(sorted(DELTA_PROVINCES)),
+    default="32",
+    show_default=True,
+    help="Home province.",
+)
+@click.option(
+    "--shared-seed",
+    type=int,
+    help="Add the cross-border firms and persons every province generated with this seed "
+    "shares (the four-province linkage demo).",
+)
+@click.option(
+    "--shared-orgs",
+    type=click.IntRange(min=0),
+    default=SHARED_ORGS,
+    show_default=True,
+    help="Cross-border firms (with --shared-seed).",
+)
+def generate(
+    orgs: int, seed: int, out: Path, province: str, shared_seed: int | None, shared_orgs: int
+) -> None:
     """Write a synthetic province as canonical CSV files. They hold synthetic raw ID numbers,
     as a department's export would: keep them out of version control."""
-    counts = generate_province(out, orgs, seed)
+    counts = generate_province(
+        out, orgs, seed, province, shared_seed=shared_seed, shared_orgs=shared_orgs
+    )
     for kind, rows in counts.items():
         click.echo(f"{kind:<15}{rows:>10}")
     click.echo(f"written to {out}")

@@ -66,6 +66,6 @@ the showcase above. The builders are layers of one class (``state`` → ``person
 below it, because they share one random stream: the order of draws is the output.
 """
 
-from loaders.synthetic.province import generate_province
+from loaders.synthetic.province import SHARED_ORGS, generate_province
 
-__all__ = ["generate_province"]
+__all__ = ["SHARED_ORGS", "generate_province"]

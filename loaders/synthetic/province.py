@@ -9,12 +9,14 @@ from random import Random
 from typing import Final
 
 from loaders.synthetic.clusters import Clusters
+from loaders.synthetic.crossborder import write_cross_border
 from loaders.synthetic.geography import ECONOMY
 from loaders.synthetic.rows import Sink
 
 _HUBS: Final = 5
 _SHOWCASE_MIN_ORGS: Final = 100
 _CLUSTER_MAX_ORGS: Final = 12  # the largest cluster: a shell cluster of 1 + 10 firms
+SHARED_ORGS: Final = 40
 
 
 class _Synthesizer(Clusters):
@@ -50,6 +52,8 @@ def generate_province(
     province: str = "32",
     partner_share: float = 0.05,
     as_of: date = date(2026, 11, 1),
+    shared_seed: int | None = None,
+    shared_orgs: int = SHARED_ORGS,
 ) -> dict[str, int]:
     """Write the canonical CSV files of a synthetic province; return rows written per kind.
 
@@ -69,6 +73,12 @@ def generate_province(
     as_of
         Reference date: establishment and decisions lie before it, publication windows
         around it.
+    shared_seed
+        With a shared seed, ``shared_orgs`` cross-border enterprises and their legal
+        representatives (``crossborder``) follow the province's own rows: the same rows in
+        every province generated with this seed, whatever its home, seed or size.
+    shared_orgs
+        Size of the cross-border block (organisations, on top of ``orgs``).
 
     Rows are streamed; memory grows by under 100 bytes per organisation.
 
@@ -86,8 +96,12 @@ def generate_province(
         raise ValueError(f"province must be one of {sorted(ECONOMY)}, got {province!r}")
     if not 0 <= partner_share <= 1:
         raise ValueError(f"partner_share must be in [0, 1], got {partner_share}")
+    if shared_orgs < 0:
+        raise ValueError(f"shared_orgs must not be negative, got {shared_orgs}")
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         sink = Sink(out_dir, stack)
         _Synthesizer(sink, Random(seed), province, as_of, partner_share).run(orgs)
+        if shared_seed is not None:
+            write_cross_border(sink, shared_seed, shared_orgs, as_of)
     return sink.counts
