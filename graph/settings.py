@@ -150,7 +150,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
 
     # --- Identity. The pid key is the HMAC key that turns a resident ID number into `pid`.
-    # It is the key the Delta provinces share, so a person matches across borders by pid alone.
+    # This province's own: across borders persons match by linkage key (`linkage_keys` below).
     pid_key: SecretStr = SecretStr(DEV_PID_KEY)
     province_code: str = "32"
     # Genuine early pilot USCCs that fail the 18th check character (domain.md).
