@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.audit_trail import AuditDep
 from api.auth import Regulator
@@ -90,7 +90,7 @@ class ObjectionIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    upheld: bool = Field(description="True: the objection stands and the record is revoked.")
+    upheld: StrictBool = Field(description="True: the objection stands and the record is revoked.")
     note: str = Field(min_length=3, max_length=2000, examples=["经复核，异议不成立"])
 
 

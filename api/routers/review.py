@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from api.audit_trail import AuditDep, AuditTrail
 from api.auth import Regulator
@@ -52,7 +52,7 @@ class ReviewRequest(BaseModel):
         description="The date the review speaks for; today in China (UTC+8) if absent.",
     )
 
-    federated: bool = Field(
+    federated: StrictBool = Field(
         default=False,
         description="Also ask the partner provinces live (信用长三角): their records join the "
         "decisions, naming the province; `partners` names those that did not answer in time.",

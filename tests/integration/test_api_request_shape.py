@@ -48,13 +48,16 @@ def test_iso_dates_are_taken(http: httpx.Client, make_key: KeyMaker) -> None:
     assert audit.is_success, audit.text
 
 
-def test_a_date_in_a_body_must_be_iso(http: httpx.Client, make_key: KeyMaker) -> None:
-    body = {"subjects": ["91320214745555318W"], "context": "procurement", "as_of": 0}
+@pytest.mark.parametrize(("name", "value"), [("as_of", 0), ("federated", 0)])
+def test_a_body_field_takes_only_its_own_type(
+    http: httpx.Client, make_key: KeyMaker, name: str, value: object
+) -> None:
+    body = {"subjects": ["91320214745555318W"], "context": "procurement", name: value}
 
     response = http.post("/api/v1/reviews", json=body, headers={**make_key("regulator"), **PURPOSE})
 
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == "body.as_of"
+    assert response.json()["errors"][0]["field"] == f"body.{name}"
 
 
 @pytest.mark.parametrize("query", ["asof=2026-05-01", "=null", "as_of=2026-05-01&limit=1"])
