@@ -172,7 +172,7 @@ def feed_page(
             "province": publisher.province,
             "partner": partner,
             "kind": "feed",
-            "entries": [_entry(row) for row in rows],
+            "entries": [_entry(row) for row in rows if not row["unmatchable"]],
             "next_cursor": publisher.cursor(Position("feed", reached), partner),
             "has_more": has_more,
         }
@@ -215,6 +215,7 @@ def snapshot_page(
             "subject": linkage_subject(row["subject"]),
         }
         for row in rows
+        if not row["unmatchable"]
     ]
     return publisher.sign(
         {

@@ -359,3 +359,35 @@ def test_a_trace_masks_persons(http: httpx.Client, world: World) -> None:
     )
     assert http.get(f"/linkage/v1/trace/{FIRM}", params={"hops": 3},
                     headers=world.zhejiang).status_code == 422  # fmt: skip
+
+
+def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world: World) -> None:
+    """A person known here only by a source's key has no linkage key: the protocol cannot name
+    it across the border, so its record is left out of the feed and the snapshot, and the
+    pages still advance past it (a partner's sync would otherwise refuse the page forever)."""
+    settings = world.services.settings
+    ctx = Context(
+        pid_key=settings.pid_key.get_secret_value().encode(), source="linkage-test",
+        province="32", today=TODAY, linkage_secrets=settings.linkage_secrets(),
+        linkage_current="v1",
+    )  # fmt: skip
+    provenance = {"source": "linkage-test", "batch_id": "linkage-test-2",
+                  "loaded_at": datetime.now(UTC), "province": "32"}  # fmt: skip
+    head = _feed(http, world.zhejiang).json()["next_cursor"]
+    repo = world.services.repository
+    upsert(
+        repo,
+        Kind.PERSONS,
+        _params(Kind.PERSONS, [{"person_key": "P-7", "name": "赵六"}], ctx),
+        provenance,
+    )
+    upsert(repo, Kind.RECORDS, _params(Kind.RECORDS, [
+        {"record_id": "LK-NOKEY", "subject_person_key": "P-7", "list": "black",
+         "level": "severe", "authority": DEPARTMENT, "basis": "苏税罚〔2026〕2号",
+         "decided_on": (TODAY - timedelta(days=3)).isoformat(), "category": "tax"}], ctx),
+        provenance)  # fmt: skip
+
+    after = _feed(http, world.zhejiang, cursor=head).json()
+    assert after["entries"] == [] and after["next_cursor"] != head
+    snapshot = http.get("/linkage/v1/snapshot", headers=world.zhejiang).json()
+    assert "LK-NOKEY" not in str(snapshot["entries"])

@@ -105,9 +105,15 @@ CALL (log) {
 RETURN deleted
 """
 
+# A person a partner cannot match: one with no ID number loaded here has no linkage key, and
+# the protocol names persons across borders by linkage key alone. Its records are passed over
+# in the feed and the snapshot (the page still advances past them).
+UNMATCHABLE = "(s:Person AND size(coalesce(s.linkage_keys, [])) = 0)"
+
 # A page of the log after $after (up to $head), in the given categories, oldest first; with
 # each entry, the record's identity, its issuer and its subject.
-READ_ENTRIES = """
+READ_ENTRIES = (
+    """
 MATCH (e:ChangeLogEntry)
 WHERE $after < e.seq <= $head AND e.category IN $categories
 WITH e ORDER BY e.seq LIMIT $limit
@@ -118,12 +124,17 @@ RETURN e.seq AS seq, e.op AS op, e.at AS at,
           status: e.status, publish_from: e.publish_from, publish_until: e.publish_until,
           authority: d.code, authority_name: d.name} AS record,
        s {.uscc, .name, .region_code, .id_masked, .linkage_keys,
-          person: s:Person} AS subject
+          person: s:Person} AS subject,
+       """
+    + UNMATCHABLE
+    + """ AS unmatchable
 ORDER BY seq
 """
+)
 
 # The snapshot: this province's records in the given categories, by record_id.
-READ_SNAPSHOT = """
+READ_SNAPSHOT = (
+    """
 MATCH (r:Record)
 WHERE r.record_id > $after AND r.source_province = $province AND r.category IN $categories
 WITH r ORDER BY r.record_id LIMIT $limit
@@ -132,6 +143,10 @@ OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
 RETURN r {.record_id, .list, .category, .level, .basis, .decided_on, .status,
           .publish_from, .publish_until, authority: d.code, authority_name: d.name} AS record,
        s {.uscc, .name, .region_code, .id_masked, .linkage_keys,
-          person: s:Person} AS subject
+          person: s:Person} AS subject,
+       """
+    + UNMATCHABLE
+    + """ AS unmatchable
 ORDER BY record.record_id
 """
+)
