@@ -7,6 +7,7 @@ key's role) and the purpose it states.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -21,9 +22,11 @@ from api.auth import Partner
 from api.deps import ClockDep, RepositoryDep, SettingsDep
 from api.params import EXAMPLE_USCC, IsoDate
 from api.problems import NOT_FOUND, PROBLEM_RESPONSES, Forbidden, Unavailable, problem_doc
+from graph.clock import Clock
 from graph.linkage import check as checks
 from graph.linkage import feed
 from graph.settings import Settings
+from graph.store.repository import Repository
 
 router = APIRouter(prefix="/linkage/v1", tags=["linkage"], responses=PROBLEM_RESPONSES)
 
@@ -209,12 +212,7 @@ async def feed_page(
     limit: Limit = 500,
     category: Categories = None,
 ) -> JSONResponse:
-    categories = feed.scoped_categories(partner.scope, category)
-    page = await run_in_threadpool(
-        feed.feed_page, partner.publisher, repo, partner.code, categories, cursor, limit,
-        clock.today(), clock.now(),
-    )  # fmt: skip
-    return _signed(trail, page)
+    return await _page(feed.feed_page, partner, repo, clock, trail, cursor, limit, category)
 
 
 @router.get(
@@ -242,9 +240,23 @@ async def snapshot_page(
     limit: Limit = 500,
     category: Categories = None,
 ) -> JSONResponse:
+    return await _page(feed.snapshot_page, partner, repo, clock, trail, cursor, limit, category)
+
+
+async def _page(
+    build: Callable[..., dict[str, Any]],
+    partner: PartnerContext,
+    repo: Repository,
+    clock: Clock,
+    trail: Any,
+    cursor: str | None,
+    limit: int,
+    category: list[str] | None,
+) -> JSONResponse:
+    """A feed or snapshot page in the partner's scope, built off the event loop, signed."""
     categories = feed.scoped_categories(partner.scope, category)
     page = await run_in_threadpool(
-        feed.snapshot_page, partner.publisher, repo, partner.code, categories, cursor, limit,
+        build, partner.publisher, repo, partner.code, categories, cursor, limit,
         clock.today(), clock.now(),
     )  # fmt: skip
     return _signed(trail, page)
