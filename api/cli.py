@@ -242,7 +242,7 @@ def keys_revoke(key_id: str) -> None:
     "--max-rejected-share",
     type=click.FloatRange(0, 1),
     help="Fail (exit 1) when a file loses more than this share of its rows "
-    "(default: when a file loses all of them).",
+    "(default: CREDIT_GRAPH_MAX_REJECTED_SHARE, else only when a file loses all of them).",
 )
 def load(
     paths: tuple[Path, ...],
@@ -278,6 +278,8 @@ def load(
             raise CliError(f"{exc}; nothing was loaded") from exc
     click.echo(report.render())
     # The rows that passed are loaded; the exit status says the load as a whole did not.
+    if max_rejected_share is None:
+        max_rejected_share = settings.max_rejected_share
     failed = report.over_limit(max_rejected_share)
     if failed:
         raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))

@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     # Genuine early pilot USCCs that fail the 18th check character (domain.md).
     uscc_allow_list: list[str] = ["91350100M0001TGQXM"]
 
+    # --- Loading. `credit-graph load` fails (exit 1) when a file loses more than this share of
+    # its rows of a kind (CREDIT_GRAPH_MAX_REJECTED_SHARE, e.g. 0.05); unset: only a file that
+    # loses every row fails. `--max-rejected-share` overrides it for one load.
+    max_rejected_share: float | None = Field(default=None, ge=0, le=1)
+
     # --- Rules and policy: versioned data files. Unset means the files shipped beside the code
     # (graph/propagation/rules/default.yaml, graph/review/policy.yaml). One setting each, read
     # by every command and the API alike, so flags are never derived under rules other than the ones

@@ -202,6 +202,13 @@ def test_load_exits_non_zero_when_a_file_loses_too_many_rows(
         "files lost too many rows:\n  top10-2017.csv (shareholdings): 1 of 3 rows rejected "
         "(ratio out_of_range ×1)" in failed.output
     )
+    # The default threshold is a setting; the option overrides it for one load.
+    monkeypatch.setenv("CREDIT_GRAPH_MAX_REJECTED_SHARE", "0.2")
+    by_setting = CliRunner().invoke(main, command)
+    assert by_setting.exit_code == 1, by_setting.output
+    assert "files lost too many rows" in by_setting.output
+    overridden = CliRunner().invoke(main, [*command, "--max-rejected-share", "0.5"])
+    assert overridden.exit_code == 0, overridden.output
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
