@@ -18,7 +18,6 @@ from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
 from api.params import ID_NUMBER_PATTERN, IsoDate, RecordId
 from api.problems import PROBLEM_RESPONSES, problem_responses
 from graph import ingest, records
-from graph.access import Principal
 from graph.ingest.validate import Context
 from graph.propagation.recompute import RunSummary
 from graph.settings import Settings
@@ -104,10 +103,9 @@ def _out(run: RunSummary) -> PropagationOut:
     )
 
 
-def _context(settings: Settings, principal: Principal, today: date) -> Context:
+def _context(settings: Settings, today: date) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
-        source=f"api:{principal.key_id}",
         province=settings.province_code,
         today=today,
         uscc_allow_list=frozenset(settings.uscc_allow_list),
@@ -144,7 +142,7 @@ def add_record(
         "province": settings.province_code,
     }
     filed = ingest.file_record(
-        repo, rules, raw, _context(settings, principal, clock.today()), provenance, clock.today()
+        repo, rules, raw, _context(settings, clock.today()), provenance, clock.today()
     )
     trail.log(
         [filed.subject],

@@ -229,7 +229,7 @@ def test_a_record_against_a_minor_is_refused(
     # The person enters the graph the way every person does, through the write path.
     teen = make_id_number("320102", date(today.year - 17, 1, 1), 12)
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="test", province="32",
+        pid_key=settings.pid_key.get_secret_value().encode(), province="32",
         today=today,
     )  # fmt: skip
     person = validate(Kind.PERSONS, {"id_number": teen, "name": "少年"}, ctx)

@@ -87,7 +87,7 @@ def _load(services: Services, settings: Settings) -> None:
     record outside Zhejiang's scope, a person's own tax record, and a partner's record."""
     repo = services.repository
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="linkage-test",
+        pid_key=settings.pid_key.get_secret_value().encode(),
         province="32", today=TODAY, linkage_secrets=settings.linkage_secrets(),
         linkage_current="v1",
     )  # fmt: skip
@@ -367,7 +367,7 @@ def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world:
     pages still advance past it (a partner's sync would otherwise refuse the page forever)."""
     settings = world.services.settings
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="linkage-test",
+        pid_key=settings.pid_key.get_secret_value().encode(),
         province="32", today=TODAY, linkage_secrets=settings.linkage_secrets(),
         linkage_current="v1",
     )  # fmt: skip
@@ -378,11 +378,11 @@ def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world:
     upsert(
         repo,
         Kind.PERSONS,
-        _params(Kind.PERSONS, [{"person_key": "P-7", "name": "赵六"}], ctx),
+        _params(Kind.PERSONS, [{"person_key": "name=赵六;born=1970", "name": "赵六"}], ctx),
         provenance,
     )
     upsert(repo, Kind.RECORDS, _params(Kind.RECORDS, [
-        {"record_id": "LK-NOKEY", "subject_person_key": "P-7", "list": "black",
+        {"record_id": "LK-NOKEY", "subject_person_key": "name=赵六;born=1970", "list": "black",
          "level": "severe", "authority": DEPARTMENT, "basis": "苏税罚〔2026〕2号",
          "decided_on": (TODAY - timedelta(days=3)).isoformat(), "category": "tax"}], ctx),
         provenance)  # fmt: skip

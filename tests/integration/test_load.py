@@ -125,7 +125,7 @@ def test_loads_every_kind(repo: Repository, settings: Settings, tmp_path: Path) 
     )
     assert person is not None
     assert person["p"]["id_masked"] == mask_id_number(p1)
-    surrogate = surrogate_pid("js-amr", "emp-007", key_of(settings))
+    surrogate = surrogate_pid("name=孙三;born=1975", key_of(settings))
     keyed = repo.read_one("MATCH (p:Person {pid: $pid}) RETURN p {.*} AS p", pid=surrogate)
     assert keyed is not None and "id_masked" not in keyed["p"]
 
@@ -456,7 +456,7 @@ def test_references_to_unknown_subjects_are_rejected(
     stranger = id_number(400)
     province.rows[Kind.OFFICERS] += [
         {"id_number": stranger, "uscc": uscc(1), "role": "director"},
-        {"person_key": "emp-007", "uscc": uscc(70), "role": "director"},
+        {"person_key": "name=孙三;born=1975", "uscc": uscc(70), "role": "director"},
     ]
     province.rows[Kind.RECORDS].append(
         {**province.rows[Kind.RECORDS][0], "record_id": "X-1", "authority": "JS-NOBODY"}
@@ -642,7 +642,7 @@ def test_no_raw_id_number_in_the_graph_or_the_rejects(
     misplaced, broken_source, stranger = id_number(500), id_number(501), id_number(502)
     broken = broken_source[:17] + ("0" if broken_source[17] != "0" else "1")
     province.rows[Kind.PERSONS] += [
-        {"person_key": "k-1", "name": f"备注{misplaced}"},
+        {"person_key": "name=某人;born=1980", "name": f"备注{misplaced}"},
         {"id_number": broken, "name": "某人"},
         {"person_key": misplaced, "name": "某人"},
     ]
