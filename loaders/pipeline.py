@@ -110,8 +110,8 @@ def load_paths(
 ) -> LoadReport:
     """Load files of the canonical layouts (or of a mapping's) into the graph.
 
-    ``source`` names the sending department in provenance and scopes its ``person_key``
-    surrogates; it defaults to the mapping's, else to the name of the (first) directory.
+    ``source`` names the sending department in provenance; it defaults to the mapping's,
+    else to the name of the (first) directory.
     Rejected rows go to ``rejects_path`` (default ``rejects-<batch id>.csv`` in the working
     directory, written only if a row is rejected). ``progress`` shows bars; None: only on a
     terminal. ``rules`` and ``as_of`` (default: the day of the load, in China) are what the

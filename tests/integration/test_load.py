@@ -109,8 +109,9 @@ def test_loads_every_kind(repo: Repository, settings: Settings, tmp_path: Path) 
     assert a["region"] == "3205"
     org = {k: v for k, v in a["o"].items() if k not in PROVENANCE}
     assert org == {
-        "uscc": uscc(1), "key_kind": "uscc", "name": "苏州甲乙科技有限公司", "kind": "enterprise",
-        "status": "active", "hub": False, "region_code": "320505", "province": "32",
+        "uscc": uscc(1), "key_kind": "uscc", "org_code": uscc(1)[8:17],
+        "name": "苏州甲乙科技有限公司", "kind": "enterprise", "status": "active", "hub": False,
+        "region_code": "320505", "province": "32",
         "established_on": datetime.date(2010, 3, 4), "registered_capital": 500.0,
     }  # fmt: skip
     hub = repo.read_one(
