@@ -7,6 +7,7 @@ built with make_id_number or derived from the example.
 from __future__ import annotations
 
 import datetime
+import doctest
 import hashlib
 import hmac
 import pickle
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import graph.identifiers
 from graph.identifiers import (
     ID_PROVINCE_CODES,
     USCC_ALPHABET,
@@ -668,3 +670,7 @@ def test_scrub_never_leaves_a_valid_id_number(
     number = make_id_number("320102", birth, sequence)
     scrubbed = scrub(around + number + around)
     assert number not in scrubbed and mask_id_number(number) in scrubbed
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    assert doctest.testmod(graph.identifiers).failed == 0
