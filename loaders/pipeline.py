@@ -64,6 +64,7 @@ from graph.store.repository import Repository
 from graph.store.schema import (
     SCHEMA_VERSION,
     apply_schema,
+    create_search_indexes,
     drop_search_indexes,
     ensure_search_indexes,
     schema_version,
@@ -77,6 +78,8 @@ DEFAULT_BATCH_SIZE = 5_000
 # Batches read and validated ahead of the look-ups: enough to keep the writer busy (reading
 # and validating take a fraction of a commit), few enough that memory stays a few batches deep.
 PREFETCH_BATCHES = 2
+# The name-search indexes cover organisations and persons: no kind after persons writes a name.
+NAMES_WRITTEN_BY = frozenset(LOAD_ORDER[: LOAD_ORDER.index(Kind.PERSONS) + 1])
 
 
 class LoadError(Exception):
@@ -139,8 +142,9 @@ def load_paths(
     # Constraints first: every lookup by natural key relies on them, for speed and uniqueness.
     if schema_version(repo) != SCHEMA_VERSION:
         apply_schema(repo)
-    # Into an empty graph (a province's first load) the name-search indexes are built once at
-    # the end, not row by row: several times faster, and there is nothing to search yet.
+    # Into an empty graph (a province's first load) the name-search indexes are built once,
+    # when the last name is written, not row by row: several times faster, and there is
+    # nothing to search yet.
     # Every load ends by making sure they exist, so the rerun of a first load that died
     # half-way builds them too.
     empty = repo.read_one(q.ANY_SUBJECT) is None
@@ -169,7 +173,14 @@ def load_paths(
     )
     with rejects, _Writer(repo, report, rejects, refresh, ctx.today, params, progress) as writer:
         batches = _batches(plan.tasks, ctx, batch_size, source)
+        names_pending = empty
         for batch in _prefetched(batches, PREFETCH_BATCHES):
+            if names_pending and batch.task.kind not in NAMES_WRITTEN_BY:
+                # Every name is written: the server builds their search indexes while the
+                # rest of the load commits, and the end of the load waits for them.
+                writer.finish()
+                create_search_indexes(repo)
+                names_pending = False
             writer.write(batch)
         writer.finish()
     ensure_search_indexes(repo)

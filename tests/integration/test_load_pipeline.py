@@ -1,9 +1,10 @@
 """The loader's pipeline: batch n+1 is read, validated and looked up while batch n commits.
 
 What must hold regardless: each batch sees what the batches before it wrote (a key or a
-record filed again in the next batch, references to the last batch of the kind before), and
-a failure on either side of the overlap stops the load with whole batches only, which a rerun
-completes to the end state of a clean load.
+record filed again in the next batch, references to the last batch of the kind before), a
+first load's name-search indexes (built while the relationships load) are online at its end,
+and a failure on either side of the overlap stops the load with whole batches only, which a
+rerun completes to the end state of a clean load.
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ def test_each_batch_sees_the_writes_of_the_batch_before(
     name = repo.read_one("MATCH (o:Organization {uscc: $k}) RETURN o.name AS n", k=uscc(1))
     assert name == {"n": "苏州甲乙科技股份有限公司"}  # the later row won
     one_at_a_time = snapshot(repo, ignore=TIMESTAMPS, batches=False)
+    # A first load: its name-search indexes, built once the names were written, are online.
+    indexes = repo.read("SHOW INDEXES YIELD name, state WHERE name ENDS WITH '_name_text'")
+    assert sorted((r["name"], r["state"]) for r in indexes) == [
+        ("organization_name_text", "ONLINE"),
+        ("person_name_text", "ONLINE"),
+    ]
 
     repo.run_ddl(WIPE_TEST_DATA)
     load(repo, settings, directory)  # one batch a kind
