@@ -13,7 +13,7 @@ from api import metrics, problems
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
-from api.params import refuse_unknown_query
+from api.params import note_query_names, refuse_unknown_query
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -77,6 +77,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(propagation.router)
     app.include_router(linkage.router)
+    note_query_names(app)
     # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
     app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
     return app

@@ -8,7 +8,8 @@
    validated in a background thread, up to a few batches ahead of the writer.
 3. Per batch: the subjects the valid rows refer to are looked up in the graph at once;
    rows naming an unknown one are rejected; the rest are written in one transaction
-   (``UNWIND $rows``, an upsert on natural keys, provenance only on what changed).
+   (``UNWIND $rows``, an upsert on natural keys, provenance only on what changed), in a
+   writer thread, while the next batch is looked up (:class:`_Writer`).
 4. The batch's totals and per-department data quality are stored on a ``LoadBatch`` node and
    its ``DataQuality`` nodes, once per batch identity.
 5. Flags are brought up to date as of the load's day, as one propagation run in the change
@@ -27,6 +28,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,7 +48,15 @@ from graph.ingest.validate import (
     Valid,
     validate,
 )
-from graph.ingest.writes import check_in_graph, latest_by_key, upsert, upsert_periods
+from graph.ingest.writes import (
+    NODE_WRITES,
+    Written,
+    check_in_graph,
+    latest_by_key,
+    present_keys,
+    upsert,
+    upsert_periods,
+)
 from graph.propagation.rules import RuleSet
 from graph.settings import Settings
 from graph.store.queries import load_batches as q
@@ -54,6 +64,7 @@ from graph.store.repository import Repository
 from graph.store.schema import (
     SCHEMA_VERSION,
     apply_schema,
+    create_search_indexes,
     drop_search_indexes,
     ensure_search_indexes,
     schema_version,
@@ -64,9 +75,11 @@ from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, 
 from loaders.rejects import RejectsWriter
 
 DEFAULT_BATCH_SIZE = 5_000
-# Batches read and validated ahead of the writer: enough to keep it busy, few enough that
-# memory stays a few batches deep.
-PREFETCH_BATCHES = 4
+# Batches read and validated ahead of the look-ups: enough to keep the writer busy (reading
+# and validating take a fraction of a commit), few enough that memory stays a few batches deep.
+PREFETCH_BATCHES = 2
+# The name-search indexes cover organisations and persons: no kind after persons writes a name.
+NAMES_WRITTEN_BY = frozenset(LOAD_ORDER[: LOAD_ORDER.index(Kind.PERSONS) + 1])
 
 
 class LoadError(Exception):
@@ -129,8 +142,9 @@ def load_paths(
     # Constraints first: every lookup by natural key relies on them, for speed and uniqueness.
     if schema_version(repo) != SCHEMA_VERSION:
         apply_schema(repo)
-    # Into an empty graph (a province's first load) the name-search indexes are built once at
-    # the end, not row by row: several times faster, and there is nothing to search yet.
+    # Into an empty graph (a province's first load) the name-search indexes are built once,
+    # when the last name is written, not row by row: several times faster, and there is
+    # nothing to search yet.
     # Every load ends by making sure they exist, so the rerun of a first load that died
     # half-way builds them too.
     empty = repo.read_one(q.ANY_SUBJECT) is None
@@ -159,8 +173,16 @@ def load_paths(
     )
     with rejects, _Writer(repo, report, rejects, refresh, ctx.today, params, progress) as writer:
         batches = _batches(plan.tasks, ctx, batch_size, source)
+        names_pending = empty
         for batch in _prefetched(batches, PREFETCH_BATCHES):
+            if names_pending and batch.task.kind not in NAMES_WRITTEN_BY:
+                # Every name is written: the server builds their search indexes while the
+                # rest of the load commits, and the end of the load waits for them.
+                writer.finish()
+                create_search_indexes(repo)
+                names_pending = False
             writer.write(batch)
+        writer.finish()
     ensure_search_indexes(repo)
     report.propagation = refresh.finish()
     report.rejects_path = rejects.path if rejects.written else None
@@ -485,8 +507,26 @@ def _prefetched(items: Iterator[T], depth: int) -> Iterator[T]:
 # --------------------------------------------------------------------------- writing
 
 
+@dataclass
+class _Commit:
+    """A batch's writes, running in the writer thread."""
+
+    batch: _Batch
+    keys: frozenset[str]  # the node keys it writes (none for a relationship kind)
+    written: Future[Written]
+
+
 class _Writer:
-    """Checks references, writes, and keeps the books: counts, quality, rejects, progress."""
+    """Checks references and keeps the books (counts, quality, rejects, progress) while the
+    batch before commits in a thread of its own: a transaction leaves this thread waiting
+    on the server, so batch n+1's look-ups run while batch n commits.
+
+    Commits run one at a time, in order, so the change log's entries and the books are
+    those of a sequential load. A batch's look-ups wait for the commit before them where its
+    writes could change their answers: at a new kind (whose rows refer to the kinds before)
+    and when the batch names a key that the commit writes (a record filed again, a key twice
+    in a file). One batch commits while the next is checked, so memory holds two of them.
+    """
 
     def __init__(
         self,
@@ -507,27 +547,31 @@ class _Writer:
         self.progress = progress
         self._bar: tqdm[Any] | None = None
         self._clock = time.perf_counter()
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-writer")
+        self._pending: _Commit | None = None
 
     def __enter__(self) -> _Writer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # After a failure, a commit under way is waited for, not abandoned: its transaction
+        # is then whole or absent, and a rerun completes the load either way.
+        self._committer.shutdown(wait=True)
         if self._bar is not None:
             self._bar.close()
 
     def write(self, batch: _Batch) -> None:
         task = batch.task
         kind = task.kind
+        results = [outcome.result for outcome in batch.outcomes]
+        pending = self._pending
+        if pending is not None and (
+            pending.batch.task.kind is not kind
+            or not pending.keys.isdisjoint(_named(kind, results))
+        ):
+            self._settle()
         counts = self.report.counts(kind)
-        if self._bar is None:
-            self._bar = tqdm(
-                total=task.rows,
-                desc=f"{kind} ← {task.table.path.name}",
-                unit="rows",
-                # None disables the bar unless stderr is a terminal.
-                disable=None if self.progress is None else not self.progress,
-            )
-        checked = check_in_graph(self.repo, kind, [outcome.result for outcome in batch.outcomes])
+        checked = check_in_graph(self.repo, kind, results)
         in_file = self.report.file_rejections(task.table.path.name, kind)
         in_file.left_out += batch.left_out
         accepted: list[dict[str, Any]] = []
@@ -550,16 +594,69 @@ class _Writer:
             if result.decided_on is not None:
                 tally.delays[(self.today - result.decided_on).days] += 1
             accepted.append(result.params)
-        if accepted:
-            written = upsert(self.repo, kind, latest_by_key(kind, accepted), self.params)
-            counts.created += written.created
-            counts.updated += written.updated
-            self.refresh.add(written)
-            upsert_periods(self.repo, kind, accepted, self.params)
+        rows = latest_by_key(kind, accepted)
+        present = present_keys(self.repo, kind, rows) if rows else None
+        self._settle()
+        node_key = NODE_WRITES[kind].key if kind in NODE_WRITES else None
+        self._pending = _Commit(
+            batch,
+            frozenset(row[node_key] for row in rows) if node_key else frozenset(),
+            self._committer.submit(self._commit, kind, rows, accepted, present),
+        )
+
+    def finish(self) -> None:
+        """Wait for the last commit; its failure is raised here."""
+        self._settle()
+
+    def _commit(
+        self,
+        kind: Kind,
+        rows: list[dict[str, Any]],
+        accepted: list[dict[str, Any]],
+        present: set[str] | None,
+    ) -> Written:
+        if not rows:
+            return Written()
+        written = upsert(self.repo, kind, rows, self.params, present)
+        upsert_periods(self.repo, kind, accepted, self.params)
+        return written
+
+    def _settle(self) -> None:
+        """Wait for the commit under way, and book what it wrote (a failure is raised)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        written = pending.written.result()
+        batch = pending.batch
+        counts = self.report.counts(batch.task.kind)
+        counts.created += written.created
+        counts.updated += written.updated
+        self.refresh.add(written)
         now = time.perf_counter()
         counts.seconds += now - self._clock
         self._clock = now
+        if self._bar is None:
+            self._bar = tqdm(
+                total=batch.task.rows,
+                desc=f"{batch.task.kind} ← {batch.task.table.path.name}",
+                unit="rows",
+                # None disables the bar unless stderr is a terminal.
+                disable=None if self.progress is None else not self.progress,
+            )
         self._bar.update(batch.source_rows)
         if batch.last:
             self._bar.close()
             self._bar = None
+
+
+def _named(kind: Kind, results: Iterable[Valid | Invalid]) -> set[str]:
+    """The keys a batch's look-ups ask the graph about: the subjects its rows refer to and,
+    for a node kind, its own."""
+    own = NODE_WRITES[kind].key if kind in NODE_WRITES else None
+    keys: set[str] = set()
+    for result in results:
+        if isinstance(result, Valid):
+            keys.update(ref.key for ref in result.refs)
+            if own is not None:
+                keys.add(result.params[own])
+    return keys

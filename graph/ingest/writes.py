@@ -113,13 +113,19 @@ class Written:
 
 
 def upsert(
-    repo: Repository, kind: Kind, rows: list[dict[str, Any]], provenance: dict[str, Any]
+    repo: Repository,
+    kind: Kind,
+    rows: list[dict[str, Any]],
+    provenance: dict[str, Any],
+    present: set[str] | None = None,
 ) -> Written:
     """Write validated rows of one kind, each key once (see :data:`KEYS`).
 
     ``provenance``: ``source``, ``batch_id``, ``loaded_at``, ``province``. Safe while other
     writers upsert the same keys; raises :class:`WriteConflict` if a node batch still
-    collides after :data:`MAX_ATTEMPTS` look-ups.
+    collides after :data:`MAX_ATTEMPTS` look-ups. ``present``: the node keys of ``rows`` in
+    the graph, looked up by the caller (:func:`present_keys`) while something else ran;
+    looked up here if None, and again after a collision.
     """
     if kind in RELATIONSHIP_WRITES:
         ordered = sorted(rows, key=lambda row: row[LOCKED_BY[kind]])
@@ -129,7 +135,7 @@ def upsert(
             result["updated"],
             touched={key for ends in result["touched"] for key in ends if key is not None},
         )
-    return _upsert_nodes(repo, kind, rows, provenance)
+    return _upsert_nodes(repo, kind, rows, provenance, present)
 
 
 def latest_by_key(kind: Kind, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -166,12 +172,26 @@ def upsert_periods(
     return Written(result["created"], result["updated"])
 
 
+def present_keys(repo: Repository, kind: Kind, rows: list[dict[str, Any]]) -> set[str] | None:
+    """The keys of node ``rows`` already in the graph (None for a relationship kind, whose
+    upsert looks inside its own statement)."""
+    write = NODE_WRITES.get(kind)
+    if write is None:
+        return None
+    return existing_keys(repo, write.existing, [row[write.key] for row in rows])
+
+
 def _upsert_nodes(
-    repo: Repository, kind: Kind, rows: list[dict[str, Any]], provenance: dict[str, Any]
+    repo: Repository,
+    kind: Kind,
+    rows: list[dict[str, Any]],
+    provenance: dict[str, Any],
+    present: set[str] | None,
 ) -> Written:
     write = NODE_WRITES[kind]
     for attempt in range(MAX_ATTEMPTS):
-        present = existing_keys(repo, write.existing, [row[write.key] for row in rows])
+        if present is None:
+            present = existing_keys(repo, write.existing, [row[write.key] for row in rows])
         absent = [row for row in rows if row[write.key] not in present]
         if absent:
             try:
@@ -179,6 +199,7 @@ def _upsert_nodes(
             except KeyTaken:
                 # Another writer committed one of these keys since the look-up; the whole
                 # transaction was rolled back. Jitter keeps two colliding writers apart.
+                present = None
                 time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
                 continue
         written = Written(created=len(absent))

@@ -160,10 +160,15 @@ def drop_search_indexes(repo: Repository) -> None:
         repo.run_ddl(f"DROP INDEX {_search_index(label, prop)} IF EXISTS")
 
 
-def ensure_search_indexes(repo: Repository, index_timeout_s: int = 3600) -> None:
-    """Create the name-search indexes if absent and wait until they are online."""
+def create_search_indexes(repo: Repository) -> None:
+    """Create the name-search indexes if absent; the server fills them in the background."""
     for statement in search_index_statements():
         repo.run_ddl(statement)
+
+
+def ensure_search_indexes(repo: Repository, index_timeout_s: int = 3600) -> None:
+    """Create the name-search indexes if absent and wait until they are online."""
+    create_search_indexes(repo)
     repo.write(queries.AWAIT_INDEXES, timeout_s=index_timeout_s)
 
 
