@@ -1,0 +1,195 @@
+"""Resolution against the real Neo4j: candidates, a merge and what it changes, later loads
+honouring it, and undo restoring the graph exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.identifiers import surrogate_pid
+from graph.ingest.layouts import Kind
+from graph.propagation.rules import load_rules
+from graph.resolution.candidates import candidates
+from graph.resolution.decisions import decide, decisions, resolve_deterministic, undo
+from graph.settings import Settings
+from graph.store.repository import Repository
+from loaders.pipeline import load_paths
+from tests.utils.canonical import TIMESTAMPS, small_province, snapshot, uscc, write
+
+RULES = load_rules()
+BOARD = "board"
+BOARD_RECORD = "JS-SCJGJ-2025-000900"
+
+
+def _load(repo: Repository, settings: Settings, directory: Path, source: str) -> None:
+    report = load_paths(
+        repo, settings, [directory], progress=False, rules=RULES, source=source,
+        rejects_path=directory / "rejects.csv",
+    )  # fmt: skip
+    assert report.rejected_rows == 0
+
+
+def _board(directory: Path, officer_at: str) -> Path:
+    """A second source naming 赵一 in traditional script by its own key, with a record."""
+    write(directory, Kind.PERSONS, [{"person_key": "b-1", "name": "趙一"}])
+    write(directory, Kind.OFFICERS, [{"person_key": "b-1", "uscc": officer_at, "role": "director"}])
+    write(
+        directory,
+        Kind.RECORDS,
+        [
+            {"record_id": BOARD_RECORD, "subject_person_key": "b-1", "list": "black",
+             "category": "judgment_debtor", "level": "severe", "authority": "JS-SCJGJ",
+             "basis": "（2025）苏0102执9号", "decided_on": "2025-05-01"},
+        ],
+    )  # fmt: skip
+    return directory
+
+
+def _count(repo: Repository, query: str, **params: Any) -> int:
+    row = repo.read_one(query, **params)
+    assert row is not None
+    return int(row["n"])
+
+
+def _graph(repo: Repository) -> list[str]:
+    # Decisions and the change log record that something happened; the graph is the rest.
+    return [
+        line
+        for line in snapshot(repo, ignore=TIMESTAMPS)
+        if not line.startswith(("['Resolution']", "['ChangeLog", "['LoadBatch']"))
+    ]
+
+
+@pytest.fixture
+def board_person(repo: Repository, settings: Settings, tmp_path: Path) -> str:
+    """The surrogate pid of the board's 趙一, loaded beside the small province."""
+    province = small_province()
+    _load(repo, settings, province.write(tmp_path / "a"), "a")
+    _load(repo, settings, _board(tmp_path / BOARD, uscc(2, "320102")), BOARD)
+    pid_key = settings.pid_key.get_secret_value().encode()
+    return surrogate_pid(BOARD, "b-1", pid_key)
+
+
+def _pid_of(repo: Repository) -> str:
+    row = repo.read_one("MATCH (p:Person {name: '赵一'}) RETURN p.pid AS pid")
+    assert row is not None
+    return str(row["pid"])
+
+
+def test_merge_counts_flags_undo_and_later_loads(
+    repo: Repository, settings: Settings, tmp_path: Path, board_person: str
+) -> None:
+    kept, merged = _pid_of(repo), board_person
+    scan = candidates(repo, "person", settings.resolution_min_score, limit=10)
+    assert [(c.kept, c.merged) for c in scan.candidates] == [(kept, merged)]
+    assert scan.candidates[0].score >= 0.99 and scan.candidates[0].merged_name == "趙一"
+
+    before = _graph(repo)
+    persons = _count(repo, "MATCH (p:Person) RETURN count(p) AS n")
+    today = settings_today()
+    applied = decide(
+        repo, RULES, kind="person", kept=kept, merged=merged, verdict="same", by="tester",
+        reason="same board member", province=settings.province_code, as_of=today,
+    )  # fmt: skip
+    assert applied.propagation is not None
+    assert _count(repo, "MATCH (p:Person) RETURN count(p) AS n") == persons - 1
+    assert _count(
+        repo, "MATCH (m:MergedSubject {pid: $pid, merged_into: $kept}) RETURN count(m) AS n",
+        pid=merged, kept=kept,
+    ) == 1  # fmt: skip
+    moved = repo.read(
+        "MATCH (p:Person {pid: $kept})-[r]->(x) WHERE r.merged_from = $merged "
+        "RETURN type(r) AS type ORDER BY type",
+        kept=kept, merged=merged,
+    )  # fmt: skip
+    assert [row["type"] for row in moved] == ["HAS_RECORD", "OFFICER_OF"]
+    # 赵一's own organisation (legal representative) is now reached by the board record.
+    assert _count(
+        repo,
+        "MATCH (o:Organization {uscc: $a})-[:FLAGGED]->(:Record {record_id: $r}) "
+        "RETURN count(*) AS n",
+        a=uscc(1), r=BOARD_RECORD,
+    ) == 1  # fmt: skip
+    assert candidates(repo, "person", 0.5, limit=10).candidates == []
+
+    undone = undo(
+        repo, RULES, applied.decision.id, by="tester", reason="wrong person",
+        province=settings.province_code, as_of=today,
+    )  # fmt: skip
+    assert undone.decision.undone_by == "tester"
+    assert _graph(repo) == before
+
+    # Not the same: never proposed again, until taken back.
+    refused = decide(
+        repo, RULES, kind="person", kept=kept, merged=merged, verdict="not_same", by="tester",
+        reason="different birth years", province=settings.province_code, as_of=today,
+    )  # fmt: skip
+    assert candidates(repo, "person", 0.5, limit=10).candidates == []
+    undo(repo, RULES, refused.decision.id, by="tester", reason="unsure",
+         province=settings.province_code, as_of=today)  # fmt: skip
+    assert len(candidates(repo, "person", 0.5, limit=10).candidates) == 1
+
+    # Merged again, a later load of the board's key lands on the kept person.
+    decide(
+        repo, RULES, kind="person", kept=kept, merged=merged, verdict="same", by="tester",
+        reason="same board member", province=settings.province_code, as_of=today,
+    )  # fmt: skip
+    later = tmp_path / "board-later"
+    write(later, Kind.PERSONS, [{"person_key": "b-1", "name": "趙一"}])
+    officer = {"person_key": "b-1", "uscc": uscc(3, "320000"), "role": "supervisor"}
+    write(later, Kind.OFFICERS, [officer])
+    _load(repo, settings, later, BOARD)
+    assert _count(repo, "MATCH (p:Person {pid: $pid}) RETURN count(p) AS n", pid=merged) == 0
+    landed = repo.read(
+        "MATCH (:Person {pid: $kept})-[r:OFFICER_OF {role: 'supervisor'}]->(:Organization) "
+        "RETURN r.merged_from AS merged_from",
+        kept=kept,
+    )
+    assert landed == [{"merged_from": merged}]
+    assert len(decisions(repo, kind="person")) == 3
+
+
+def test_pairs_no_decision_may_join_are_refused(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    from graph.errors import InvalidInput
+
+    province = small_province()
+    _load(repo, settings, province.write(tmp_path / "a"), "a")
+    rows = repo.read("MATCH (p:Person) WHERE NOT p.pid STARTS WITH 's:' RETURN p.pid AS pid")
+    first, second = sorted(row["pid"] for row in rows)
+    with pytest.raises(InvalidInput):
+        decide(
+            repo, RULES, kind="person", kept=first, merged=second, verdict="same", by="t",
+            reason="x", province=settings.province_code, as_of=settings_today(),
+        )  # fmt: skip
+
+
+def test_a_listed_key_and_the_uscc_with_its_stock_code_merge_at_load(
+    repo: Repository, settings: Settings, tmp_path: Path
+) -> None:
+    directory = tmp_path / "listed"
+    write(
+        directory,
+        Kind.ORGANIZATIONS,
+        [
+            {"uscc": uscc(10), "name": "上海示例银行股份有限公司", "stock_code": "600999"},
+            {"uscc": "listed:600999", "name": "示例银行"},
+        ],
+    )
+    _load(repo, settings, directory, "exchange")
+    made = decisions(repo, kind="organization")
+    assert [(d.keys, d.rule, d.by) for d in made] == [
+        ((uscc(10), "listed:600999"), "listed_code", "rule")
+    ]
+    assert _count(repo, "MATCH (o:Organization) RETURN count(o) AS n") == 1
+    # Nothing left to merge: the command finds nothing more.
+    assert resolve_deterministic(repo, RULES, settings.province_code, settings_today())[0] == []
+
+
+def settings_today() -> Any:
+    from graph.clock import Clock
+
+    return Clock().today()
