@@ -220,7 +220,8 @@ def check_in_graph(
     subject replaced by its key (:func:`graph.resolution.honour.honour_merges`) and the rows
     the graph refuses turned :class:`Invalid`: a reference to a key not in the graph, and
     for records a row that would change the identity of a record already filed (or filed
-    earlier in the batch). One look-up per target and one for the batch's records, never one per row.
+    earlier in the batch). One look-up per target and one for the batch's records, never
+    one per row.
 
     The one place where the API's filing and the loads meet the graph before writing.
     """
