@@ -3,10 +3,16 @@ honouring it, and undo restoring the graph exactly."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from click.testing import CliRunner
+
+from api.cli import main
 
 from graph.identifiers import surrogate_pid
 from graph.ingest.layouts import Kind
@@ -16,6 +22,7 @@ from graph.resolution.decisions import decide, decisions, resolve_deterministic,
 from graph.settings import Settings
 from graph.store.repository import Repository
 from loaders.pipeline import load_paths
+from tests.conftest import TEST_SECRETS
 from tests.utils.canonical import TIMESTAMPS, small_province, snapshot, uscc, write
 
 RULES = load_rules()
@@ -193,3 +200,81 @@ def settings_today() -> Any:
     from graph.clock import Clock
 
     return Clock().today()
+
+
+def test_the_api_lists_decides_and_undoes_for_regulators_only(
+    repo: Repository,
+    settings: Settings,
+    board_person: str,
+    http: httpx.Client,
+    make_key: Callable[[str], dict[str, str]],
+) -> None:
+    regulator, analyst = make_key("regulator"), make_key("analyst")
+    assert http.get("/api/v1/resolution/candidates", headers=analyst).status_code == 403
+
+    listed = http.get("/api/v1/resolution/candidates", headers=regulator)
+    assert listed.status_code == 200, listed.text
+    [pair] = listed.json()["candidates"]
+    assert pair["merged"] == {"key": board_person, "name": "趙一"}
+    body = {
+        "kind": "person", "kept": pair["kept"]["key"], "merged": pair["merged"]["key"],
+        "verdict": "same", "reason": "same board member", "score": pair["score"],
+    }  # fmt: skip
+    made = http.post("/api/v1/resolution/decisions", headers=regulator, json=body)
+    assert made.status_code == 201, made.text
+    decision = made.json()
+    assert decision["by"].startswith("api:") and decision["flags_recomputed"] is True
+    again = http.post("/api/v1/resolution/decisions", headers=regulator, json=body)
+    assert again.status_code == 409
+    assert [d["id"] for d in http.get(
+        "/api/v1/resolution/decisions", headers=regulator).json()] == [decision["id"]]  # fmt: skip
+
+    undone = http.post(
+        f"/api/v1/resolution/decisions/{decision['id']}/undo",
+        headers=regulator,
+        json={"reason": "namesake"},
+    )
+    assert undone.status_code == 200 and undone.json()["undone_at"] is not None
+    refused = http.post(
+        "/api/v1/resolution/decisions",
+        headers=regulator,
+        json={**body, "kept": body["merged"], "merged": body["kept"]},
+    )
+    assert refused.status_code == 422  # the ID-bearing person is the one kept
+    audited = repo.read(
+        "MATCH (e:AuditEvent) WHERE e.action STARTS WITH 'POST /api/v1/resolution' "
+        "RETURN e.subjects AS subjects"
+    )
+    assert audited and all(board_person in row["subjects"] for row in audited)
+
+
+def test_the_cli_decides_and_undoes(
+    repo: Repository, settings: Settings, board_person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "NEO4J_URI": settings.bolt_uri,
+        "NEO4J_PASSWORD": TEST_SECRETS["neo4j_password"],
+        "CREDIT_GRAPH_PID_KEY": TEST_SECRETS["pid_key"],
+        "CREDIT_GRAPH_ENVIRONMENT": "test",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    listed = runner.invoke(main, ["resolve", "candidates", "--json"])
+    assert listed.exit_code == 0, listed.output
+    pair = json.loads(listed.stdout.splitlines()[0])
+    decided = runner.invoke(
+        main,
+        ["resolve", "decide", pair["kept"], pair["merged"], "--kind", "person",
+         "--verdict", "same", "--by", "tester", "--reason", "same person"],
+    )  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    decision_id = decided.stdout.split()[1].rstrip(":")
+    undone = runner.invoke(
+        main, ["resolve", "undo", decision_id, "--by", "tester", "--reason", "namesake"]
+    )
+    assert undone.exit_code == 0, undone.output
+    bad = runner.invoke(
+        main, ["resolve", "undo", decision_id, "--by", "tester", "--reason", "again"]
+    )
+    assert bad.exit_code == 1 and "already undone" in bad.output
