@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-
 from graph.identifiers import surrogate_pid
 from graph.ingest.layouts import Kind
 from graph.propagation.rules import load_rules
