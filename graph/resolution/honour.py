@@ -56,6 +56,12 @@ def merged_into(repo: Repository, keys: set[str]) -> dict[str, str]:
     return found
 
 
+def kept_key(repo: Repository, key: str) -> str | None:
+    """The live subject a merged ``key`` now is, or None if it was not merged: a request
+    naming a merged subject is answered by the subject it was merged into."""
+    return merged_into(repo, {key}).get(key)
+
+
 def _redirect(result: Valid, kept: dict[str, str]) -> Valid:
     params = dict(result.params)
     merged_from = None

@@ -224,6 +224,10 @@ def test_the_api_lists_decides_and_undoes_for_regulators_only(
     assert made.status_code == 201, made.text
     decision = made.json()
     assert decision["by"].startswith("api:") and decision["flags_recomputed"] is True
+    # The merged key is answered by the subject it was merged into.
+    profile = http.get(f"/api/v1/subjects/{board_person}", headers=regulator)
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["person"]["pid"] == body["kept"]
     again = http.post("/api/v1/resolution/decisions", headers=regulator, json=body)
     assert again.status_code == 409
     assert [d["id"] for d in http.get(
