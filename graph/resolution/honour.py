@@ -42,6 +42,9 @@ def honour_merges(repo: Repository, results: Sequence[Valid | Invalid]) -> list[
 def merged_into(repo: Repository, keys: set[str]) -> dict[str, str]:
     """For each of ``keys`` that was merged, the live subject it now is."""
     found: dict[str, str] = {}
+    counted = repo.read_one(q.MERGED_COUNT) if keys else None
+    if not counted or not counted["merged"]:
+        return found
     pending = sorted(keys)
     for _ in range(MAX_CHAIN):
         if not pending:

@@ -184,6 +184,8 @@ def test_a_listed_key_and_the_uscc_with_its_stock_code_merge_at_load(
         [
             {"uscc": uscc(10), "name": "上海示例银行股份有限公司", "stock_code": "600999"},
             {"uscc": "listed:600999", "name": "示例银行"},
+            # Another code, the same name but for its legal form: only a candidate.
+            {"uscc": "listed:600998", "name": "上海示例银行（股份有限公司）"},
         ],
     )
     _load(repo, settings, directory, "exchange")
@@ -191,7 +193,9 @@ def test_a_listed_key_and_the_uscc_with_its_stock_code_merge_at_load(
     assert [(d.keys, d.rule, d.by) for d in made] == [
         ((uscc(10), "listed:600999"), "listed_code", "rule")
     ]
-    assert _count(repo, "MATCH (o:Organization) RETURN count(o) AS n") == 1
+    assert _count(repo, "MATCH (o:Organization) RETURN count(o) AS n") == 2
+    [pair] = candidates(repo, "organization", 0.8, limit=10).candidates
+    assert (pair.kept, pair.merged, pair.score) == (uscc(10), "listed:600998", 0.8)
     # Nothing left to merge: the command finds nothing more.
     assert resolve_deterministic(repo, RULES, settings.province_code, settings_today())[0] == []
 

@@ -275,6 +275,9 @@ UNDO = {kind: ends + RESTORE for kind, ends in UNDO_ENDS.items()}
 
 # --- loads honour merges --------------------------------------------------------------------
 
+# From the label's count store: no scan. Most loads meet a graph where nothing was merged.
+MERGED_COUNT = "MATCH (m:MergedSubject) RETURN count(m) AS merged"
+
 MERGED_INTO = """
 UNWIND $keys AS key
 OPTIONAL MATCH (o:MergedSubject {uscc: key})
