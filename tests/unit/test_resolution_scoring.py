@@ -46,3 +46,21 @@ def test_two_identifiers_are_two_parties_and_the_stronger_is_kept() -> None:
         "name:CN:x",
     )
     assert key_rank("organization", USCC) < key_rank("organization", "orgcode:745555318")
+
+
+def test_a_row_naming_a_merged_key_is_redirected_with_its_origin() -> None:
+    from graph.ingest.validate import Ref, Target, Valid
+    from graph.resolution.honour import _redirect
+
+    row = Valid(
+        {"holder": SURROGATE, "uscc": USCC, "ratio": 0.3},
+        (
+            Ref("holder_person_key", Target.PERSON, SURROGATE),
+            Ref("uscc", Target.ORGANIZATION, USCC),
+        ),
+    )
+    moved = _redirect(row, {SURROGATE: PID})
+    assert moved.params == {"holder": PID, "uscc": USCC, "ratio": 0.3, "merged_from": SURROGATE}
+    assert [ref.key for ref in moved.refs] == [PID, USCC]
+    node = Valid({"uscc": "listed:600000", "props": {"name": "x", "key_kind": "listed"}})
+    assert _redirect(node, {"listed:600000": USCC}).params["props"] == {"name": "x"}
