@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from graph.identifiers import surrogate_pid
+from graph.identifiers import surrogate_pid, validate_person_key
 from graph.ingest.layouts import Kind
 from graph.propagation.rules import load_rules
 from graph.resolution.candidates import candidates
@@ -27,6 +27,8 @@ from tests.utils.canonical import TIMESTAMPS, small_province, snapshot, uscc, wr
 RULES = load_rules()
 BOARD = "board"
 BOARD_RECORD = "JS-SCJGJ-2025-000900"
+# The board knows 赵一 (in traditional script) by name and board seat, not by ID number.
+BOARD_KEY = "name=趙一;org=" + uscc(2, "320102")
 
 
 def _load(repo: Repository, settings: Settings, directory: Path, source: str) -> None:
@@ -39,13 +41,17 @@ def _load(repo: Repository, settings: Settings, directory: Path, source: str) ->
 
 def _board(directory: Path, officer_at: str) -> Path:
     """A second source naming 赵一 in traditional script by its own key, with a record."""
-    write(directory, Kind.PERSONS, [{"person_key": "b-1", "name": "趙一"}])
-    write(directory, Kind.OFFICERS, [{"person_key": "b-1", "uscc": officer_at, "role": "director"}])
+    write(directory, Kind.PERSONS, [{"person_key": BOARD_KEY, "name": "趙一"}])
+    write(
+        directory,
+        Kind.OFFICERS,
+        [{"person_key": BOARD_KEY, "uscc": officer_at, "role": "director"}],
+    )
     write(
         directory,
         Kind.RECORDS,
         [
-            {"record_id": BOARD_RECORD, "subject_person_key": "b-1", "list": "black",
+            {"record_id": BOARD_RECORD, "subject_person_key": BOARD_KEY, "list": "black",
              "category": "judgment_debtor", "level": "severe", "authority": "JS-SCJGJ",
              "basis": "（2025）苏0102执9号", "decided_on": "2025-05-01"},
         ],
@@ -75,7 +81,7 @@ def board_person(repo: Repository, settings: Settings, tmp_path: Path) -> str:
     _load(repo, settings, province.write(tmp_path / "a"), "a")
     _load(repo, settings, _board(tmp_path / BOARD, uscc(2, "320102")), BOARD)
     pid_key = settings.pid_key.get_secret_value().encode()
-    return surrogate_pid(BOARD, "b-1", pid_key)
+    return surrogate_pid(validate_person_key(BOARD_KEY), pid_key)
 
 
 def _pid_of(repo: Repository) -> str:
@@ -144,8 +150,8 @@ def test_merge_counts_flags_undo_and_later_loads(
         reason="same board member", province=settings.province_code, as_of=today,
     )  # fmt: skip
     later = tmp_path / "board-later"
-    write(later, Kind.PERSONS, [{"person_key": "b-1", "name": "趙一"}])
-    officer = {"person_key": "b-1", "uscc": uscc(3, "320000"), "role": "supervisor"}
+    write(later, Kind.PERSONS, [{"person_key": BOARD_KEY, "name": "趙一"}])
+    officer = {"person_key": BOARD_KEY, "uscc": uscc(3, "320000"), "role": "supervisor"}
     write(later, Kind.OFFICERS, [officer])
     _load(repo, settings, later, BOARD)
     assert _count(repo, "MATCH (p:Person {pid: $pid}) RETURN count(p) AS n", pid=merged) == 0
@@ -191,11 +197,19 @@ def test_a_listed_key_and_the_uscc_with_its_stock_code_merge_at_load(
     _load(repo, settings, directory, "exchange")
     made = decisions(repo, kind="organization")
     assert [(d.keys, d.rule, d.by) for d in made] == [
-        ((uscc(10), "listed:600999"), "listed_code", "rule")
+        ((uscc(10), "listed:600999.SH"), "listed_code", "rule")
     ]
     assert _count(repo, "MATCH (o:Organization) RETURN count(o) AS n") == 2
     [pair] = candidates(repo, "organization", 0.8, limit=10).candidates
-    assert (pair.kept, pair.merged, pair.score) == (uscc(10), "listed:600998", 0.8)
+    assert (pair.kept, pair.merged, pair.score) == (uscc(10), "listed:600998.SH", 0.8)
+    # An old organisation code loaded before the USCC embedding it: merged when it comes.
+    code = uscc(20)[8:17]
+    write(tmp_path / "old", Kind.ORGANIZATIONS, [{"uscc": f"orgcode:{code}", "name": "旧码企业"}])
+    _load(repo, settings, tmp_path / "old", "old-registry")
+    write(tmp_path / "new", Kind.ORGANIZATIONS, [{"uscc": uscc(20), "name": "旧码企业有限公司"}])
+    _load(repo, settings, tmp_path / "new", "registry")
+    newest = decisions(repo, kind="organization")[0]
+    assert (newest.keys, newest.rule) == ((uscc(20), f"orgcode:{code}"), "org_code")
     # Nothing left to merge: the command finds nothing more.
     assert resolve_deterministic(repo, RULES, settings.province_code, settings_today())[0] == []
 
