@@ -23,6 +23,7 @@ from api.routers import (
     ownership,
     propagation,
     records,
+    resolution,
     review,
     statistics,
     subjects,
@@ -77,6 +78,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(propagation.router)
     app.include_router(linkage.router)
+    app.include_router(resolution.router)
     note_query_names(app)
     # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
     app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]

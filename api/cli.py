@@ -21,12 +21,15 @@ from pathlib import Path
 import click
 
 from graph.access import InvalidRole, create_key, list_keys, revoke_key, validate_role
+from graph.errors import DomainError
 from graph.linkage.status import PartnerStatus, partner_statuses
 from graph.linkage.sync import observe_heads, sync_partners
 from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RulesFileError
 from graph.propagation.runs import other_flag_rules_versions
+from graph.resolution.candidates import candidates
+from graph.resolution.decisions import decide, resolve_deterministic, undo
 from graph.review.credit_review import PolicyFileError
 from graph.services import Services, open_services
 from graph.settings import Settings, get_settings
@@ -410,6 +413,98 @@ def generate(
 
 
 # --- propagation ------------------------------------------------------------------------
+
+
+# --- resolution ---------------------------------------------------------------------------
+
+
+@main.group()
+def resolve() -> None:
+    """The same party across sources: candidates, decisions, undo, identifier rules."""
+
+
+_KIND = click.Choice(["person", "organization"])
+
+
+@resolve.command("candidates")
+@click.option("--kind", type=_KIND, default="person", show_default=True)
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Default: resolution_min_score.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def resolve_candidates(kind: str, min_score: float | None, limit: int, as_json: bool) -> None:
+    """Scored pairs that may be one party, best evidence named, for a person to decide."""
+    with services(get_settings()) as opened:
+        threshold = opened.settings.resolution_min_score if min_score is None else min_score
+        scan = candidates(opened.repository, kind, threshold, limit)  # type: ignore[arg-type]
+    for found in scan.candidates:
+        if as_json:
+            click.echo(json.dumps(asdict(found), ensure_ascii=False))
+        else:
+            click.echo(
+                f"{found.score:.2f}  keep {found.kept} {found.kept_name}  "
+                f"merge {found.merged} {found.merged_name}  ({'; '.join(found.reasons)})"
+            )
+    click.echo(
+        f"{len(scan.candidates)} candidates from {scan.blocks} blocks "
+        f"({scan.oversized} too large to compare)",
+        err=True,
+    )
+
+
+@resolve.command("decide")
+@click.argument("kept")
+@click.argument("merged")
+@click.option("--kind", type=_KIND, required=True)
+@click.option("--verdict", type=click.Choice(["same", "not_same"]), required=True)
+@click.option("--by", required=True, help="Who decides (recorded with the decision).")
+@click.option("--reason", required=True, help="Why (recorded with the decision).")
+@click.option("--score", type=click.FloatRange(0, 1), help="The candidate's score, if any.")
+def resolve_decide(
+    kept: str, merged: str, kind: str, verdict: str, by: str, reason: str, score: float | None
+) -> None:
+    """Decide that MERGED is KEPT (same: merged into it now) or is not (never proposed again)."""
+    with services(get_settings()) as opened:
+        try:
+            applied = decide(
+                opened.repository, opened.rules, kind=kind, kept=kept, merged=merged,  # type: ignore[arg-type]
+                verdict=verdict, by=by, reason=reason,  # type: ignore[arg-type]
+                province=opened.settings.province_code, as_of=opened.clock.today(), score=score,
+            )  # fmt: skip
+        except DomainError as exc:
+            raise CliError(str(exc)) from exc
+    click.echo(f"decision {applied.decision.id}: {verdict}")
+
+
+@resolve.command("undo")
+@click.argument("decision_id")
+@click.option("--by", required=True, help="Who takes the decision back.")
+@click.option("--reason", required=True, help="Why.")
+def resolve_undo(decision_id: str, by: str, reason: str) -> None:
+    """Take a decision back: a merge is undone, a refused pair may be proposed again."""
+    with services(get_settings()) as opened:
+        try:
+            applied = undo(
+                opened.repository, opened.rules, decision_id, by=by, reason=reason,
+                province=opened.settings.province_code, as_of=opened.clock.today(),
+            )  # fmt: skip
+        except DomainError as exc:
+            raise CliError(str(exc)) from exc
+    click.echo(f"decision {applied.decision.id} undone")
+
+
+@resolve.command("deterministic")
+def resolve_deterministic_command() -> None:
+    """Merge organisations whose identifiers agree (every load does this at its end)."""
+    with services(get_settings()) as opened:
+        made, _ = resolve_deterministic(
+            opened.repository,
+            opened.rules,
+            opened.settings.province_code,
+            opened.clock.today(),
+        )
+    for decision in made:
+        click.echo(f"{decision.rule}: {decision.keys[1]} -> {decision.keys[0]} ({decision.id})")
+    click.echo(f"{len(made)} merged", err=True)
 
 
 @main.command()

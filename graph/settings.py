@@ -172,6 +172,10 @@ class Settings(BaseSettings):
     # factor (in all, by rule or by kind) is reported by `propagate` and /readyz as a warning.
     reach_warning_factor: float = Field(default=2.0, ge=1.0)
 
+    # --- Resolution: candidate pairs scoring below this are not proposed (bench/resolution.py
+    # measures precision and recall by threshold).
+    resolution_min_score: float = Field(default=0.8, ge=0.0, le=1.0)
+
     # --- Subject rights. Shanghai and Zhejiang decide an objection within 5 working days.
     objection_deadline_working_days: int = 5
 

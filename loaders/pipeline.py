@@ -58,6 +58,7 @@ from graph.ingest.writes import (
     upsert_periods,
 )
 from graph.propagation.rules import RuleSet
+from graph.resolution.decisions import merge_deterministic
 from graph.settings import Settings
 from graph.store.queries import load_batches as q
 from graph.store.repository import Repository
@@ -183,6 +184,10 @@ def load_paths(
                 names_pending = False
             writer.write(batch)
         writer.finish()
+    # Identifiers that agree are one party (graph/resolution): merged at the end of every
+    # load, their flags refreshed with the load's.
+    for merged in merge_deterministic(repo, settings.province_code)[1]:
+        refresh.add(merged)
     ensure_search_indexes(repo)
     report.propagation = refresh.finish()
     report.rejects_path = rejects.path if rejects.written else None

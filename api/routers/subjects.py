@@ -27,6 +27,7 @@ from graph.errors import InvalidInput, NotFound
 from graph.identifiers import pid_for, validate_id_number
 from graph.model import GraphPath, Network, SubjectProfile, SubjectRef
 from graph.reads import subjects, tracing
+from graph.resolution.honour import kept_key
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"], responses=PROBLEM_RESPONSES)
 
@@ -100,6 +101,8 @@ def subject_profile(
     audience = Audience.of(principal)
     disclosure.check_profile(audience, key)
     prof = subjects.profile(repo, key)
+    if prof is None and (kept := kept_key(repo, key)) is not None:
+        prof = subjects.profile(repo, kept)  # merged (graph/resolution): the kept subject
     if prof is None:
         raise disclosure.subject_not_found(key)
     trail.log([key], 1)
@@ -140,15 +143,21 @@ def subject_network(
         unknown = sorted(set(types) - set(tracing.RELATION_TYPES))
         if unknown:
             raise InvalidInput(f"unknown relationship types {unknown}", field="types")
-    net = tracing.related_parties(
-        repo,
-        key,
-        hops=hops,
-        types=types or tracing.RELATION_TYPES,
-        as_of=as_of or clock.today(),
-        offset=offset,
-        limit=limit,
-    )
+
+    def network(root: str) -> Network | None:
+        return tracing.related_parties(
+            repo,
+            root,
+            hops=hops,
+            types=types or tracing.RELATION_TYPES,
+            as_of=as_of or clock.today(),
+            offset=offset,
+            limit=limit,
+        )
+
+    net = network(key)
+    if net is None and (kept := kept_key(repo, key)) is not None:
+        net = network(kept)  # merged (graph/resolution): the kept subject's network
     if net is None:
         raise disclosure.subject_not_found(key)
     trail.log([n.key for n in net.nodes], len(net.nodes))

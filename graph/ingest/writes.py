@@ -22,6 +22,7 @@ from typing import Any
 from graph.identifiers import ORG_CODE_PREFIX
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import FieldError, Invalid, Ref, Target, Valid, quote
+from graph.resolution.honour import honour_merges
 from graph.store.queries import ingest as q
 from graph.store.repository import KeyTaken, Repository
 
@@ -237,16 +238,18 @@ IDENTITY_CHANGED = "identity_changed"
 def check_in_graph(
     repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
 ) -> list[Valid | Invalid]:
-    """``results`` (one batch of validated rows of ``kind``) with the rows the graph refuses
-    turned :class:`Invalid`: a reference to a key not in the graph, and for records a row
-    that would change the identity of a record already filed (or filed earlier in the
-    batch). One look-up per target and one for the batch's records, never one per row.
-    An ``orgcode:`` key is first turned into the key of the organisation whose USCC embeds
-    that code, where the graph holds one (:func:`resolve_org_codes`).
+    """``results`` (one batch of validated rows of ``kind``) with keys merged into another
+    subject replaced by its key (:func:`graph.resolution.honour.honour_merges`) and the rows
+    the graph refuses turned :class:`Invalid`: a reference to a key not in the graph, and
+    for records a row that would change the identity of a record already filed (or filed
+    earlier in the batch). One look-up per target and one for the batch's records, never
+    one per row. An ``orgcode:`` key is first turned into the key of the organisation whose
+    USCC embeds that code, where the graph holds one (:func:`resolve_org_codes`).
 
     The one place where the API's filing and the loads meet the graph before writing.
     """
-    results = resolve_org_codes(repo, kind, results)
+    # A key merged into another subject is the kept subject's from now on.
+    results = honour_merges(repo, resolve_org_codes(repo, kind, results))
     wanted: dict[Target, set[str]] = {}
     for result in results:
         if isinstance(result, Valid):

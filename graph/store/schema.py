@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
 # A version that changes stored data too has a migration (MIGRATIONS).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -43,6 +43,8 @@ class Label(StrEnum):
     CHANGE_LOG_ENTRY = "ChangeLogEntry"  # one change of a record of this province
     PARTNER_SYNC = "PartnerSync"  # the subscriber's state for one partner: cursor, errors
     LINKAGE_PAGE = "LinkagePage"  # a partner's signed page, as received and written
+    RESOLUTION = "Resolution"  # a decision that two subjects are, or are not, the same
+    MERGED_SUBJECT = "MergedSubject"  # a subject merged into another (graph/resolution)
 
 
 class Rel(StrEnum):
@@ -62,6 +64,8 @@ class Rel(StrEnum):
     FLAGGED = "FLAGGED"
     CHANGED = "CHANGED"  # (:PropagationRun)-[:CHANGED]->(:FlagChange), the change feed
     OF_BATCH = "OF_BATCH"  # (:DataQuality)-[:OF_BATCH]->(:LoadBatch)
+    # A merged subject's relationship the kept subject already had, parked for undo.
+    MERGED_DUPLICATE = "MERGED_DUPLICATE"
 
 
 # Natural keys. Constraint names are stable so `schema apply` can be rerun (IF NOT EXISTS).
@@ -82,6 +86,7 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.CHANGE_LOG_ENTRY: "seq",
     Label.PARTNER_SYNC: "province",
     Label.LINKAGE_PAGE: "source_page",
+    Label.RESOLUTION: "id",
 }
 
 # (label, property) pairs that lookups and dashboards filter on.
@@ -100,6 +105,14 @@ RANGE_INDEXES: list[tuple[Label, str]] = [
     # A partner's check by linkage key (the key of the current version; PROTOCOL.md).
     (Label.PERSON, "linkage_key"),
     (Label.CHANGE_LOG_ENTRY, "at"),  # retention: the first entry inside the window
+    # Resolution's blocks, read in index order (graph/resolution/candidates.py), and a
+    # merged key looked up by every load that names it (graph/resolution/honour.py).
+    (Label.PERSON, "match_key"),
+    (Label.PERSON, "match_latin"),
+    (Label.ORGANIZATION, "match_key"),
+    (Label.ORGANIZATION, "match_latin"),
+    (Label.MERGED_SUBJECT, "pid"),
+    (Label.MERGED_SUBJECT, "uscc"),
 ]
 
 # Name search is `CONTAINS` on a fragment (Chinese names have no word boundaries), which a

@@ -131,7 +131,8 @@ MATCH (d:Department {code: row.authority})
 CREATE_RECORDS = (
     _RECORD_ENDS
     + """
-CREATE (s)-[:HAS_RECORD {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->
+CREATE (s)-[:HAS_RECORD {source: $source, batch_id: $batch_id, loaded_at: $loaded_at,
+                         merged_from: row.merged_from}]->
        (n:Record)-[:ISSUED_BY {source: $source, batch_id: $batch_id, loaded_at: $loaded_at}]->(d)
 SET n = row.props, n.record_id = row.record_id,
     n.decided_on = row.decided_on,
@@ -203,6 +204,7 @@ CALL (p, o, row, created) {
 """
 _POST_WRITE = """
   SET n.since = row.since, n.until = row.until, n.period = row.period,
+      n.merged_from = row.merged_from,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
@@ -259,6 +261,7 @@ CALL (h, o, row, created) {
   WITH * WHERE created
   CREATE (h)-[n:SHAREHOLDER_OF]->(o)
   SET n.ratio = row.ratio, n.since = row.since, n.until = row.until, n.period = row.period,
+      n.merged_from = row.merged_from,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
@@ -293,6 +296,7 @@ CALL (a, o, row, created) {
 """
 _PERIOD_WRITE = """
   SET n.ratio = row.ratio, n.since = row.since, n.until = row.until,
+      n.merged_from = row.merged_from,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (r, row, changed) {
@@ -340,15 +344,16 @@ UNWIND $rows AS row
 MATCH (b:Organization {uscc: row.branch})
 MATCH (h:Organization {uscc: row.head})
 SET b._lock = true REMOVE b._lock
-WITH b, h, NOT EXISTS { (b)-[:BRANCH_OF]->(h) } AS created,
+WITH b, h, row, NOT EXISTS { (b)-[:BRANCH_OF]->(h) } AS created,
      COLLECT { MATCH (b)-[:BRANCH_OF]->(old:Organization) RETURN old.uscc } AS former
-CALL (b, h, created) {
+CALL (b, h, row, created) {
   WITH * WHERE created
   OPTIONAL MATCH (b)-[stale:BRANCH_OF]->(:Organization)
   DELETE stale
-  WITH DISTINCT b, h
+  WITH DISTINCT b, h, row
   CREATE (b)-[r:BRANCH_OF]->(h)
-  SET r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
+  SET r.merged_from = row.merged_from,
+      r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 }
 RETURN count(CASE WHEN created THEN 1 END) AS created, 0 AS updated,
        collect(CASE WHEN created THEN [b.uscc, h.uscc] + former END) AS touched
@@ -376,6 +381,7 @@ CALL (p, occ, row, created) {
   WITH * WHERE created
   CREATE (p)-[n:LICENSED_AS]->(occ)
   SET n.licence_no = row.licence_no, n.valid_until = row.valid_until,
+      n.merged_from = row.merged_from,
       n.source = $source, n.batch_id = $batch_id, n.loaded_at = $loaded_at
 }
 CALL (l, row, changed) {
@@ -384,11 +390,12 @@ CALL (l, row, changed) {
       l.valid_until = coalesce(row.valid_until, l.valid_until),
       l.source = $source, l.batch_id = $batch_id, l.loaded_at = $loaded_at
 }
-CALL (p, o, practice) {
+CALL (p, o, row, practice) {
   WITH * WHERE practice
   // MERGE, not CREATE: two licences of one batch (two occupations) may name the same place.
   MERGE (p)-[w:PRACTISES_AT]->(o)
-  ON CREATE SET w.source = $source, w.batch_id = $batch_id, w.loaded_at = $loaded_at
+  ON CREATE SET w.source = $source, w.batch_id = $batch_id, w.loaded_at = $loaded_at,
+                w.merged_from = row.merged_from
 }
 // A licence is not a propagation edge; a new place of practice is.
 RETURN count(CASE WHEN created THEN 1 END) AS created,
