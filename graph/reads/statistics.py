@@ -144,14 +144,13 @@ def overview(
         "decided_until": decided_until,
         "province": province,
     }
-    cube = repo.read(q.OVERVIEW_BY_KIND, **params)
+    # Aggregates without grouping keys: always exactly one row.
+    counts = repo.read(q.OVERVIEW, since=months[0], **params)[0]
+    cube = counts["kinds"]
     subjects = repo.read_one(
         q.COUNT_SUBJECTS_IN_PROVINCE if province else q.COUNT_SUBJECTS, province=province
     )
-    monthly = {
-        (_month(row["month"]), row["list"]): row["count"]
-        for row in repo.read(q.OVERVIEW_BY_MONTH, since=months[0], **params)
-    }
+    monthly = {(_month(row["month"]), row["list"]): row["count"] for row in counts["months"]}
     lists = sorted({key[1] for key in monthly}, key=lambda name: name or "")
     levels: Counter[tuple[str | None, str | None]] = Counter()
     for row in cube:
@@ -173,10 +172,10 @@ def overview(
             for m in months
             for name in lists
         ],
-        by_region=_by_region(repo.read(q.OVERVIEW_BY_REGION_CODE, **params)),
+        by_region=_by_region(counts["regions"]),
         by_department=_ordered(
             Count(key=row["code"], name=row["name"], count=row["count"])
-            for row in repo.read(q.OVERVIEW_BY_DEPARTMENT, **params)
+            for row in counts["departments"]
         ),
         by_category=_summed(cube, "category"),
     )
