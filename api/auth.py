@@ -14,8 +14,8 @@ from fastapi.security import APIKeyHeader
 
 from api.deps import RepositoryDep
 from api.problems import Forbidden, TooManyRequests, Unauthorized
-from api.ratelimit import RateLimiter, retry_after_header
 from graph.access import Principal, authenticate
+from graph.ratelimit import RateLimiter, retry_after_header
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
