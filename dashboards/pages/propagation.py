@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import dash
 from dash import Input, Output, callback, dcc, html
@@ -202,9 +203,10 @@ dash.register_page(
 )
 
 FINDINGS_LIMIT = 500
-NETWORKS_KEPT = 4  # risk networks kept per process: a few dates of the latest run
-_NETWORKS: OrderedDict[tuple[date, str], RiskNetwork] = OrderedDict()
-_NETWORKS_LOCK = threading.Lock()
+T = TypeVar("T")
+KEPT = 8  # answers kept per process (risk networks, flag counts): a few dates of the latest run
+_KEPT: OrderedDict[tuple[str, date, str], Any] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
 FEED_LIMIT = 2_000
 RUNS_SHOWN = 20
 
@@ -332,7 +334,9 @@ def _as_of(value: str | None) -> date:
 )
 def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
     """Flags by rule, kind and score: aggregates, no subject."""
-    counts = flag_scores(context.services().repository, _as_of(as_of))
+    repo = context.services().repository
+    day = _as_of(as_of)
+    counts = _per_run("flag_scores", day, lambda: flag_scores(repo, day))
     return fig.flag_score_figure(counts, _t()), fig.flag_count_rows(counts)
 
 
@@ -407,7 +411,9 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     """Hub persons and risk clusters of the risk network on the date (audited: it names
     persons and organisations)."""
     seen = context.viewer()
-    network = _risk_network(_as_of(as_of))
+    repo = context.services().repository
+    day = _as_of(as_of)
+    network: RiskNetwork = _per_run("risk_network", day, lambda: risk_network(repo, day))
     hubs = network.hubs()
     clusters = network.clusters()
     shown = {h["person"] for h in hubs} | {o for h in hubs for o in h["organizations"]}
@@ -424,25 +430,26 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     return fig.hub_rows(hubs, names), fig.cluster_rows(clusters, names), notice
 
 
-def _risk_network(as_of: date) -> RiskNetwork:
-    """The risk network on ``as_of``, kept per process until the next propagation run.
+def _per_run(name: str, as_of: date, compute: Callable[[], T]) -> T:
+    """``compute()``'s answer for ``as_of``, kept per process until the next propagation run.
 
     Flags change only when a run writes them, and a run follows every change of a record
-    (a load, a filing, a repair), so the latest run and the date name the network: reading it
-    again for each viewer would cost a walk over every subject at risk to say the same."""
-    repo = context.services().repository
-    latest = runs.list_runs(repo, limit=1)
-    key = (as_of, latest[0].model_dump_json() if latest else "")
-    with _NETWORKS_LOCK:
-        if key in _NETWORKS:
-            _NETWORKS.move_to_end(key)
-            return _NETWORKS[key]
-    network = risk_network(repo, as_of)
-    with _NETWORKS_LOCK:
-        _NETWORKS[key] = network
-        while len(_NETWORKS) > NETWORKS_KEPT:
-            _NETWORKS.popitem(last=False)
-    return network
+    (a load, a filing, a repair), so the latest run and the date name the answer: computing
+    it again for each viewer (a walk over every subject at risk, or over every flag: seconds
+    at 1M organisations) would say the same."""
+    latest = runs.list_runs(context.services().repository, limit=1)
+    key = (name, as_of, latest[0].model_dump_json() if latest else "")
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            kept: T = _KEPT[key]
+            return kept
+    answer = compute()
+    with _KEPT_LOCK:
+        _KEPT[key] = answer
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return answer
 
 
 @callback(
