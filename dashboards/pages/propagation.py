@@ -434,9 +434,10 @@ def _per_run(name: str, as_of: date, compute: Callable[[], T]) -> T:
     """``compute()``'s answer for ``as_of``, kept per process until the next propagation run.
 
     Flags change only when a run writes them, and a run follows every change of a record
-    (a load, a filing, a repair), so the latest run and the date name the answer: computing
-    it again for each viewer (a walk over every subject at risk, or over every flag: seconds
-    at 1M organisations) would say the same."""
+    (a load, a filing, a repair), so the latest run and the date name the answer (flags,
+    the risk network, findings): computing it again for each viewer (a walk over every
+    subject at risk, every flag or every post: seconds at 1M organisations) would say the
+    same. What is kept is never changed; each view is still audited."""
     latest = runs.list_runs(context.services().repository, limit=1)
     key = (name, as_of, latest[0].model_dump_json() if latest else "")
     with _KEPT_LOCK:
@@ -464,8 +465,15 @@ def load_findings(as_of: str | None) -> tuple[Any, ...]:
     seen = context.viewer()
     shared = context.services()
     day = _as_of(as_of)
-    posts = findings.appointments(shared.repository, shared.rules, day, limit=FINDINGS_LIMIT)
-    conflicts = findings.red_list_conflicts(shared.repository, day, limit=FINDINGS_LIMIT)
+    repo = shared.repository
+    posts = _per_run(
+        "appointments",
+        day,
+        lambda: findings.appointments(repo, shared.rules, day, limit=FINDINGS_LIMIT),
+    )
+    conflicts = _per_run(
+        "conflicts", day, lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
+    )
     context.audit_view(
         "propagation/findings",
         [f.person.pid for f in posts.items] + [c.key for c in conflicts.items],
