@@ -9,11 +9,8 @@ audited with the keys shown, and pass through :mod:`graph.disclosure` for the vi
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import dash
 from dash import Input, Output, callback, dcc, html
@@ -22,6 +19,7 @@ from dashboards import context, grids
 from dashboards.exports import export_controls
 from dashboards.figures import propagation as fig
 from dashboards.i18n import Labels, translator
+from dashboards.kept import per_run
 from graph.disclosure import (
     disclose_appointment,
     disclose_change,
@@ -203,10 +201,6 @@ dash.register_page(
 )
 
 FINDINGS_LIMIT = 500
-T = TypeVar("T")
-KEPT = 8  # answers kept per process (risk networks, flag counts): a few dates of the latest run
-_KEPT: OrderedDict[tuple[str, date, str], Any] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
 FEED_LIMIT = 2_000
 RUNS_SHOWN = 20
 
@@ -336,7 +330,7 @@ def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
     """Flags by rule, kind and score: aggregates, no subject."""
     repo = context.services().repository
     day = _as_of(as_of)
-    counts = _per_run("flag_scores", day, lambda: flag_scores(repo, day))
+    counts = per_run(("flag_scores", day), lambda: flag_scores(repo, day))
     return fig.flag_score_figure(counts, _t()), fig.flag_count_rows(counts)
 
 
@@ -413,7 +407,7 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     seen = context.viewer()
     repo = context.services().repository
     day = _as_of(as_of)
-    network: RiskNetwork = _per_run("risk_network", day, lambda: risk_network(repo, day))
+    network: RiskNetwork = per_run(("risk_network", day), lambda: risk_network(repo, day))
     hubs = network.hubs()
     clusters = network.clusters()
     shown = {h["person"] for h in hubs} | {o for h in hubs for o in h["organizations"]}
@@ -430,29 +424,6 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     return fig.hub_rows(hubs, names), fig.cluster_rows(clusters, names), notice
 
 
-def _per_run(name: str, as_of: date, compute: Callable[[], T]) -> T:
-    """``compute()``'s answer for ``as_of``, kept per process until the next propagation run.
-
-    Flags change only when a run writes them, and a run follows every change of a record
-    (a load, a filing, a repair), so the latest run and the date name the answer (flags,
-    the risk network, findings): computing it again for each viewer (a walk over every
-    subject at risk, every flag or every post: seconds at 1M organisations) would say the
-    same. What is kept is never changed; each view is still audited."""
-    latest = runs.list_runs(context.services().repository, limit=1)
-    key = (name, as_of, latest[0].model_dump_json() if latest else "")
-    with _KEPT_LOCK:
-        if key in _KEPT:
-            _KEPT.move_to_end(key)
-            kept: T = _KEPT[key]
-            return kept
-    answer = compute()
-    with _KEPT_LOCK:
-        _KEPT[key] = answer
-        while len(_KEPT) > KEPT:
-            _KEPT.popitem(last=False)
-    return answer
-
-
 @callback(
     Output(grids.grid_id("propagation-appointments"), "rowData"),
     Output("propagation-appointments-notice", "children"),
@@ -466,13 +437,12 @@ def load_findings(as_of: str | None) -> tuple[Any, ...]:
     shared = context.services()
     day = _as_of(as_of)
     repo = shared.repository
-    posts = _per_run(
-        "appointments",
-        day,
+    posts = per_run(
+        ("appointments", day),
         lambda: findings.appointments(repo, shared.rules, day, limit=FINDINGS_LIMIT),
     )
-    conflicts = _per_run(
-        "conflicts", day, lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
+    conflicts = per_run(
+        ("conflicts", day), lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
     )
     context.audit_view(
         "propagation/findings",
