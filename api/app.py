@@ -14,7 +14,6 @@ from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
 from api.params import note_query_names, refuse_unknown_query
-from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
     findings,
@@ -29,6 +28,7 @@ from api.routers import (
     subjects,
 )
 from dashboards.app import MOUNT, create_dash
+from graph.ratelimit import RateLimiter
 from graph.services import Services
 
 

@@ -14,8 +14,8 @@ from fastapi.security import APIKeyHeader
 
 from api.deps import RepositoryDep
 from api.problems import Forbidden, TooManyRequests, Unauthorized
-from api.ratelimit import RateLimiter, retry_after_header
-from graph.access import Principal, authenticate
+from graph.access import Capability, Principal, authenticate, may, roles_with
+from graph.ratelimit import RateLimiter, retry_after_header
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -120,8 +120,22 @@ def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+def require_capability(capability: Capability) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting the roles that have ``capability`` (graph.access, the table
+    the dashboards read too)."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not may(principal.role, capability):
+            raise Forbidden(
+                f"role {principal.role!r} may not do this; needs one of {roles_with(capability)}"
+            )
+        return principal
+
+    return check
+
+
 # Regulators see subject-level data; analysts see aggregates and masked networks.
-Regulator = Annotated[Principal, Depends(require("regulator", "admin"))]
-Reader = Annotated[Principal, Depends(require("regulator", "analyst", "admin"))]
+Regulator = Annotated[Principal, Depends(require_capability("subject_level"))]
+Reader = Annotated[Principal, Depends(require_capability("aggregates"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Partner = Annotated[Principal, Depends(require("partner"))]

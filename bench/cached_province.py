@@ -21,6 +21,7 @@ from pathlib import Path
 from graph.services import Services, open_services
 from graph.settings import Settings
 from graph.store.embedded import server
+from graph.store.schema import apply_schema
 from loaders.pipeline import load_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,8 @@ def loaded_province(args: argparse.Namespace) -> Iterator[Services]:
         with open_services(settings) as services:
             repo = services.repository
             if loaded:
+                # A store kept by older code gets this code's indexes (idempotent).
+                apply_schema(repo, index_timeout_s=3600)
                 print(f"database: {data_dir} (cached)")
             else:
                 began = time.perf_counter()

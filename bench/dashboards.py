@@ -3,6 +3,7 @@
     .venv/bin/python bench/dashboards.py                      # 100k organisations
     .venv/bin/python bench/dashboards.py --orgs 1000000       # 1M (issue #15: p95 <= 500 ms)
     .venv/bin/python bench/dashboards.py --orgs 2000 --repeat 10 --heap 1g --pagecache 512m
+    .venv/bin/python bench/dashboards.py --work-dir /path/to/kept/bench --only explorer
 
 Runs on the province loaded once by bench/cached_province.py (kept for later runs),
 propagated first if it holds no flags yet. It builds the real Dash app on the process's
@@ -230,6 +231,9 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30, help="Measured calls per callback.")
     parser.add_argument("--warmup", type=int, default=3, help="Discarded calls per callback.")
+    parser.add_argument(
+        "--only", default="", help="Time only the callbacks whose name holds this text."
+    )
     args = parser.parse_args()
 
     with loaded_province(args) as services:
@@ -241,7 +245,7 @@ def main() -> None:
                 f"\n{'callback':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   "
                 f"({args.repeat} calls after {args.warmup} discarded)"
             )
-            for case in CASES:
+            for case in [c for c in CASES if args.only in c.name]:
                 times = measure(clients[case.role], app, case, sample, args)
                 p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
                 print(f"{case.name:<44}{p50:>9.1f}{p95:>9.1f}{max(times):>9.1f}")

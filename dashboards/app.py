@@ -11,7 +11,8 @@ import diskcache
 import flask
 from werkzeug.wrappers import Response
 
-from dashboards import context, grids, session, shell
+# exports: its callbacks answer every grid's export buttons, whichever pages import it.
+from dashboards import context, exports, session, shell  # noqa: F401
 from graph.services import Services
 
 MOUNT = "/dashboards"
@@ -53,7 +54,6 @@ def create_dash(services: Services) -> dash.Dash:
         return None
 
     shell.register_callbacks(app)
-    grids.register_callbacks(app)
     # Dash holds the pages' callbacks in a process-wide list until an app's first request
     # takes them all. Taken now, each app has its own, also when a process makes several
     # (the tests and the benches do), rather than the first one served taking every copy.

@@ -18,7 +18,8 @@ import flask
 
 from dashboards.i18n import Lang
 from dashboards.session import SessionStore, Viewer, lang_of
-from graph import audit
+from graph import access, audit
+from graph.access import Capability
 from graph.errors import NotPermitted
 from graph.identifiers import scrub
 from graph.services import Services, open_services
@@ -72,6 +73,20 @@ def viewer() -> Viewer:
     if found is None:
         raise NotPermitted("no signed-in viewer")
     return found
+
+
+def may(capability: Capability) -> bool:
+    """Whether the viewer's role has ``capability`` (:data:`graph.access.CAPABILITIES`, the
+    table the API's routes read too)."""
+    return access.may(viewer().principal.role, capability)
+
+
+def require(capability: Capability) -> None:
+    """Raise :class:`~graph.errors.NotPermitted` unless the viewer's role has ``capability``:
+    a page hides what a role may not do, and its callbacks refuse it all the same."""
+    role = viewer().principal.role
+    if not access.may(role, capability):
+        raise NotPermitted(f"the {role} role may not do this")
 
 
 def lang() -> Lang:

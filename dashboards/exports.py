@@ -1,16 +1,13 @@
-"""XLSX exports of any grid made by :func:`dashboards.grids.table`, as the viewer sees it.
+"""CSV and XLSX exports of any grid made by :func:`dashboards.grids.table`, as the viewer
+sees it.
 
-:mod:`dashboards.grids` gives every table its CSV export, in the browser. A spreadsheet is
-made here, on the server, with openpyxl: put :func:`export_controls` beside the table, and
-the one pattern-matching callback below answers it with the rows the grid shows after the
-viewer's filters and sort (``virtualRowData``), under the grid's column headers, in the
-grid's column order, through a ``dcc.Download``.
-
-The file builders are pure (:func:`table_xlsx`) and defend the reader: a text cell that a
-spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is
-prefixed with an apostrophe (OWASP "CSV injection"; openpyxl itself would store a text
-starting with ``=`` as a formula), and every text cell passes the identifier scrubber, so
-an ID number that slipped into free text never leaves in a file.
+Every table has its CSV button (:mod:`dashboards.grids`); put :func:`export_controls` beside
+it for XLSX too. The pattern-matching callbacks below answer them on the server with the
+rows the grid shows after the viewer's filters and sort (``virtualRowData``), under the
+grid's column headers, in the grid's column order, through a ``dcc.Download``. Both are made
+on the server so both follow the same rules (:mod:`dashboards.safe_cells`: ID numbers
+scrubbed, formulas defused; openpyxl itself would store a text starting with ``=`` as a
+formula), which the grid's own CSV export in the browser would not.
 """
 
 from __future__ import annotations
@@ -25,17 +22,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from dashboards.grids import GRID
-from graph.identifiers import scrub
+from dashboards.grids import CSV_DOWNLOAD, GRID
+from dashboards.grids import EXPORT as CSV_EXPORT
+from dashboards.safe_cells import safe_cell, table_csv
 
 EXPORT = "grid-export-xlsx"
 DOWNLOAD = "grid-download-xlsx"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Characters that make a spreadsheet treat a cell as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_COLUMN_WIDTH = 60
-
-Cell = str | int | float | bool | None
 
 
 def export_controls(name: str, label: str = "XLSX") -> html.Div:
@@ -58,16 +53,6 @@ def columns_of(column_defs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]
         elif "field" in column:
             columns.append((column["field"], str(column.get("headerName") or column["field"])))
     return columns
-
-
-def safe_cell(value: Any) -> Cell:
-    """A cell value fit for a file a spreadsheet opens: scrubbed, never a formula."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, list | tuple):
-        value = "; ".join("" if v is None else str(v) for v in value)
-    text = scrub(str(value))
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def table_xlsx(
@@ -128,6 +113,35 @@ def _export(
     trigger = ctx.triggered_id
     if not trigger or not clicks:
         return no_update
+    return table_download(_shown(shown, loaded), column_defs or [], trigger["name"])
+
+
+@callback(
+    Output({"type": CSV_DOWNLOAD, "name": MATCH}, "data"),
+    Input({"type": CSV_EXPORT, "name": MATCH}, "n_clicks"),
+    State({"type": GRID, "name": MATCH}, "virtualRowData"),
+    State({"type": GRID, "name": MATCH}, "rowData"),
+    State({"type": GRID, "name": MATCH}, "columnDefs"),
+    State({"type": GRID, "name": MATCH}, "csvExportParams"),
+    prevent_initial_call=True,
+)
+def _export_csv(
+    clicks: int | None,
+    shown: list[dict[str, Any]] | None,
+    loaded: list[dict[str, Any]] | None,
+    column_defs: list[dict[str, Any]] | None,
+    params: dict[str, Any] | None,
+) -> Any:
+    trigger = ctx.triggered_id
+    if not trigger or not clicks:
+        return no_update
+    text = table_csv(_shown(shown, loaded), columns_of(column_defs or []))
+    name = (params or {}).get("fileName") or f"{trigger['name']}.csv"
+    return file_download(text.encode("utf-8"), name, CSV_MEDIA_TYPE)
+
+
+def _shown(
+    shown: list[dict[str, Any]] | None, loaded: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
     # virtualRowData is unset until the grid has rendered once; then it is all rows.
-    rows = shown if shown is not None else loaded or []
-    return table_download(rows, column_defs or [], trigger["name"])
+    return shown if shown is not None else loaded or []

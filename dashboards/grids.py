@@ -1,10 +1,11 @@
 """Tables: one way to show rows (dash-ag-grid, sortable and filterable) and to export what
 the viewer sees as CSV, for every page.
 
-A grid and its export button are a pair of pattern-matching ids named by the page
-(``table("quality-departments", ...)``); one clientside callback, registered once by the
-app, asks the grid to export when its button is clicked, so an export costs the server
-nothing and exports exactly the rows the viewer's sort and filters left.
+A grid, its export button and its download are pattern-matching ids named by the page
+(``table("quality-departments", ...)``). The export is made on the server by
+:mod:`dashboards.exports` from the rows the viewer's sort and filters left, under the same
+rules as the XLSX export (ID numbers scrubbed, formulas defused), which AG Grid's own CSV
+export in the browser would not apply.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import dash
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, html
+from dash import dcc, html
 
 GRID = "grid"
 EXPORT = "grid-export"
+CSV_DOWNLOAD = "grid-download-csv"
 
 
 def table(
@@ -35,12 +36,14 @@ def table(
     return html.Div(
         [
             html.Button(export_label, id={"type": EXPORT, "name": name}, className="export"),
+            dcc.Download(id={"type": CSV_DOWNLOAD, "name": name}),
             dag.AgGrid(
                 id=grid_id(name),
                 columnDefs=list(columns),
                 rowData=list(rows),
                 defaultColDef={"sortable": True, "filter": True, "resizable": True},
                 columnSize="responsiveSizeToFit",
+                # The export's file name (dashboards.exports reads it from here).
                 csvExportParams={"fileName": f"{file_name or name}.csv"},
                 dashGridOptions={"pagination": True, "paginationPageSize": 50},
                 style={"height": height},
@@ -52,12 +55,3 @@ def table(
 
 def grid_id(name: str) -> dict[str, str]:
     return {"type": GRID, "name": name}
-
-
-def register_callbacks(app: dash.Dash) -> None:
-    app.clientside_callback(
-        "function (clicks) { return clicks ? true : window.dash_clientside.no_update; }",
-        Output({"type": GRID, "name": MATCH}, "exportDataAsCsv"),
-        Input({"type": EXPORT, "name": MATCH}, "n_clicks"),
-        prevent_initial_call=True,
-    )

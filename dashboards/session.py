@@ -8,7 +8,9 @@ against cross-site requests) and expires with the session. Each request re-check
 as the API does (:func:`graph.access.principal_of_key_id`, remembered for
 ``api_key_cache_s``), so a revoked key stops its sessions within that time.
 
-Partners have no dashboard: their keys are refused at sign-in.
+Partners have no dashboard: their keys are refused at sign-in. Failed sign-ins are limited
+per client address (:class:`graph.ratelimit.RateLimiter`, as the API limits failed
+authentication): an address out of tokens is refused before its key is looked up.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from graph import audit
 from graph.access import Principal, authenticate, principal_of_key_id
 from graph.disclosure import Audience
 from graph.identifiers import scrub
+from graph.ratelimit import RateLimiter, retry_after_header
 from graph.services import Services
 
 SESSION_COOKIE = "cg_session"
@@ -42,7 +45,7 @@ PURPOSE_MIN, PURPOSE_MAX = 3, 200
 # that hold no data.
 OPEN_PREFIXES = ("/session/", "/_dash-component-suites/", "/assets/", "/_favicon.ico")
 
-MESSAGES = ("bad_key", "partner", "bad_purpose", "signed_out", "expired")
+MESSAGES = ("bad_key", "too_many", "partner", "bad_purpose", "signed_out", "expired")
 
 LABELS: Labels = {
     "zh": {
@@ -54,6 +57,7 @@ LABELS: Labels = {
         "sign_in": "登录",
         "language": "English",
         "bad_key": "密钥无效、已吊销或格式不正确。",
+        "too_many": "登录失败次数过多，请稍后再试。",
         "partner": "合作省份的密钥没有看板权限。",
         "bad_purpose": "请填写 3 至 200 个字符的查询目的。",
         "signed_out": "已退出登录。",
@@ -68,6 +72,7 @@ LABELS: Labels = {
         "sign_in": "Sign in",
         "language": "中文",
         "bad_key": "The key is unknown, malformed or revoked.",
+        "too_many": "Too many failed sign-ins from this address; try again later.",
         "partner": "Partner keys have no dashboard.",
         "bad_purpose": "Give a purpose of 3 to 200 characters.",
         "signed_out": "Signed out.",
@@ -101,6 +106,11 @@ class SessionStore:
         self._ttl = settings.api_key_cache_s
         self._principals: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
+        self.failed_sign_ins = RateLimiter(
+            settings.sign_in_failures_per_s,
+            settings.sign_in_failures_burst,
+            services.clock.monotonic,
+        )
 
     def issue(self, principal: Principal, purpose: str) -> str:
         # The expiry is signed with the rest and read from the app's clock, like every
@@ -175,9 +185,13 @@ def install(server: flask.Flask, store: SessionStore, services: Services) -> Non
         next_path = flask.request.form.get("next", "")
         if not _same_origin():
             return Response("cross-site sign-in refused", status=403, mimetype="text/plain")
+        address = flask.request.remote_addr or "unknown"
+        if (wait := store.failed_sign_ins.wait(address)) > 0:
+            return _refused("too_many", next_path, retry_after_header(wait))
         principal = authenticate(services.repository, flask.request.form.get("key", ""))
         purpose = scrub(flask.request.form.get("purpose", "").strip())
         if principal is None:
+            store.failed_sign_ins.acquire(address)
             return _refused("bad_key", next_path)
         if principal.role not in DASHBOARD_ROLES:
             return _refused("partner", next_path)
@@ -260,10 +274,12 @@ def _secure(services: Services) -> bool:
     return flask.request.is_secure or services.settings.environment == "production"
 
 
-def _refused(message: str, next_path: str) -> Response:
+def _refused(message: str, next_path: str, headers: Mapping[str, str] | None = None) -> Response:
     # Back to the form with the reason (post/redirect/get: a reload does not post the key
     # again, and the browser does not log the refusal as a failed load).
-    return flask.redirect(_url("/session/sign-in", message=message, next=next_path), code=303)
+    response = flask.redirect(_url("/session/sign-in", message=message, next=next_path), code=303)
+    response.headers.update(headers or {})
+    return response
 
 
 def _sign_in_html(lang: Lang, message: str, next_path: str) -> Response:

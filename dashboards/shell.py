@@ -11,7 +11,7 @@ from dash import ClientsideFunction, Input, Output, dcc, html
 
 from dashboards import context
 from dashboards.i18n import Labels, other, translator
-from dashboards.session import DASHBOARD_ROLES
+from graph import access
 
 LABELS: Labels = {
     "zh": {
@@ -49,7 +49,8 @@ def layout() -> html.Div:
     links = [
         dcc.Link(nav_label(page, lang), href=page["relative_path"], id=f"nav-{page['path'][1:]}")
         for page in dash.page_registry.values()
-        if who is not None and who.principal.role in page.get("roles", DASHBOARD_ROLES)
+        # A page registered with a capability (graph.access) is listed to the roles with it.
+        if who is not None and access.may(who.principal.role, page.get("capability", "aggregates"))
     ]
     account = (
         []

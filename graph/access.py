@@ -1,4 +1,4 @@
-"""API keys: issued once, stored hashed, each bound to one role.
+"""API keys: issued once, stored hashed, each bound to one role; and what each role may do.
 
 A key reads ``cg_<key_id>_<secret>``. Only SHA-256 of the secret is stored: the secret is
 32 random bytes, so unlike an ID number it cannot be brute-forced and needs no slow hash.
@@ -11,6 +11,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Literal
 
 from graph.store.queries import access as queries
 from graph.store.repository import Repository
@@ -24,6 +25,29 @@ KEY_FORMAT = re.compile(r"cg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 
 class InvalidRole(ValueError):
     pass
+
+
+# What a role may see (design.md, roles), the one table the API's routes and the dashboards'
+# pages and controls both read. Subject-level data (records, findings, credit reviews and
+# reports, paths between two subjects) is the regulator's; an analyst sees aggregates and
+# networks whose persons are aliased; an admin both. A partner sees only its linkage scope,
+# which the linkage routes check themselves.
+Capability = Literal["subject_level", "aggregates"]
+CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "regulator": frozenset({"subject_level", "aggregates"}),
+    "analyst": frozenset({"aggregates"}),
+    "admin": frozenset({"subject_level", "aggregates"}),
+}
+
+
+def may(role: str, capability: Capability) -> bool:
+    """Whether ``role`` has ``capability``; an unknown role has none."""
+    return capability in CAPABILITIES.get(role, frozenset())
+
+
+def roles_with(capability: Capability) -> list[str]:
+    """The roles that have ``capability``, for messages."""
+    return [role for role in FIXED_ROLES if may(role, capability)]
 
 
 @dataclass(frozen=True)

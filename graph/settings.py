@@ -210,6 +210,10 @@ class Settings(BaseSettings):
     # it when several processes serve the dashboards).
     dashboard_session_hours: float = Field(default=8.0, gt=0)
     dashboard_session_secret: SecretStr | None = None
+    # Failed dashboard sign-ins per client address: a token bucket refilled at this rate,
+    # holding at most this many; an address out of tokens is refused before its key is looked up.
+    sign_in_failures_per_s: float = Field(default=0.1, gt=0)
+    sign_in_failures_burst: int = Field(default=10, ge=1)
     # Where background callbacks (long work) keep their jobs' state; unset, a folder of the
     # system's temporary directory, one per process.
     dashboard_cache_dir: Path | None = None

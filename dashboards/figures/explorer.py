@@ -15,12 +15,11 @@ it has and says how much it left out, so the page can say so and offer to re-cen
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dashboards.safe_cells import table_csv
 from graph.model import CreditRecord, GraphPath, Network, NetworkEdge, NetworkNode, PathStep
 from graph.reads.explorer import Neighbours, NodeFacts, Provenance
 from graph.reads.ownership_graph import Ownership, OwnershipParty
@@ -454,14 +453,13 @@ CSV_COLUMNS = (
 
 
 def elements_csv(on_screen: Sequence[Element]) -> str:
-    """The subgraph on screen as CSV: one row per node, then one per edge."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
+    """The subgraph on screen as CSV: one row per node, then one per edge, under the rules
+    of every download (:mod:`dashboards.safe_cells`)."""
+    rows = []
     for element in sorted(on_screen, key=lambda e: "source" in e["data"]):
         data = element["data"]
         is_edge = "source" in data
-        writer.writerow(
+        rows.append(
             {
                 **{k: v for k, v in data.items() if k in CSV_COLUMNS and k != "kind"},
                 "element": "edge" if is_edge else "node",
@@ -469,7 +467,7 @@ def elements_csv(on_screen: Sequence[Element]) -> str:
                 "kind": data.get("org_kind") or data.get("kind"),
             }
         )
-    return out.getvalue()
+    return table_csv(rows, [(column, column) for column in CSV_COLUMNS])
 
 
 def record_rows(records: Sequence[CreditRecord], provenance: Provenance | None) -> list[Element]:

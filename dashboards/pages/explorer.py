@@ -325,6 +325,9 @@ def layout(
                                     html.Button(t("connect_go"), id="explorer-connect-go"),
                                 ],
                                 className="explorer-connect",
+                                # Paths between two subjects are subject-level, as /paths: kept
+                                # in the layout (the view's callback names them), not shown.
+                                hidden=not context.may("subject_level"),
                             ),
                         ],
                         className="explorer-canvas",
@@ -573,7 +576,9 @@ def connection_view(
     as_of: date,
     root: str,
 ) -> tuple[fig.Merged, dict[str, NodeFacts], tuple[set[str], set[str]], int]:
-    """Why two subjects are connected: their shortest paths added and highlighted."""
+    """Why two subjects are connected: their shortest paths added and highlighted. For the
+    roles that see subject-level data only, as ``GET /api/v1/paths``."""
+    context.require("subject_level")
     for key in (source, target):
         disclosure.check_root(audience, key)
     found = tracing.paths_between(shared.repository, source, target, max_hops=PATH_HOPS)

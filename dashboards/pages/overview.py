@@ -13,6 +13,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboards import context
 from dashboards.figures import overview as figures
 from dashboards.i18n import Labels, translator
+from dashboards.kept import per_run
 from dashboards.terms import term
 from graph.reads.statistics import overview
 from graph.reference import regions
@@ -110,12 +111,16 @@ def update(start: str | None, end: str | None, province: str | None) -> tuple[An
     lang = context.viewer().lang
     t = translator(LABELS, lang)
     shared = context.services()
-    counts = overview(
-        shared.repository,
-        shared.clock.today(),
-        decided_from=_day(start),
-        decided_until=_day(end),
-        province=province or None,
+    today, since, until = shared.clock.today(), _day(start), _day(end)
+    counts = per_run(
+        ("overview", today, since, until, province or None),
+        lambda: overview(
+            shared.repository,
+            today,
+            decided_from=since,
+            decided_until=until,
+            province=province or None,
+        ),
     )
     return (
         [_kpi(id_, label, value) for id_, label, value in figures.kpis(counts, lang)],

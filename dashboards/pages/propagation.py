@@ -9,8 +9,6 @@ audited with the keys shown, and pass through :mod:`graph.disclosure` for the vi
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -21,6 +19,7 @@ from dashboards import context, grids
 from dashboards.exports import export_controls
 from dashboards.figures import propagation as fig
 from dashboards.i18n import Labels, translator
+from dashboards.kept import per_run
 from graph.disclosure import (
     disclose_appointment,
     disclose_change,
@@ -202,9 +201,6 @@ dash.register_page(
 )
 
 FINDINGS_LIMIT = 500
-NETWORKS_KEPT = 4  # risk networks kept per process: a few dates of the latest run
-_NETWORKS: OrderedDict[tuple[date, str], RiskNetwork] = OrderedDict()
-_NETWORKS_LOCK = threading.Lock()
 FEED_LIMIT = 2_000
 RUNS_SHOWN = 20
 
@@ -332,7 +328,9 @@ def _as_of(value: str | None) -> date:
 )
 def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
     """Flags by rule, kind and score: aggregates, no subject."""
-    counts = flag_scores(context.services().repository, _as_of(as_of))
+    repo = context.services().repository
+    day = _as_of(as_of)
+    counts = per_run(("flag_scores", day), lambda: flag_scores(repo, day))
     return fig.flag_score_figure(counts, _t()), fig.flag_count_rows(counts)
 
 
@@ -407,7 +405,9 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     """Hub persons and risk clusters of the risk network on the date (audited: it names
     persons and organisations)."""
     seen = context.viewer()
-    network = _risk_network(_as_of(as_of))
+    repo = context.services().repository
+    day = _as_of(as_of)
+    network: RiskNetwork = per_run(("risk_network", day), lambda: risk_network(repo, day))
     hubs = network.hubs()
     clusters = network.clusters()
     shown = {h["person"] for h in hubs} | {o for h in hubs for o in h["organizations"]}
@@ -424,27 +424,6 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     return fig.hub_rows(hubs, names), fig.cluster_rows(clusters, names), notice
 
 
-def _risk_network(as_of: date) -> RiskNetwork:
-    """The risk network on ``as_of``, kept per process until the next propagation run.
-
-    Flags change only when a run writes them, and a run follows every change of a record
-    (a load, a filing, a repair), so the latest run and the date name the network: reading it
-    again for each viewer would cost a walk over every subject at risk to say the same."""
-    repo = context.services().repository
-    latest = runs.list_runs(repo, limit=1)
-    key = (as_of, latest[0].model_dump_json() if latest else "")
-    with _NETWORKS_LOCK:
-        if key in _NETWORKS:
-            _NETWORKS.move_to_end(key)
-            return _NETWORKS[key]
-    network = risk_network(repo, as_of)
-    with _NETWORKS_LOCK:
-        _NETWORKS[key] = network
-        while len(_NETWORKS) > NETWORKS_KEPT:
-            _NETWORKS.popitem(last=False)
-    return network
-
-
 @callback(
     Output(grids.grid_id("propagation-appointments"), "rowData"),
     Output("propagation-appointments-notice", "children"),
@@ -457,8 +436,14 @@ def load_findings(as_of: str | None) -> tuple[Any, ...]:
     seen = context.viewer()
     shared = context.services()
     day = _as_of(as_of)
-    posts = findings.appointments(shared.repository, shared.rules, day, limit=FINDINGS_LIMIT)
-    conflicts = findings.red_list_conflicts(shared.repository, day, limit=FINDINGS_LIMIT)
+    repo = shared.repository
+    posts = per_run(
+        ("appointments", day),
+        lambda: findings.appointments(repo, shared.rules, day, limit=FINDINGS_LIMIT),
+    )
+    conflicts = per_run(
+        ("conflicts", day), lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
+    )
     context.audit_view(
         "propagation/findings",
         [f.person.pid for f in posts.items] + [c.key for c in conflicts.items],

@@ -3,12 +3,13 @@ the as-of date, and get block / review / pass with every reason, rule, path and 
 export the decisions and reasons as CSV or XLSX, and a subject's printable credit report
 with its flags' paths drawn.
 
-The review runs as a background callback in batches, reporting its progress. It decides
-exactly as ``POST /api/v1/reviews`` does (:func:`graph.review.credit_review.credit_review`;
-each subject's decision depends on that subject alone, so batches change nothing), is
-audited like it with the keys reviewed, and passes through :mod:`graph.disclosure`: an
-analyst's person keys are reviewed as unknown keys (they resolve no person), and persons on
-paths show as aliases. The printable report is the API's, for regulators only, as the API's.
+The page is for the roles that see subject-level data, as ``POST /api/v1/reviews`` is
+(:data:`graph.access.CAPABILITIES`, one table for both): other roles find neither the page
+in the menu nor a callback that answers them. The review runs as a background callback in
+batches, reporting its progress. It decides exactly as the API does
+(:func:`graph.review.credit_review.credit_review`; each subject's decision depends on that
+subject alone, so batches change nothing), is audited like it with the keys reviewed, and
+passes through :mod:`graph.disclosure`. The printable report is the API's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from dashboards.figures import review as fig
 from dashboards.figures.propagation import column_defs, path_keys, path_text
 from dashboards.i18n import Labels, translator
 from graph.disclosure import Audience, disclose_names, disclose_review, may_resolve
-from graph.errors import NotPermitted
 from graph.reads.subjects import names_of
 from graph.review.credit_report import credit_report, render_html
 from graph.review.credit_review import (
@@ -56,7 +56,7 @@ LABELS: Labels = {
         "subject": "查看主体",
         "paths": "关联路径",
         "report": "下载信用报告（可打印）",
-        "report_regulators": "信用报告仅向监管人员提供。",
+        "regulators_only": "信用审查仅向监管人员提供。",
         "no_keys": "请先输入或上传主体标识。",
         "procurement": "政府采购",
         "bidding": "招标投标",
@@ -101,7 +101,7 @@ LABELS: Labels = {
         "subject": "Subject",
         "paths": "Flag paths",
         "report": "Download the printable credit report",
-        "report_regulators": "Credit reports are for regulators only.",
+        "regulators_only": "Credit review is for regulators only.",
         "no_keys": "Paste or upload subject keys first.",
         "procurement": "Government procurement",
         "bidding": "Bidding",
@@ -136,6 +136,7 @@ dash.register_page(
     __name__,
     path="/review",
     order=6,
+    capability="subject_level",  # listed by dashboards.shell to the roles with it
     title="信用审查 credit review",
     nav={lang: labels["title"] for lang, labels in LABELS.items()},
 )
@@ -170,6 +171,12 @@ def _table(name: str, columns: list[tuple[str, str]], t: Any) -> html.Div:
 def layout(**_: object) -> html.Div:
     seen = context.viewer()
     t = translator(LABELS, seen.lang)
+    if not context.may("subject_level"):
+        return html.Div(
+            [html.H1(t("title")), html.P(t("regulators_only"), className="notice", role="alert")],
+            id="review",
+            className="page review",
+        )
     today = context.services().clock.today()
     return html.Div(
         [
@@ -234,8 +241,6 @@ def layout(**_: object) -> html.Div:
                         t("report"),
                         id="review-report",
                         n_clicks=0,
-                        disabled=not seen.audience.sees_persons,
-                        title="" if seen.audience.sees_persons else t("report_regulators"),
                     ),
                     dcc.Download(id="review-report-download"),
                 ],
@@ -286,6 +291,7 @@ def run_review(
     review_context: ReviewContext,
     as_of: str | None,
 ) -> tuple[Any, ...]:
+    context.require("subject_level")
     seen = context.viewer()
     t = translator(LABELS, seen.lang)
     shared = context.services()
@@ -380,6 +386,7 @@ def show_paths(key: str | None, stored: dict[str, Any] | None) -> Any:
     """The chosen subject's flag paths as diagrams (the report's own drawing) and text."""
     if not key or not stored:
         return []
+    context.require("subject_level")
     result = ReviewResult.model_validate(stored["result"])
     names: dict[str, str] = stored["names"]
     subject = next((s for s in result.subjects if s.key == key), None)
@@ -413,9 +420,7 @@ def download_report(clicks: int, key: str | None, as_of: str | None) -> Any:
     """The printable credit report of the chosen subject, as the API renders it (audited)."""
     if not clicks or not key:
         raise PreventUpdate
-    seen = context.viewer()
-    if not seen.audience.sees_persons:
-        raise NotPermitted("credit reports are for regulators")
+    context.require("subject_level")
     shared = context.services()
     day = date.fromisoformat(as_of[:10]) if as_of else shared.clock.today()
     report = credit_report(shared.repository, key, day, generated_at=shared.clock.now())

@@ -12,6 +12,7 @@ what they lack. Every read starts from keys already on screen and is bounded by 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from graph.model import NetworkEdge, NetworkNode, RelationCount, SubjectRef, lab
 from graph.reads import subjects
 from graph.store.queries import explorer as q
 from graph.store.repository import Repository
+from graph.store.schema import FULLTEXT_INDEXES, Label
 from graph.vocabulary import SUBJECT_RELATIONS, Direction, Level, ListName, SubjectLabel
 
 # Facts are read for at most this many nodes at once: more than a screen shows.
@@ -31,6 +33,12 @@ MAX_PAGE = 200
 # Relationships scanned per node to count its neighbours by type; beyond it the counts are
 # lower bounds (``NodeFacts.counts_complete`` is False), and the page says "more than".
 COUNT_CAP = 1_000
+# Name search candidates read per label from its full-text index.
+CANDIDATES = 200
+# A search term: one CJK character (the standard analyzer's term for it), or a run of other
+# letters and digits.
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_TERM = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 _LEVEL_ORDER: tuple[Level, ...] = ("general", "serious", "severe")
 
 
@@ -83,19 +91,45 @@ class Provenance(BaseModel):
 def fuzzy_search(
     repo: Repository, text: str, *, limit: int = 20, persons: bool = True
 ) -> list[SubjectRef]:
-    """Subjects by key, by name fragment, then by name with the fragment's characters in
-    order and anything between them: exact matches first, no subject twice."""
-    found = subjects.search(repo, text, limit=limit, persons=persons)
-    letters = [ch for ch in text if ch.isalnum()]
-    if len(found) >= limit or len(letters) < 2:
-        return found
-    pattern = "(?i).*" + ".*".join(letters) + ".*"
-    rows = repo.read(q.FUZZY_ORGANIZATIONS, pattern=pattern, limit=limit)
-    if persons:
-        rows += repo.read(q.FUZZY_PERSONS, pattern=pattern, limit=limit)
-    seen = {s.key for s in found}
-    more = [SubjectRef(**row) for row in rows if row["key"] not in seen]
-    return (found + more)[:limit]
+    """Subjects by key, else by name: names holding ``text`` first, then names holding its
+    letters in order with anything between them ("苏州甲科技" finds "苏州市甲乙科技有限公司");
+    the shorter name first, organisations before persons.
+
+    The candidates are the :data:`CANDIDATES` best of each label's full-text index for the
+    letters (the phrase boosted), so a search never reads every name of the province; a
+    name that holds the letters only out of order is left out.
+    """
+    if (found := subjects.find(repo, text.strip())) is not None:
+        return [found]
+    terms = _terms(text)
+    if len("".join(terms)) < 2:
+        return []
+    phrase = " ".join(terms)
+    lucene = f'"{phrase}"^4 OR ({" AND ".join(terms)})'
+    labels = [Label.ORGANIZATION, Label.PERSON] if persons else [Label.ORGANIZATION]
+    rows = [
+        row
+        for label in labels
+        for row in repo.read(
+            q.NAME_CANDIDATES, index=FULLTEXT_INDEXES[label], terms=lucene, limit=CANDIDATES
+        )
+    ]
+    fragment = text.strip().casefold()
+    in_order = re.compile(".*".join(re.escape(t) for t in terms))
+    ranked = []
+    for row in rows:
+        name = (row["name"] or "").casefold()
+        rank = 0 if fragment in name else 1 if in_order.search(name) else None
+        if rank is not None:
+            order = (rank, row["label"] != "Organization", len(name), row["key"])
+            ranked.append((order, SubjectRef(**row)))
+    return [ref for _, ref in sorted(ranked, key=lambda pair: pair[0])[:limit]]
+
+
+def _terms(text: str) -> list[str]:
+    """The query's terms as the standard analyzer makes them: each CJK character on its own,
+    other letters and digits in runs, lower case."""
+    return _TERM.findall(text.casefold())
 
 
 def node_facts(repo: Repository, keys: Iterable[str], *, as_of: date) -> dict[str, NodeFacts]:

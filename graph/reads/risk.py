@@ -12,7 +12,7 @@ when the cut was made, so a page can say its clusters are partial rather than wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,20 +36,34 @@ class RiskNetwork:
     sanctioned: frozenset[str]
     flagged: frozenset[str]  # flagged, whether or not also sanctioned
     truncated: bool  # more subjects were at risk than were read
+    # Answers already computed, by method and arguments: the network never changes, and a
+    # holder that keeps it (the dashboards, until the next run) asks the same again; at 1M
+    # organisations an answer costs seconds. Callers must not change what they get.
+    _answers: dict[tuple[Any, ...], list[dict[str, Any]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def clusters(self, min_size: int = 2) -> list[dict[str, Any]]:
         """Risk clusters (:func:`graph.reads.analytics.risk_clusters`)."""
-        return risk_clusters(self.graph, self.sanctioned, self.flagged, min_size=min_size)
+        asked = ("clusters", min_size)
+        if asked not in self._answers:
+            self._answers[asked] = risk_clusters(
+                self.graph, self.sanctioned, self.flagged, min_size=min_size
+            )
+        return self._answers[asked]
 
     def hubs(self, top: int = 20, min_orgs: int = 2) -> list[dict[str, Any]]:
         """Persons linking the most organisations at risk
         (:func:`graph.reads.analytics.hub_persons`)."""
-        at_risk_orgs = {
-            key
-            for key in self.sanctioned | self.flagged
-            if self.graph.nodes[key].get("label") == "Organization"
-        }
-        return hub_persons(self.graph, at_risk_orgs, top=top, min_orgs=min_orgs)
+        asked = ("hubs", top, min_orgs)
+        if asked not in self._answers:
+            at_risk_orgs = {
+                key
+                for key in self.sanctioned | self.flagged
+                if self.graph.nodes[key].get("label") == "Organization"
+            }
+            self._answers[asked] = hub_persons(self.graph, at_risk_orgs, top=top, min_orgs=min_orgs)
+        return self._answers[asked]
 
     def name(self, key: str) -> str | None:
         name: str | None = self.graph.nodes[key].get("name") if key in self.graph else None

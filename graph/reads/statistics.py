@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -144,14 +145,19 @@ def overview(
         "decided_until": decided_until,
         "province": province,
     }
-    cube = repo.read(q.OVERVIEW_BY_KIND, **params)
-    subjects = repo.read_one(
-        q.COUNT_SUBJECTS_IN_PROVINCE if province else q.COUNT_SUBJECTS, province=province
-    )
-    monthly = {
-        (_month(row["month"]), row["list"]): row["count"]
-        for row in repo.read(q.OVERVIEW_BY_MONTH, since=months[0], **params)
-    }
+    # The two reads run at once: at 1M organisations counting a province's subjects from its
+    # index costs about as much as the pass over the records.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(
+            repo.read_one,
+            q.COUNT_SUBJECTS_IN_PROVINCE if province else q.COUNT_SUBJECTS,
+            province=province,
+        )
+        # Aggregates without grouping keys: always exactly one row.
+        counts = repo.read(q.OVERVIEW, since=months[0], **params)[0]
+        subjects = counted.result()
+    cube = counts["kinds"]
+    monthly = {(_month(row["month"]), row["list"]): row["count"] for row in counts["months"]}
     lists = sorted({key[1] for key in monthly}, key=lambda name: name or "")
     levels: Counter[tuple[str | None, str | None]] = Counter()
     for row in cube:
@@ -173,10 +179,10 @@ def overview(
             for m in months
             for name in lists
         ],
-        by_region=_by_region(repo.read(q.OVERVIEW_BY_REGION_CODE, **params)),
+        by_region=_by_region(counts["regions"]),
         by_department=_ordered(
             Count(key=row["code"], name=row["name"], count=row["count"])
-            for row in repo.read(q.OVERVIEW_BY_DEPARTMENT, **params)
+            for row in counts["departments"]
         ),
         by_category=_summed(cube, "category"),
     )

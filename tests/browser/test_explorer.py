@@ -194,7 +194,7 @@ def test_the_visible_subgraph_downloads_as_csv_and_png(
         page.click("#explorer-csv")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    rows = list(csv.DictReader(saved.open(encoding="utf-8")))
+    rows = list(csv.DictReader(saved.open(encoding="utf-8-sig")))  # with a BOM, for Excel
     assert len(rows) == shown
     assert any(r["id"] == subject.key and r["element"] == "node" for r in rows)
     with page.expect_download() as image:

@@ -104,14 +104,30 @@ def test_upload_review_and_download(
 def test_bad_keys_are_named_and_nothing_is_reviewed(
     signed_in: Callable[[str], Page], dashboards: str
 ) -> None:
-    page = signed_in("analyst")
+    page = signed_in("regulator")
     page.goto(dashboards + "review")
     wait_for_dash(page)
-    assert page.locator("#review-report").is_disabled()  # reports are for regulators
     page.fill("#review-keys", "91320214745555318X\n<b>")
     page.click("#review-run")
     page.wait_for_selector("#review-problems li")
     problems = page.locator("#review-problems").inner_text()
     assert "1: " in problems and "2: " in problems
     assert page.locator("#review-decisions-table .ag-row").count() == 0
-    screenshot(page, "review-analyst-problems")
+    screenshot(page, "review-problems")
+
+
+def test_an_analyst_may_neither_review_nor_ask_why_connected(
+    signed_in: Callable[[str], Page], dashboards: str
+) -> None:
+    # Subject-level, as the API's /reviews and /paths are (graph.access).
+    page = signed_in("analyst")
+    assert page.locator("#nav-review").count() == 0
+    assert page.locator("#nav-explorer").count() == 1
+    page.goto(dashboards + "review")
+    wait_for_dash(page)
+    assert page.locator("#review .notice").inner_text() == "信用审查仅向监管人员提供。"
+    assert page.locator("#review-run").count() == 0
+    page.goto(dashboards + "explorer")
+    wait_for_dash(page)
+    assert page.locator("#explorer-connect-go").is_hidden()
+    screenshot(page, "review-analyst-refused")

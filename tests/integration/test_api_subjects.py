@@ -84,6 +84,16 @@ def test_find_by_id_number_hashes_and_never_echoes(
     assert id_number[:-1] not in bad.text  # the message masks what it quotes
 
 
+def test_analyst_may_not_ask_why_two_subjects_are_connected(
+    http: httpx.Client, make_key: KeyMaker
+) -> None:
+    # Paths are subject-level (graph.access), as the dashboards' "why connected" is.
+    params = {"source": "91320214745555318W", "target": "91320214745555318X"}
+    response = http.get("/api/v1/paths", params=params, headers=make_key("analyst"))
+    assert response.status_code == 403
+    assert "regulator" in response.text
+
+
 def test_analyst_may_not_search_by_id_number(http: httpx.Client, make_key: KeyMaker) -> None:
     response = http.post(
         "/api/v1/subjects/by-id-number", json={"id_number": "x"}, headers=make_key("analyst")

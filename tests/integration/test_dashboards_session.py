@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from dashboards.app import create_dash
 from dashboards.session import SESSION_COOKIE, SessionStore
 from graph.access import create_key, revoke_key
 from graph.clock import FixedClock
@@ -119,3 +120,25 @@ def test_a_session_ends_when_it_expires(services: Services) -> None:
     assert store.viewer(cookies) is not None
     clock.advance(1)
     assert store.viewer(cookies) is None
+
+
+def test_failed_sign_ins_are_limited_per_address(services: Services, make_key: KeyMaker) -> None:
+    # Two failures allowed, refilled one per 1,000 s of the app's clock.
+    settings = services.settings.model_copy(
+        update={"sign_in_failures_burst": 2, "sign_in_failures_per_s": 0.001}
+    )
+    clock = FixedClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    app = create_dash(dataclasses.replace(services, settings=settings, clock=clock))
+    client = app.server.test_client()
+    guess = {"key": "cg_0123456789abcdef_" + "x" * 43, "purpose": "case 2026-7"}
+    good = {"key": make_key("analyst")["X-API-Key"], "purpose": "case 2026-7"}
+    for _ in range(2):
+        assert "message=bad_key" in client.post("/session/sign-in", data=guess).location
+    # Out of tokens, the address is refused before any key is looked up, a good one too.
+    refused = client.post("/session/sign-in", data=good)
+    assert refused.status_code == 303
+    assert "message=too_many" in refused.location
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "set-cookie" not in refused.headers
+    clock.advance(1_000)
+    assert client.post("/session/sign-in", data=good).status_code == 302

@@ -213,12 +213,21 @@ def test_elements_csv_lists_nodes_then_edges() -> None:
     on_screen = fig.network_elements(
         _network(), {"A": _facts("A", lists=["black"])}, home_province="32"
     ).elements
-    rows = list(csv.DictReader(io.StringIO(fig.elements_csv(on_screen))))
+    text = fig.elements_csv(on_screen)
+    assert text.startswith("\ufeff")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert [r["element"] for r in rows] == ["node"] * 4 + ["edge"] * 3
     a = next(r for r in rows if r["id"] == "A")
     assert (a["name"], a["lists"], a["kind"]) == ("A name", "black", "Organization")
     share = next(r for r in rows if r["rel"] == "SHAREHOLDER_OF")
     assert (share["source"], share["target"], share["ratio"]) == ("S", "A", "0.6")
+
+
+def test_elements_csv_defuses_formulas() -> None:
+    # The rules of every download (dashboards.safe_cells), as for grids.
+    node = {"data": {"id": "A", "label": '=HYPERLINK("http://x")', "kind": "Organization"}}
+    rows = list(csv.DictReader(io.StringIO(fig.elements_csv([node]).removeprefix("\ufeff"))))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
 
 
 def test_record_rows_carry_department_batch_and_load_time() -> None:

@@ -1,9 +1,12 @@
-"""XLSX exports: the rows a grid shows, as a workbook a spreadsheet opens safely."""
+"""CSV and XLSX exports: the rows a grid shows, as a file a spreadsheet opens safely, both
+under the one set of rules (dashboards.safe_cells)."""
 
 from __future__ import annotations
 
 import base64
+import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,10 +14,10 @@ from openpyxl import load_workbook
 
 from dashboards.exports import (
     columns_of,
-    safe_cell,
     table_download,
     table_xlsx,
 )
+from dashboards.safe_cells import safe_cell, table_csv
 from graph.identifiers import make_id_number
 
 COLUMN_DEFS: list[dict[str, Any]] = [
@@ -51,10 +54,21 @@ def test_numbers_stay_numbers_and_lists_are_joined() -> None:
 
 
 def test_an_id_number_in_free_text_is_scrubbed() -> None:
-    from datetime import date
-
     number = make_id_number("320102", date(1980, 1, 1), 1)
     assert number not in str(safe_cell(f"持有人 {number}"))
+
+
+def test_csv_applies_the_same_rules_under_the_grid_headers() -> None:
+    number = make_id_number("320102", date(1980, 1, 1), 1)
+    rows = [*ROWS, {"key": f"持有人 {number}", "rule": "@R2", "score": -0.5}]
+    text = table_csv(rows, columns_of(COLUMN_DEFS))
+    assert text.startswith("\ufeff")
+    got = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert got[0] == ["主体标识 / key", "rule", "分值"]
+    assert got[1] == ["91320214745555318W", "R1", "1.0"]
+    assert got[2] == ['\'=HYPERLINK("http://x")', "", "0.25"]
+    assert got[3][1:] == ["'@R2", "-0.5"]  # a number is no formula
+    assert number not in text
 
 
 def test_xlsx_holds_one_sheet_with_typed_cells() -> None:

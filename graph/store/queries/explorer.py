@@ -125,19 +125,12 @@ RETURN s.source AS source, s.batch_id AS batch_id, s.loaded_at AS loaded_at, rec
 PROVENANCE_OF_ORGANIZATION = "MATCH (s:Organization {uscc: $key})" + _PROVENANCE
 PROVENANCE_OF_PERSON = "MATCH (s:Person {pid: $key})" + _PROVENANCE
 
-# Fuzzy name search: the characters of the query in order, anything between them ("苏州甲
-# 科技" finds "苏州市甲乙科技有限公司"). The pattern is built by graph.reads.explorer from
-# letters, digits and CJK characters only, so nothing in it is a regex operator.
-FUZZY_ORGANIZATIONS = """
-MATCH (o:Organization) WHERE o.name =~ $pattern
-RETURN o.uscc AS key, 'Organization' AS label, o.name AS name, o.region_code AS region_code
-ORDER BY size(o.name), o.uscc
-LIMIT $limit
-"""
-
-FUZZY_PERSONS = """
-MATCH (p:Person) WHERE p.name =~ $pattern
-RETURN p.pid AS key, 'Person' AS label, p.name AS name, p.region_code AS region_code
-ORDER BY size(p.name), p.pid
-LIMIT $limit
+# Name search candidates from a label's full-text index (graph.store.schema.FULLTEXT_INDEXES),
+# best Lucene score first; graph.reads.explorer.fuzzy_search builds the query from letters,
+# digits and CJK characters only, so nothing in it is a query operator.
+NAME_CANDIDATES = """
+CALL db.index.fulltext.queryNodes($index, $terms, {limit: $limit}) YIELD node
+RETURN coalesce(node.uscc, node.pid) AS key,
+       CASE WHEN node:Person THEN 'Person' ELSE 'Organization' END AS label,
+       node.name AS name, node.region_code AS region_code
 """

@@ -7,7 +7,8 @@ SET m.version = $version, m.applied_at = datetime()
 
 READ_SCHEMA_VERSION = "MATCH (m:SchemaMeta {id: 'schema'}) RETURN m.version AS version"
 
-AWAIT_INDEXES = "CALL db.awaitIndexes($timeout_s)"
+# A template (schema statements take no parameters): the seconds are an int of ours.
+AWAIT_INDEXES = "CALL db.awaitIndexes({timeout_s})"
 
 MERGE_REGIONS = """
 UNWIND $rows AS row

@@ -96,37 +96,45 @@ WHERE $province IS NULL OR s.province = $province
 """
 )
 
-OVERVIEW_BY_KIND = (
-    _OVERVIEW_RECORDS
-    + """
-RETURN r.list AS list, r.level AS level, r.category AS category, count(r) AS count
-"""
-)
-
-OVERVIEW_BY_MONTH = (
-    _OVERVIEW_RECORDS
-    + """
-  AND $since <= r.decided_on
-RETURN date.truncate('month', r.decided_on) AS month, r.list AS list, count(r) AS count
-"""
-)
-
-OVERVIEW_BY_REGION_CODE = (
-    _OVERVIEW_RECORDS
-    + """
-RETURN s.region_code AS region_code, count(r) AS count
-"""
-)
-
-OVERVIEW_BY_DEPARTMENT = (
+# All the overview's counts in one pass over its records: the records are read once and
+# grouped four ways in the database (one pass instead of four: at 1M organisations each pass
+# costs hundreds of milliseconds). Returns one row: `kinds` (list, level, category), `months`
+# (decision month from $since, list), `regions` (the subject's raw region code) and
+# `departments` (code, name), each a list of maps with a `count`.
+OVERVIEW = (
     _OVERVIEW_RECORDS
     + """
 OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
-RETURN coalesce(d.code, r.authority) AS code, d.name AS name, count(r) AS count
+WITH collect({list: r.list, level: r.level, category: r.category, decided_on: r.decided_on,
+              region_code: s.region_code, code: coalesce(d.code, r.authority),
+              name: d.name}) AS rows
+CALL (rows) {
+  UNWIND rows AS x
+  WITH x.list AS list, x.level AS level, x.category AS category, count(*) AS count
+  RETURN collect({list: list, level: level, category: category, count: count}) AS kinds
+}
+CALL (rows) {
+  UNWIND rows AS x
+  WITH x WHERE $since <= x.decided_on
+  WITH date.truncate('month', x.decided_on) AS month, x.list AS list, count(*) AS count
+  RETURN collect({month: month, list: list, count: count}) AS months
+}
+CALL (rows) {
+  UNWIND rows AS x
+  WITH x.region_code AS region_code, count(*) AS count
+  RETURN collect({region_code: region_code, count: count}) AS regions
+}
+CALL (rows) {
+  UNWIND rows AS x
+  WITH x.code AS code, x.name AS name, count(*) AS count
+  RETURN collect({code: code, name: name, count: count}) AS departments
+}
+RETURN kinds, months, regions, departments
 """
 )
 
-# Without a province, the count store answers at once; with one, the subjects are scanned.
+# Without a province, the count store answers at once; with one, the province's index
+# (graph.store.schema.RANGE_INDEXES) is read, not every subject.
 COUNT_SUBJECTS = """
 CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
 CALL () { MATCH (p:Person) RETURN count(p) AS persons }

@@ -1,8 +1,10 @@
-"""A token bucket per API key (and per client address for failed authentication), in
-process memory.
+"""Token buckets in process memory: the API's per API key and per client address for failed
+authentication (api/auth.py), the dashboards' per client address for failed sign-ins
+(dashboards/session.py).
 
-One process serves the API, so the buckets need no shared store; behind several workers
-each would limit on its own, which only makes the effective limit N times larger.
+One process serves the API and the dashboards, so the buckets need no shared store; behind
+several workers each would limit on its own, which only makes the effective limit N times
+larger.
 """
 
 from __future__ import annotations
