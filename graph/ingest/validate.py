@@ -54,6 +54,7 @@ RawRow = Mapping[str, str | None]
 
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_TEXT = 500
+FTM_ID_MAX = 128  # a FollowTheMoney entity id, kept beside our key (loaders/ftm.py)
 _ID_CANDIDATE = re.compile(r"(?=(\d{17}[\dXx]))")
 _LONG_DIGITS = re.compile(r"\d{15,}[\dXx]?")
 _STOCK_CODE = re.compile(r"\d{6}")
@@ -444,6 +445,7 @@ def _organizations(c: _Check) -> Valid | Invalid:
         "registered_capital": capital,
         "hub": c.flag("hub"),
         "stock_code": stock_code,
+        "ftm_id": c.text("ftm_id", max_len=FTM_ID_MAX),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
     }
@@ -475,6 +477,7 @@ def _persons(c: _Check) -> Valid | Invalid:
         "linkage_keys": keys,
         "linkage_key": current,
         "adult_on": _adult_on(c),
+        "ftm_id": c.text("ftm_id", max_len=FTM_ID_MAX),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
     }
