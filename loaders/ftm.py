@@ -1,9 +1,9 @@
 """FollowTheMoney (FtM) entity files read natively: parties, holdings, posts and sanctions
 turned into canonical rows (loaders/LAYOUTS.md, "FollowTheMoney").
 
-A file is FtM by its content, not its name: a ``.json``, ``.jsonl`` or ``.ftm`` file whose
-first non-empty line is a JSON object with a string ``id``, a string ``schema`` and an
-object ``properties`` (:func:`is_ftm`). Every line is one entity,
+A file is FtM by its content, not its name: a ``.json``, ``.jsonl``, ``.ijson`` or ``.ftm``
+file whose first non-empty line is a JSON object with a string ``id``, a string ``schema``
+and an object ``properties`` (:func:`is_ftm`). Every line is one entity,
 ``{"id", "schema", "properties": {prop: [values]}}``.
 
 Entities refer to each other by id, in any order, so a file is read twice, streamed both
@@ -48,7 +48,7 @@ from graph.ingest.validate import FieldError, quote
 from loaders.mapping import Mapped
 from loaders.readers import TextRow, UnreadableFile
 
-SUFFIXES = frozenset({".json", ".jsonl", ".ftm"})
+SUFFIXES = frozenset({".json", ".jsonl", ".ijson", ".ftm"})
 
 ORGANIZATION_SCHEMATA = frozenset({"Company", "Organization", "LegalEntity", "PublicBody"})
 PERSON_SCHEMATA = frozenset({"Person"})
