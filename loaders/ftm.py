@@ -22,6 +22,8 @@ What this module decides, and only it (everything else is validation's):
   those three is known (a name alone names no one);
 - ``percentage`` is what FtM documents it to be, "Percentage held": a percent in [0, 100]
   (``51``, ``51%``, ``51.0`` are 0.51; ``0.51`` is 0.51 %, never 51 %);
+- a Directorship whose role is "legal representative" (法定代表人) is a legal
+  representative, any other an officer (a Directorship without a role: a director);
 - Sanction → black list, level ``severe``; Risk → black list, level ``serious``; category
   ``other``; basis the ``program`` (else ``provisions``, else ``reason``); the ``authority``
   (else ``publisher``) becomes a department ``ftm:<digest>``;
@@ -60,6 +62,9 @@ SCHEMA_KINDS: dict[str, Kind] = {
     "Directorship": Kind.OFFICERS,
     **dict.fromkeys(RECORD_LEVELS, Kind.RECORDS),
 }
+# A Directorship of one of these roles is a legal representative (法定代表人), not an officer.
+LEGAL_REP_ROLES = frozenset({"legal representative", "legal_representative", "法定代表人"})
+LEGAL_REP_ROLE = "legal representative"  # as the export writes it
 UNSUPPORTED = "unsupported_schema"
 _WHY_NOT = {
     "Family": "the graph has no relationship between two persons",
@@ -102,6 +107,14 @@ _ROLES = {
     "board secretary": "board_secretary",
     "manager": "manager",
 }
+
+
+def kind_of(entity: Entity) -> Kind | None:
+    """The kind an entity loads as; None for a schema the graph has no place for."""
+    kind = SCHEMA_KINDS.get(entity.schema)
+    if kind is Kind.OFFICERS and (entity.first("role") or "").lower() in LEGAL_REP_ROLES:
+        return Kind.LEGAL_REPS
+    return kind
 
 
 def is_ftm(path: Path) -> bool:
@@ -269,7 +282,7 @@ class FtmFile:
                     yield entity.line, Mapped(_department(authority, province))
             return
         for entity in entities(self.path):
-            if SCHEMA_KINDS.get(entity.schema) is kind:
+            if kind_of(entity) is kind:
                 yield entity.line, _ROW_BUILDERS[kind](self, entity)
 
     def rejected(self) -> Iterator[tuple[int, str, FieldError]]:
@@ -315,7 +328,7 @@ def scan(path: Path) -> FtmFile:
     co_org: dict[str, str] = {}  # a party id → the least organisation id it is linked to
     authorities: set[str] = set()
     for entity in entities(path):
-        kind = SCHEMA_KINDS.get(entity.schema)
+        kind = kind_of(entity)
         if kind is None:
             ftm.unsupported[entity.schema] += 1
             continue
@@ -326,7 +339,7 @@ def scan(path: Path) -> FtmFile:
             ftm.parties[entity.id] = Party(entity.line, org_key(entity), person=False)
         elif kind is Kind.PERSONS:
             facts[entity.id] = (entity.line, person_facts(entity))
-        elif kind in (Kind.SHAREHOLDINGS, Kind.OFFICERS):
+        elif kind in (Kind.SHAREHOLDINGS, Kind.OFFICERS, Kind.LEGAL_REPS):
             one, other = (
                 ("owner", "asset") if kind is Kind.SHAREHOLDINGS else ("director", "organization")
             )
@@ -438,7 +451,8 @@ def _shareholding(ftm: FtmFile, entity: Entity) -> Mapped:
     return Mapped(row, tuple(errors))
 
 
-def _officer(ftm: FtmFile, entity: Entity) -> Mapped:
+def _post(ftm: FtmFile, entity: Entity) -> Mapped:
+    """A Directorship: an officer's post, or a legal representative's (by its role)."""
     director, errors = ftm.ref(entity, "director", "")
     org, org_errors = ftm.ref(entity, "organization", "")
     errors += org_errors
@@ -450,10 +464,11 @@ def _officer(ftm: FtmFile, entity: Entity) -> Mapped:
     row: TextRow = {
         "person_key": director.get("person_key"),
         "uscc": org.get("uscc"),
-        "role": "director" if role is None else _ROLES.get(role.lower(), role),
         "since": _day(entity.first("startDate")),
         "until": _day(entity.first("endDate")),
     }
+    if kind_of(entity) is Kind.OFFICERS:
+        row["role"] = "director" if role is None else _ROLES.get(role.lower(), role)
     return Mapped(row, tuple(errors))
 
 
@@ -492,6 +507,7 @@ _ROW_BUILDERS = {
     Kind.ORGANIZATIONS: _organization,
     Kind.PERSONS: _person,
     Kind.SHAREHOLDINGS: _shareholding,
-    Kind.OFFICERS: _officer,
+    Kind.OFFICERS: _post,
+    Kind.LEGAL_REPS: _post,
     Kind.RECORDS: _record,
 }
