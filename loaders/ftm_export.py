@@ -78,7 +78,8 @@ def export_audience(name: str) -> Audience:
 def _person_id(pid: str, ftm_id: str | None, audience: Audience) -> str:
     """A person's FtM id: to an audience that does not see persons, its alias only."""
     if not audience.sees_persons:
-        return person_alias(pid, audience)
+        # FtM ids take no `~`: the alias's digest under our prefix.
+        return "cg-" + person_alias(pid, audience).replace("~", "-")
     return ftm_id or entity_id("person", hashlib.sha256(pid.encode()).hexdigest()[:24])
 
 
