@@ -81,12 +81,19 @@ def test_a_sanctioned_owner_carries_its_flag_by_percentage(
     ]
 
 
-def test_loading_again_changes_nothing(
+def test_found_by_content_in_a_folder_and_loaded_once(
     repo: Repository, settings: Settings, tmp_path: Path
 ) -> None:
-    path = DATA / "sanctions-graph.ftm.json"
-    load(repo, settings, path, tmp_path / "first.csv")
-    again = load(repo, settings, path, tmp_path / "again.csv")
+    folder = tmp_path / "from-a-partner"
+    folder.mkdir()
+    # Not named as any kind, not named .ftm: the content says what it is.
+    (folder / "export.json").write_bytes((DATA / "sanctions-graph.ftm.json").read_bytes())
+    (folder / "notes.json").write_text('{"note": "not an entity"}\n', encoding="utf-8")
+    first = load(repo, settings, folder, tmp_path / "first.csv")
+    assert [f.name for f in first.files] == ["export.json"]
+    assert first.skipped == [("notes.json", "not a supported format (.json)")]
+    assert first.total("created") == 21
+    again = load(repo, settings, folder, tmp_path / "again.csv")
     assert again.total("created") == 0 and again.total("updated") == 0
 
 
