@@ -236,7 +236,7 @@ def keys_revoke(key_id: str) -> None:
 )
 @click.option(
     "--source",
-    help="The sending department: provenance, and the namespace of person_key surrogates "
+    help="The sending department, for provenance "
     "(default: the mapping's, else the directory's name).",
 )
 @click.option(

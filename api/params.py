@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 
-from graph.identifiers import validate_uscc
+from graph.identifiers import validate_org_key
 from graph.model import label_of
 from graph.settings import Settings
 
@@ -25,14 +25,27 @@ EXAMPLE_USCC = "91320214745555318W"
 # check character and the date are the domain's to verify (422 with the reason).
 ID_NUMBER_PATTERN = r"^(\d{17}[0-9Xx]|\d{15})$"
 
+# A subject key as routes take it: the longest organisation key is a `name:` key (200
+# characters of name), before its normalisation.
+SUBJECT_KEY_MAX_LENGTH = 256
+# A person key: a name of up to 200 characters, the birth, gender, nationality and an
+# organisation key.
+PERSON_KEY_MAX_LENGTH = 512
+SUBJECT_KEY_DESCRIPTION = (
+    "A person's pid, or an organisation key: a USCC, or `orgcode:` + organisation code, "
+    "`reg:` + 15-digit registration number, `listed:` + stock code and exchange "
+    "(`listed:600000.SH`), `foreign:<jurisdiction>:<registry number>`, `ftm:<entity id>`, "
+    '`name:<jurisdiction>:<name>` (loaders/LAYOUTS.md, "Keys"). An organisation key is '
+    "read in its canonical form (`listed:600000` is `listed:600000.SH`); a malformed one is "
+    "refused with the reason."
+)
 SubjectKey = Annotated[
     str,
     Path(
         min_length=3,
-        max_length=80,
-        pattern=r"^[0-9A-Za-z:_\-~]+$",
-        description="A USCC, an organisation surrogate key, or a person's pid.",
-        examples=[EXAMPLE_USCC],
+        max_length=SUBJECT_KEY_MAX_LENGTH,
+        description=SUBJECT_KEY_DESCRIPTION,
+        examples=[EXAMPLE_USCC, "listed:000008.SZ"],
     ),
 ]
 
@@ -43,10 +56,11 @@ RecordId = Annotated[
 
 
 def checked_key(key: str, settings: Settings) -> str:
-    """Reject a malformed USCC with the reason (422) before asking the graph."""
-    if label_of(key) == "Organization" and len(key) == 18 and ":" not in key:
-        return validate_uscc(key, settings.uscc_allow_list)
-    return key
+    """An organisation key in its canonical form, or a malformed one refused with the reason
+    (422) before asking the graph; a pid as it is."""
+    if label_of(key) == "Person":
+        return key
+    return validate_org_key(key, settings.uscc_allow_list)[0]
 
 
 # Dates as the document declares them (`format: date`, `format: date-time`) and nothing else:

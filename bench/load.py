@@ -200,7 +200,7 @@ def run_statements(args: argparse.Namespace, province: Path) -> tuple[float, flo
     rows, seconds, cpu = 0, 0.0, 0.0
     with _scratch_server(args, "neo4j-statements") as (repo, pid, settings):
         loaded_at = datetime.now(UTC)
-        ctx = validation_context(settings, province.name, loaded_at)
+        ctx = validation_context(settings, loaded_at)
         params = {"source": province.name, "batch_id": "statements", "loaded_at": loaded_at,
                   "province": settings.province_code}  # fmt: skip
         apply_schema(repo)

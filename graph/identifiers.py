@@ -1,4 +1,5 @@
-"""Identifiers of the credit system: USCC, resident ID numbers, region codes, person ids.
+"""Identifiers of the credit system: USCC and the other organisation keys, resident ID
+numbers, region codes, person ids and person keys.
 
 Pure functions, no I/O. Validation normalises and returns the canonical form, or raises
 :class:`InvalidIdentifier` with the kind, a short machine ``reason`` and a human message.
@@ -13,6 +14,10 @@ Examples
 '91320214745555318W'
 >>> mask_id_number(validate_id_number("11010519491231002x"))
 '1101**********002X'
+>>> validate_org_key("listed:000008.sz")
+('listed:000008.SZ', 'listed')
+>>> validate_person_key("gender=男;name=张 三;born=1960")
+'name=张三;born=1960;gender=m'
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from typing import Literal
 from graph.errors import InvalidInput
 from graph.reference import regions
 
-IdentifierKind = Literal["uscc", "id_number", "region_code"]
+IdentifierKind = Literal["uscc", "id_number", "region_code", "org_key", "person_key"]
+OrgKeyKind = Literal["uscc", "orgcode", "reg", "listed", "foreign", "ftm", "name"]
 
 # --- Unified Social Credit Code (GB 32100-2015).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -85,9 +91,10 @@ _ORG_CODE_TABLES = _weighted_tables(_ORG_CODE_VALUE, _ORG_CODE_WEIGHTS)
 class InvalidIdentifier(InvalidInput):
     """An identifier failed validation.
 
-    ``kind`` names the identifier ("uscc", "id_number", "region_code"); ``reason`` is a short
-    machine code ("length", "alphabet", "check_char_17", "check_char_18", "birth_date",
-    "region") that loaders put in their rejects report next to the human message.
+    ``kind`` names the identifier ("uscc", "id_number", "region_code", "org_key",
+    "person_key"); ``reason`` is a short machine code ("length", "alphabet", "check_char_17",
+    "check_char_18", "birth_date", "region", "prefix", "exchange", …) that loaders put in
+    their rejects report next to the human message.
     """
 
     def __init__(self, kind: IdentifierKind, reason: str, message: str) -> None:
@@ -229,6 +236,271 @@ def make_uscc(region6: str, org_body8: str, authority: str = "9", category: str 
     _require_uscc_alphabet(first16)
     first17 = first16 + org_code_check_char(org_body8)
     return validate_uscc(first17 + uscc_check_char(first17))
+
+
+# --------------------------------------------------------------------------- organisation keys
+
+# An organisation is keyed by its USCC where it has one, else by one of these typed keys
+# (loaders/LAYOUTS.md, "Keys"). Everything but a bare USCC carries its prefix, so no value is
+# ever guessed at: a bare 15-digit value could as well be an old-style ID number.
+ORG_KEY_PREFIXES: dict[str, OrgKeyKind] = {
+    "orgcode": "orgcode",
+    "reg": "reg",
+    "listed": "listed",
+    "foreign": "foreign",
+    "ftm": "ftm",
+    "name": "name",
+}
+ORG_CODE_PREFIX = "orgcode:"
+REG_PREFIX = "reg:"
+LISTED_PREFIX = "listed:"
+
+# ISO 3166-1 alpha-2, plus XK (Kosovo: user-assigned, but what FollowTheMoney and the
+# sanctions lists write).
+_ALPHA_2 = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW
+"""
+JURISDICTIONS = frozenset(_ALPHA_2.split())
+
+# The codes of the companies (A and B shares) each exchange lists. Disjoint, so a bare
+# 6-digit code names its exchange: Shanghai 600/601/603/605 (main board), 688/689 (STAR),
+# 900 (B); Shenzhen 000–003 (main board), 300/301 (ChiNext), 200 (B); Beijing 43/83/87/88
+# (from the NEEQ) and 920 (since 2024); Hong Kong five digits, written zero-filled.
+EXCHANGE_CODES: dict[str, re.Pattern[str]] = {
+    "SH": re.compile(r"(?:60[0135]|68[89]|900)\d{3}"),
+    "SZ": re.compile(r"(?:00[0-3]|30[01]|200)\d{3}"),
+    "BJ": re.compile(r"(?:43\d|8[378]\d|920)\d{3}"),
+    "HK": re.compile(r"\d{5}"),
+}
+_LISTED_FORMS = (
+    re.compile(r"(?P<code>\d{1,6})(?:\.(?P<exchange>[A-Z]{2}))?"),  # 600000, 600000.SH
+    re.compile(r"(?P<exchange>[A-Z]{2})(?P<code>\d{1,6})"),  # SH600000, as many exports write
+)
+_FOREIGN_NUMBER = re.compile(r"[A-Z0-9./-]{1,64}")
+_FTM_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_ORG_NAME_LENGTH = (2, 200)
+_PERSON_NAME_MAX = 200
+
+# Characters of the CJK scripts and their punctuation: a space beside one separates nothing
+# (Chinese is written without spaces; exports insert them at random).
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_BY_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+_SPACES = re.compile(r"\s+")
+_BRACKETS = str.maketrans({**{c: "(" for c in "[{【〔〖"}, **{c: ")" for c in "]}】〕〗"}})
+# Variants of one legal form, written the conservative way round: 有限责任公司 (Company Law
+# art. 3's full name) and 有限公司 name the same form.
+_LEGAL_FORMS = (("有限责任公司", "有限公司"),)
+
+
+def _fold_name(text: str) -> str:
+    """A name for comparison: NFKC (full-width letters, digits and brackets to ASCII),
+    case-folded, spaces beside CJK characters dropped and other runs collapsed to one."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _SPACES.sub(" ", _SPACE_BY_CJK.sub("", folded)).strip()
+
+
+def normalise_org_name(name: str) -> str:
+    """An organisation name as ``name:`` keys hold it, so that one firm written two ways is
+    one key. Conservative: only differences that never tell two firms apart are removed
+    (width, case, spacing, bracket shapes, 有限责任公司/有限公司); traditional and simplified
+    characters, and transliterations, are left to resolution.
+
+    >>> normalise_org_name("某某（上海） 有限责任公司")
+    '某某(上海)有限公司'
+    >>> normalise_org_name("  ACME   Trading  LTD ")
+    'acme trading ltd'
+    """
+    folded = _fold_name(name).translate(_BRACKETS)
+    for variant, canonical in _LEGAL_FORMS:
+        folded = folded.replace(variant, canonical)
+    return folded
+
+
+def _org_key_error(reason: str, message: str) -> InvalidIdentifier:
+    return InvalidIdentifier("org_key", reason, message)
+
+
+def validate_org_key(raw: str, allow_list: Collection[str] = ()) -> tuple[str, OrgKeyKind]:
+    """The canonical form and kind of an organisation key, or :class:`InvalidIdentifier`
+    (kind ``org_key``) with the reason. A bare value is a USCC (``allow_list`` as for
+    :func:`validate_uscc`); anything else names its kind by a prefix.
+
+    >>> validate_org_key("orgcode:74555531-8")
+    ('orgcode:745555318', 'orgcode')
+    >>> validate_org_key("listed:0700.hk")
+    ('listed:00700.HK', 'listed')
+    >>> validate_org_key("foreign:gb:0123 4567")
+    ('foreign:GB:01234567', 'foreign')
+    >>> validate_org_key("name:CN:某某（上海）有限责任公司")
+    ('name:CN:某某(上海)有限公司', 'name')
+    """
+    value = unicodedata.normalize("NFKC", raw).strip()
+    prefix, colon, rest = value.partition(":")
+    if not colon:
+        try:
+            return validate_uscc(value, allow_list), "uscc"
+        except InvalidIdentifier as exc:
+            raise _org_key_error(exc.reason, str(exc)) from None
+    kind = ORG_KEY_PREFIXES.get(prefix.strip().lower())
+    if kind is None:
+        # The prefix is not quoted: a mis-mapped column may hold anything before a colon.
+        raise _org_key_error(
+            "prefix",
+            "an organisation key is a USCC or one of "
+            + ", ".join(f"{p}:…" for p in ORG_KEY_PREFIXES),
+        )
+    rest = rest.strip()
+    if kind == "orgcode":
+        return ORG_CODE_PREFIX + validate_org_code(rest), kind
+    if kind == "reg":
+        return REG_PREFIX + validate_registration_number(rest), kind
+    if kind == "listed":
+        code, exchange = validate_listed_code(rest)
+        return f"{LISTED_PREFIX}{code}.{exchange}", kind
+    if kind == "ftm":
+        if not _FTM_ID.fullmatch(rest):
+            raise _org_key_error(
+                "format", "a FollowTheMoney id is 1–128 letters, digits, '.', '_' or '-'"
+            )
+        return f"ftm:{rest}", kind
+    jurisdiction, colon, body = rest.partition(":")
+    jurisdiction = jurisdiction.strip().upper()
+    if not colon or jurisdiction not in JURISDICTIONS:
+        raise _org_key_error(
+            "jurisdiction",
+            f"a {kind}: key is {kind}:<ISO 3166-1 alpha-2 jurisdiction>:<…>, and the "
+            "jurisdiction is not a known one",
+        )
+    if kind == "foreign":
+        number = _SPACES.sub("", body).upper()
+        if not _FOREIGN_NUMBER.fullmatch(number):
+            raise _org_key_error(
+                "format", "a registry number is 1–64 letters, digits, '.', '/' or '-'"
+            )
+        return f"foreign:{jurisdiction}:{number}", kind
+    name = normalise_org_name(body)
+    low, high = _ORG_NAME_LENGTH
+    if not low <= len(name) <= high:
+        raise _org_key_error(
+            "length", f"an organisation name is {low}–{high} characters, got {len(name)}"
+        )
+    if scrub(name) != name:
+        raise _org_key_error("contains_id_number", "the name holds a resident ID number")
+    return f"name:{jurisdiction}:{name}", kind
+
+
+def validate_org_code(code: str) -> str:
+    """A 9-character organisation code (组织机构代码, GB 11714) without its hyphen, checked.
+    A USCC embeds it as characters 9–17 (:func:`org_code_of_uscc`).
+
+    >>> validate_org_code("74555531-8")
+    '745555318'
+    """
+    normalised = _normalise(code)
+    if len(normalised) == 10 and normalised[8] == "-":
+        normalised = normalised[:8] + normalised[9]
+    if len(normalised) != 9:
+        raise _org_key_error(
+            "length", f"an organisation code is 9 characters, got {len(normalised)}"
+        )
+    if (bad := _first_outside(normalised[:8], _ORG_CODE_CHARS)) is not None:
+        position, ch = bad
+        raise _org_key_error(
+            "alphabet", f"organisation code character {position} {ch!r} is not a digit or A–Z"
+        )
+    expected = _org_code_check(normalised[:8])
+    if normalised[8] != expected:
+        raise _org_key_error(
+            "check_char",
+            f"organisation code check character is {normalised[8]!r}, expected {expected!r}",
+        )
+    return normalised
+
+
+def org_code_of_uscc(uscc: str) -> str:
+    """The organisation code a (valid) USCC embeds: characters 9–17.
+
+    >>> org_code_of_uscc("91320214745555318W")
+    '745555318'
+    """
+    return uscc[8:17]
+
+
+def validate_registration_number(number: str) -> str:
+    """A 15-digit registration number (注册号, GS 15—2006) checked: its last digit is the
+    ISO 7064 MOD 11,10 check of the first 14. Real ones from public company pages:
+
+    >>> [validate_registration_number(n) for n in ("330106000129004", "110108000000016")]
+    ['330106000129004', '110108000000016']
+    """
+    normalised = _normalise(number)
+    if len(normalised) != 15:
+        raise _org_key_error(
+            "length", f"a registration number is 15 digits, got {len(normalised)} characters"
+        )
+    if (bad := _first_outside(normalised, _DIGITS)) is not None:
+        position, ch = bad
+        raise _org_key_error(
+            "alphabet", f"registration number character {position} {ch!r} is not a digit"
+        )
+    # Never quoted, not even the check digit: a 15-digit number may be an old ID number.
+    if _mod_11_10(normalised[:14]) != normalised[14]:
+        raise _org_key_error(
+            "check_char", "the registration number's check digit (15th) does not match"
+        )
+    return normalised
+
+
+def _mod_11_10(body: str) -> str:
+    """The ISO 7064 MOD 11,10 check digit of a digit string."""
+    product = 10
+    for digit in body:
+        product = 2 * ((product + int(digit)) % 10 or 10) % 11
+    return str((11 - product) % 10)
+
+
+def validate_listed_code(raw: str) -> tuple[str, str]:
+    """A listed company's stock code and its exchange (SH, SZ, BJ, HK), from ``600000``,
+    ``600000.SH`` or ``SH600000``. A 6-digit code without exchange names its own; a Hong
+    Kong code needs ``.HK`` and is zero-filled to 5.
+
+    >>> validate_listed_code("600000"), validate_listed_code("sz000008")
+    (('600000', 'SH'), ('000008', 'SZ'))
+    """
+    value = _normalise(raw)
+    found = next((m for form in _LISTED_FORMS if (m := form.fullmatch(value))), None)
+    if found is None:
+        raise _org_key_error(
+            "stock_code", "a listed code is digits, with its exchange: 600000.SH, 0700.HK"
+        )
+    code, exchange = found.group("code"), found.group("exchange")
+    if exchange == "HK":
+        code = code.zfill(5)
+    if exchange is None:
+        inferred = [ex for ex, pattern in EXCHANGE_CODES.items() if pattern.fullmatch(code)]
+        if len(code) != 6 or len(inferred) != 1:
+            raise _org_key_error(
+                "exchange",
+                f"a listed code of {len(code)} digits follows no exchange's pattern; write "
+                "it with its exchange (.SH, .SZ, .BJ, .HK)",
+            )
+        exchange = inferred[0]
+    pattern = EXCHANGE_CODES.get(exchange)
+    if pattern is None:
+        raise _org_key_error("exchange", "the exchange is not one of SH, SZ, BJ, HK")
+    if not pattern.fullmatch(code):
+        raise _org_key_error(
+            "stock_code", f"the code follows none of the patterns {exchange} lists companies under"
+        )
+    return code, exchange
 
 
 # --------------------------------------------------------------------------- ID numbers
@@ -478,15 +750,124 @@ def pid_and_mask(id_number: str, key: bytes) -> tuple[str, str]:
     return _hmac_hex(key, normalised), _mask(normalised)
 
 
-def surrogate_pid(source: str, person_key: str, key: bytes) -> str:
-    """The person id of a person a source knows without an ID number.
+# The parts of a person key, in canonical order (loaders/LAYOUTS.md, "Keys").
+PERSON_KEY_PARTS = ("name", "born", "gender", "nationality", "org")
+_GENDERS = {"男": "m", "女": "f", "m": "m", "f": "f", "male": "m", "female": "f"}
+_YEAR = re.compile(r"\d{4}")
+
+
+def validate_person_key(raw: str) -> str:
+    """The canonical person key of a person known without an ID number: its parts
+    (``name=…;born=…;gender=…;nationality=…;org=…``, given in any order) normalised and
+    written in that order. ``name`` and at least one other part are required.
+
+    >>> validate_person_key("org=listed:600000;name=John  SMITH;gender=male")
+    'name=john smith;gender=m;org=listed:600000.SH'
+    """
+    return ";".join(f"{k}={v}" for k, v in _person_key_parts(raw))
+
+
+def person_key_parts(raw: str) -> dict[str, str]:
+    """The canonical parts of a person key, in canonical order (:func:`validate_person_key`);
+    :class:`InvalidIdentifier` (kind ``person_key``) names what is wrong, never a value.
+
+    >>> person_key_parts("name=李四;born=1970-05-01")["born"]
+    '1970-05-01'
+    """
+    return dict(_person_key_parts(raw))
+
+
+# Keys repeat on every row naming the person (their own, their posts, their holdings).
+@lru_cache(maxsize=1 << 16)
+def _person_key_parts(raw: str) -> tuple[tuple[str, str], ...]:
+    parts: dict[str, str] = {}
+    for position, part in enumerate(raw.split(";"), 1):
+        name, equals, value = part.partition("=")
+        name = name.strip().lower()
+        if not equals or name not in PERSON_KEY_PARTS:
+            raise _person_key_error(
+                "part",
+                f"part {position} is not one of {', '.join(PERSON_KEY_PARTS)} followed by '='",
+            )
+        if name in parts:
+            raise _person_key_error("duplicate", f"part {name} is given twice")
+        if "=" in value:
+            raise _person_key_error("reserved_character", f"part {name} holds '='")
+        parts[name] = _person_key_part(name, value)
+    if "name" not in parts:
+        raise _person_key_error("missing_name", "a person key needs a name= part")
+    if len(parts) < 2:
+        raise _person_key_error(
+            "too_few_parts",
+            "a name alone does not tell people apart: add born, gender, nationality or org",
+        )
+    return tuple((name, parts[name]) for name in PERSON_KEY_PARTS if name in parts)
+
+
+def _person_key_error(reason: str, message: str) -> InvalidIdentifier:
+    return InvalidIdentifier("person_key", reason, message)
+
+
+def _person_key_part(name: str, value: str) -> str:
+    # No message quotes a value: a person key is personal data (a name, a birth date).
+    if name == "name":
+        folded = _fold_name(value)
+        if not 1 <= len(folded) <= _PERSON_NAME_MAX:
+            raise _person_key_error(
+                "length", f"the name is 1–{_PERSON_NAME_MAX} characters, got {len(folded)}"
+            )
+        if scrub(folded) != folded:
+            raise _person_key_error("contains_id_number", "the name holds a resident ID number")
+        return folded
+    value = _normalise(value)
+    if name == "born":
+        return _born(value)
+    if name == "gender":
+        gender = _GENDERS.get(value.lower())
+        if gender is None:
+            raise _person_key_error("gender", "gender is one of 男, 女, m, f, male, female")
+        return gender
+    if name == "nationality":
+        if value not in JURISDICTIONS:
+            raise _person_key_error("nationality", "nationality is an ISO 3166-1 alpha-2 code")
+        return value
+    try:
+        return validate_org_key(value)[0]
+    except InvalidIdentifier as exc:
+        raise _person_key_error(exc.reason, f"org: {exc}") from None
+
+
+def _born(value: str) -> str:
+    today = datetime.date.fromtimestamp(time.time())
+    if _YEAR.fullmatch(value):
+        if _EARLIEST_BIRTH.year <= int(value) <= today.year:
+            return value
+    else:
+        try:
+            day = datetime.date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is not None and _EARLIEST_BIRTH <= day <= today:
+            return day.isoformat()
+    raise _person_key_error("born", "born is a year or a date YYYY-MM-DD, from 1900 up to today")
+
+
+def surrogate_pid(person_key: str, key: bytes) -> str:
+    """The person id of a person known without an ID number, from their person key
+    (:func:`validate_person_key`): the same facts give the same person whichever source
+    states them, so a board member and the same person as a shareholder are one node.
 
     The ``s:`` prefix keeps surrogates apart from ID-bearing pids (64 hex digits, no colon).
     """
-    if "|" in source:
-        # With a '|' in source, ("a|b", "c") and ("a", "b|c") would hash the same message.
-        raise ValueError(f"source must not contain '|', got {source!r}")
-    return _SURROGATE_PREFIX + _hmac_hex(key, f"surrogate|{source}|{person_key}")
+    return _SURROGATE_PREFIX + _hmac_hex(key, "person|" + validate_person_key(person_key))
+
+
+def linkage_surrogate_pid(linkage_key: str, key: bytes) -> str:
+    """The person id of a partner province's person we do not know (graph/linkage/sync.py):
+    all the partner sends is a linkage key, so the surrogate is the key's own, in a message
+    space apart from :func:`surrogate_pid`'s (``surrogate|linkage|`` versus ``person|``).
+    The message is the one such persons have always been stored under."""
+    return _SURROGATE_PREFIX + _hmac_hex(key, "surrogate|linkage|" + linkage_key)
 
 
 # --------------------------------------------------------------------------- regions

@@ -3,7 +3,7 @@
 A mapping names the source files it understands (by name or glob) and, for each, the
 canonical rows one source row becomes. Example (see ``loaders/mappings/`` for real ones)::
 
-    source: js-credit-office          # provenance, and the namespace of person_key surrogates
+    source: js-credit-office          # provenance
     files:
       "处罚决定*.csv":
         ignore: [备注]                 # read by no output; any other unread column is an error
@@ -25,6 +25,13 @@ canonical rows one source row becomes. Example (see ``loaders/mappings/`` for re
           - kind: officers
             columns:
               role: {column: 职务, split: "/", map: {董事长: chairman, 董事: director}}
+              person_key:                  # a person known without an ID number
+                person_key:
+                  name: 姓名
+                  gender: 性别
+                  born: {column: 年龄, age_in: 2018}   # an age in 2018 → birth year
+                fallback:                  # joins only when the parts above give a name alone
+                  org: {template: "listed:{证券代码}"}
 
 Rules of a canonical column: exactly one of ``column`` (a source column; a dotted path for
 nested JSON, ``a.b.0``), ``template`` (source columns in braces; empty if any of them is
@@ -36,8 +43,18 @@ per part; at most one split column per output; parts are de-duplicated after map
 names them), and one conversion: ``date`` (``strptime`` formats tried in order, written back
 ISO; ``%y`` needs ``pivot``, the first year of the century window two-digit years fall in)
 or ``unit`` (``percent``: a number in [0, 100], a ``%`` sign allowed, divided by 100;
-``fraction``: a number in [0, 1]). A value a conversion cannot read is rejected with its
-reason, never guessed at; a mapped ``ratio`` must declare its ``unit``.
+``fraction``: a number in [0, 1]) or ``age_in`` (an age in years reported in that year
+becomes the birth year, ``year - age``: the later of the two years possible, so no one
+counts as adult early). A value a conversion cannot read is rejected with its reason, never
+guessed at; a mapped ``ratio`` must declare its ``unit``.
+
+A person key (``person_key``, ``holder_person_key``, ``subject_person_key``) can be built from
+columns: ``{person_key: {name: R, born: R, gender: R, nationality: R, org: R}, fallback:
+{...}}``, each ``R`` a rule as above. Parts whose value is missing are left out; the
+``fallback`` parts join only when the others leave the name alone; without a name the key is
+missing. Validation puts the parts in canonical order and checks them
+(:func:`graph.identifiers.validate_person_key`), so the same facts from any mapping give the
+same person.
 
 A ``where`` condition is ``{column: C, <test>}`` with one test of ``equals: v``,
 ``in: [v, ...]``, ``matches: regex`` (searched anywhere) or ``present: true|false``, or
@@ -63,13 +80,17 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from graph.identifiers import PERSON_KEY_PARTS
 from graph.ingest.layouts import KIND_NAMES, LAYOUTS, Kind
 from graph.ingest.validate import FieldError, quote
 from loaders.readers import TextRow
 
 _RULE_KEYS = {
     "column", "template", "value", "replace", "extract", "split", "map", "date", "pivot", "unit",
+    "age_in",
 }  # fmt: skip
+_PERSON_KEY_RULE_KEYS = {"person_key", "fallback"}
+_MAX_AGE = 130
 _PREPARE_KEYS = {"zfill", "missing"}
 # A placeholder is substituted by hand, not by str.format, which would read the dotted names
 # of joined and nested columns (`dept.name`) as attribute access.
@@ -110,10 +131,17 @@ class ColumnRule:
     date: tuple[str, ...] = ()
     pivot: int | None = None
     unit: str | None = None
+    age_in: int | None = None
+    # A person key built from columns: (part, rule) pairs, and the parts added only when the
+    # others leave the name alone (graph.identifiers.validate_person_key).
+    person_key: tuple[tuple[str, ColumnRule], ...] = ()
+    fallback: tuple[tuple[str, ColumnRule], ...] = ()
 
     @property
     def reads(self) -> set[str]:
         """The source columns this rule reads."""
+        if self.person_key:
+            return set().union(*(rule.reads for _, rule in (*self.person_key, *self.fallback)))
         if self.column is not None:
             return {self.column}
         if self.template is not None:
@@ -122,6 +150,8 @@ class ColumnRule:
 
     def produce(self, row: TextRow) -> str | None:
         """The value before splitting: the source, substituted and extracted."""
+        if self.person_key:
+            return self._person_key(row)
         if self.column is not None:
             value = row.get(self.column)
         elif self.template is not None:
@@ -152,7 +182,39 @@ class ColumnRule:
             return _date(value, self.date, self.pivot)
         if self.unit is not None:
             return _ratio(value, self.unit)
+        if self.age_in is not None:
+            return _birth_year(value, self.age_in)
         return value
+
+    def _person_key(self, row: TextRow) -> str | None:
+        """``name=…;born=…`` of the parts present (validation orders and checks them); the
+        fallback parts join when the others leave the name alone; missing without a name."""
+        parts = _parts(self.person_key, row)
+        if "name" not in parts:
+            return None
+        if len(parts) == 1:
+            parts.update(_parts(self.fallback, row))
+        return ";".join(f"{name}={value}" for name, value in parts.items())
+
+
+def _parts(rules: tuple[tuple[str, ColumnRule], ...], row: TextRow) -> dict[str, str]:
+    parts = {}
+    for name, rule in rules:
+        value = rule.produce(row)
+        if value is not None:
+            parts[name] = rule.finish(value)
+    return parts
+
+
+def _birth_year(value: str, year: int) -> str:
+    """The birth year of a person of age ``value`` in ``year``: ``year - age``. (Someone 50
+    in 2018 was born in 1968 or, birthday not yet reached, 1967: the later year is taken, so
+    that no one counts as an adult earlier than they may be.)"""
+    if not value.isdigit():
+        raise _Rejected("number", f"{quote(value)} is not an age in years")
+    if int(value) > _MAX_AGE:
+        raise _Rejected("out_of_range", f"an age of {int(value)} is over {_MAX_AGE}")
+    return str(year - int(value))
 
 
 # Dates repeat (a report period, a decision day): strptime is slow, so each is read once.
@@ -519,6 +581,8 @@ def _rule(spec: Any, where: str) -> ColumnRule:
     if isinstance(spec, str):
         return ColumnRule(column=spec)
     _require(isinstance(spec, dict), where, "a source column name or a rule")
+    if "person_key" in spec:
+        return _person_key_rule(spec, where)
     _unknown(spec, _RULE_KEYS, where)
     sources = [k for k in ("column", "template", "value") if k in spec]
     _require(len(sources) == 1, where, "give exactly one of `column`, `template`, `value`")
@@ -553,7 +617,17 @@ def _rule(spec: Any, where: str) -> ColumnRule:
     _require(pivot is None or (isinstance(pivot, int) and pivot > 0), where, "`pivot` is a year")
     unit = spec.get("unit")
     _require(unit is None or unit in _UNITS, where, "`unit` is percent or fraction")
-    _require(not (dates and unit), where, "one conversion: `date` or `unit`")
+    age_in = spec.get("age_in")
+    _require(
+        age_in is None or (isinstance(age_in, int) and age_in > 1900),
+        where,
+        "`age_in` is the year the age was reported in",
+    )
+    _require(
+        sum((bool(dates), unit is not None, age_in is not None)) <= 1,
+        where,
+        "one conversion: `date`, `unit` or `age_in`",
+    )
     return ColumnRule(
         column=_str_or_none(spec.get("column")),
         template=template,
@@ -567,6 +641,23 @@ def _rule(spec: Any, where: str) -> ColumnRule:
         date=tuple(dates),
         pivot=pivot,
         unit=unit,
+        age_in=age_in,
+    )
+
+
+def _person_key_rule(spec: dict[str, Any], where: str) -> ColumnRule:
+    _unknown(spec, _PERSON_KEY_RULE_KEYS, where)
+    parts, fallback = spec["person_key"], spec.get("fallback") or {}
+    for name, given in (("person_key", parts), ("fallback", fallback)):
+        _require(isinstance(given, dict), where, f"`{name}` is an object of part: rule")
+        unknown = sorted(set(map(str, given)) - set(PERSON_KEY_PARTS))
+        _require(not unknown, where, f"person key parts are {', '.join(PERSON_KEY_PARTS)}")
+    _require("name" in parts, where, "a person key needs its `name` part")
+    _require("name" not in fallback, where, "the `fallback` parts come beside the name")
+    _require(bool(fallback) or len(parts) > 1, where, "a name alone is no person key")
+    return ColumnRule(
+        person_key=tuple((str(n), _rule(r, f"{where}.{n}")) for n, r in parts.items()),
+        fallback=tuple((str(n), _rule(r, f"{where}.fallback.{n}")) for n, r in fallback.items()),
     )
 
 

@@ -113,8 +113,8 @@ def load_paths(
 ) -> LoadReport:
     """Load files of the canonical layouts (or of a mapping's) into the graph.
 
-    ``source`` names the sending department in provenance and scopes its ``person_key``
-    surrogates; it defaults to the mapping's, else to the name of the (first) directory.
+    ``source`` names the sending department in provenance; it defaults to the mapping's,
+    else to the name of the (first) directory.
     Rejected rows go to ``rejects_path`` (default ``rejects-<batch id>.csv`` in the working
     directory, written only if a row is rejected). ``progress`` shows bars; None: only on a
     terminal. ``rules`` and ``as_of`` (default: the day of the load, in China) are what the
@@ -126,7 +126,7 @@ def load_paths(
     source = source or (mapping.source if mapping else _directory_name(paths))
     plan = plan_load(paths, mapping, source)
     loaded_at = datetime.now(UTC)
-    ctx = validation_context(settings, source, loaded_at)
+    ctx = validation_context(settings, loaded_at)
     report = LoadReport(plan.batch_id, source, loaded_at, plan.files, plan.skipped)
 
     # Constraints first: every lookup by natural key relies on them, for speed and uniqueness.
@@ -183,12 +183,11 @@ def load_paths(
     return report
 
 
-def validation_context(settings: Settings, source: str, loaded_at: datetime) -> Context:
-    """What validating a load's rows needs to know: the pid key, the sending source, the
-    province, the day of the load (in China Standard Time) and the USCC allow-list."""
+def validation_context(settings: Settings, loaded_at: datetime) -> Context:
+    """What validating a load's rows needs to know: the pid key, the province, the day of
+    the load (in China Standard Time) and the USCC allow-list."""
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
-        source=source,
         province=settings.province_code,
         today=china_date(loaded_at),
         uscc_allow_list=frozenset(settings.uscc_allow_list),

@@ -15,10 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from api.audit_trail import AuditDep
 from api.auth import Regulator
 from api.deps import ClockDep, RepositoryDep, RulesDep, SettingsDep
-from api.params import ID_NUMBER_PATTERN, IsoDate, RecordId
+from api.params import (
+    ID_NUMBER_PATTERN,
+    PERSON_KEY_MAX_LENGTH,
+    SUBJECT_KEY_MAX_LENGTH,
+    IsoDate,
+    RecordId,
+)
 from api.problems import PROBLEM_RESPONSES, problem_responses
 from graph import ingest, records
-from graph.access import Principal
 from graph.ingest.validate import Context
 from graph.propagation.recompute import RunSummary
 from graph.settings import Settings
@@ -48,13 +53,26 @@ class RecordIn(BaseModel):
     model_config = ConfigDict(json_schema_extra=_LEVEL_BY_LIST)
 
     record_id: str = Field(min_length=1, max_length=128, examples=["JS-SCJGJ-2026-00017"])
-    subject_uscc: str | None = Field(default=None, max_length=18, examples=["91320214745555318W"])
+    subject_uscc: str | None = Field(
+        default=None,
+        max_length=SUBJECT_KEY_MAX_LENGTH,
+        description="An organisation key: a USCC, or `orgcode:`, `reg:`, `listed:`, "
+        '`foreign:`, `ftm:` or `name:` + its identifier (loaders/LAYOUTS.md, "Keys").',
+        examples=["91320214745555318W", "listed:000008.SZ"],
+    )
     subject_id_number: str | None = Field(
         default=None,
         pattern=ID_NUMBER_PATTERN,
         description="Hashed on arrival; never stored or echoed.",
     )
-    subject_person_key: str | None = Field(default=None, max_length=128)
+    subject_person_key: str | None = Field(
+        default=None,
+        max_length=PERSON_KEY_MAX_LENGTH,
+        description="A person known without an ID number, by the facts the graph keys them by: "
+        "`name=…;born=…;gender=…;nationality=…;org=…` (name and one more; LAYOUTS.md, "
+        '"Keys"). The same facts name the same person whichever source loaded them.',
+        examples=["name=张三;born=1970;gender=m"],
+    )
     list: ListName
     level: Level | None = None
     category: str | None = Field(default=None, max_length=40, examples=["judgment_debtor"])
@@ -104,10 +122,9 @@ def _out(run: RunSummary) -> PropagationOut:
     )
 
 
-def _context(settings: Settings, principal: Principal, today: date) -> Context:
+def _context(settings: Settings, today: date) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
-        source=f"api:{principal.key_id}",
         province=settings.province_code,
         today=today,
         uscc_allow_list=frozenset(settings.uscc_allow_list),
@@ -144,7 +161,7 @@ def add_record(
         "province": settings.province_code,
     }
     filed = ingest.file_record(
-        repo, rules, raw, _context(settings, principal, clock.today()), provenance, clock.today()
+        repo, rules, raw, _context(settings, clock.today()), provenance, clock.today()
     )
     trail.log(
         [filed.subject],

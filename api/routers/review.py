@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from api.audit_trail import AuditDep, AuditTrail
 from api.auth import Regulator
 from api.deps import ClockDep, PolicyDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC, IsoDate, SubjectKey, checked_key
+from api.params import (
+    EXAMPLE_USCC,
+    SUBJECT_KEY_DESCRIPTION,
+    SUBJECT_KEY_MAX_LENGTH,
+    IsoDate,
+    SubjectKey,
+    checked_key,
+)
 from api.problems import PROBLEM_RESPONSES, problem_doc
 from api.responses import ModelResponse
 from graph.clock import Clock
@@ -29,7 +36,9 @@ router = APIRouter(prefix="/api/v1", tags=["review"], responses=PROBLEM_RESPONSE
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No subject with this key")}
 
 BatchKey = Annotated[
-    str, StringConstraints(min_length=3, max_length=80, pattern=r"^[0-9A-Za-z:_\-~]+$")
+    str,
+    StringConstraints(min_length=3, max_length=SUBJECT_KEY_MAX_LENGTH),
+    Field(description=SUBJECT_KEY_DESCRIPTION),
 ]
 
 

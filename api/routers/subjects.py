@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field
 from api.audit_trail import AuditDep
 from api.auth import Reader, Regulator
 from api.deps import ClockDep, RepositoryDep, SettingsDep
-from api.params import EXAMPLE_USCC, ID_NUMBER_PATTERN, IsoDate, SubjectKey, checked_key
+from api.params import (
+    EXAMPLE_USCC,
+    ID_NUMBER_PATTERN,
+    SUBJECT_KEY_DESCRIPTION,
+    SUBJECT_KEY_MAX_LENGTH,
+    IsoDate,
+    SubjectKey,
+    checked_key,
+)
 from api.problems import NOT_FOUND, PROBLEM_RESPONSES
 from api.responses import ModelResponse
 from graph import disclosure
@@ -158,8 +166,24 @@ def paths(
     settings: SettingsDep,
     _: Regulator,
     trail: AuditDep,
-    source: Annotated[str, Query(min_length=3, max_length=80, examples=[EXAMPLE_USCC])],
-    target: Annotated[str, Query(min_length=3, max_length=80, examples=["91110000600037341L"])],
+    source: Annotated[
+        str,
+        Query(
+            min_length=3,
+            max_length=SUBJECT_KEY_MAX_LENGTH,
+            description=SUBJECT_KEY_DESCRIPTION,
+            examples=[EXAMPLE_USCC],
+        ),
+    ],
+    target: Annotated[
+        str,
+        Query(
+            min_length=3,
+            max_length=SUBJECT_KEY_MAX_LENGTH,
+            description=SUBJECT_KEY_DESCRIPTION,
+            examples=["91110000600037341L"],
+        ),
+    ],
     max_hops: Annotated[int, Query(ge=1, le=tracing.MAX_PATH_HOPS)] = 4,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[GraphPath]:

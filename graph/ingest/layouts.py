@@ -97,7 +97,3 @@ LAYOUTS: dict[Kind, Layout] = {
         ),
     )
 }
-
-
-# Organisation keys of sources without a USCC: `listed:<6-digit stock code>`.
-LISTED_PREFIX = "listed:"

@@ -27,15 +27,20 @@ from graph.identifiers import (
     ADULT_AGE,
     ID_PROVINCE_CODES,
     InvalidIdentifier,
+    OrgKeyKind,
+    adult_on,
     adult_on_of_id_number,
+    org_code_of_uscc,
+    person_key_parts,
     pid_and_mask,
     scrub,
     surrogate_pid,
     validate_id_number,
+    validate_listed_code,
+    validate_org_key,
     validate_region_code,
-    validate_uscc,
 )
-from graph.ingest.layouts import LISTED_PREFIX, Kind
+from graph.ingest.layouts import Kind
 from graph.linkage.keys import linkage_key
 from graph.reference import occupations, prefecture_of, regions
 from graph.vocabulary import (
@@ -57,7 +62,6 @@ MAX_TEXT = 500
 FTM_ID_MAX = 128  # a FollowTheMoney entity id, kept beside our key (loaders/ftm.py)
 _ID_CANDIDATE = re.compile(r"(?=(\d{17}[\dXx]))")
 _LONG_DIGITS = re.compile(r"\d{15,}[\dXx]?")
-_STOCK_CODE = re.compile(r"\d{6}")
 
 
 class Target(StrEnum):
@@ -100,7 +104,6 @@ class Context:
     """What validation needs to know beyond the row."""
 
     pid_key: bytes
-    source: str  # namespace of person_key surrogates (graph.identifiers.surrogate_pid)
     province: str  # this instance's province, for records' source_province
     today: date  # no decision or establishment lies after the load date
     uscc_allow_list: frozenset[str] = frozenset()
@@ -132,8 +135,13 @@ def contains_id_number(text: str) -> bool:
 # Identifiers repeat across kinds (an organisation is named by its own row, its officers,
 # shareholdings and records); the checks are pure, so their results are cached.
 @lru_cache(maxsize=1 << 17)
-def _uscc(value: str, allow_list: frozenset[str]) -> str:
-    return validate_uscc(value, allow_list)
+def _org_key(value: str, allow_list: frozenset[str]) -> tuple[str, OrgKeyKind]:
+    return validate_org_key(value, allow_list)
+
+
+@lru_cache(maxsize=1 << 17)
+def _surrogate_pid(person_key: str, key: bytes) -> str:
+    return surrogate_pid(person_key, key)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -170,15 +178,16 @@ def _id_number_adult_on(id_number: str | None) -> date | None:
 
 def _adult_on(c: _Check) -> date | None:
     """The day the person of a persons row turns 18: from the ID number's birth date, else
-    from ``birth_year`` (the last day of the year they turn 18, so that no one who may still
-    be a minor counts as an adult), else unknown (None: the person counts as an adult).
-    Only this date is kept (data minimisation), never the birth date or year."""
+    from ``birth_year``, else from the ``born`` part of the person key (a year counts as
+    its last day, so that no one who may still be a minor counts as an adult), else unknown
+    (None: the person counts as an adult). Only this date is kept (data minimisation),
+    never the birth date or year."""
     id_number = c.value("id_number")
     if id_number is not None:
         return _id_number_adult_on(id_number)
     year = c.value("birth_year")
     if year is None:
-        return None
+        return _person_key_adult_on(c.value("person_key"))
     if not (year.isdigit() and EARLIEST_DATE.year <= int(year) <= c.ctx.today.year):
         c.fail("birth_year", "out_of_range", f"birth_year {quote(year)} is not a year")
         return None
@@ -301,21 +310,16 @@ class _Check:
             self.fail(field, exc.reason, f"{field}: {exc}")
             return None
 
-    def org_key(self, field: str, required: bool = True) -> tuple[str, str] | None:
-        """An organisation key and its kind: a USCC, or ``listed:<stock code>``."""
+    def org_key(self, field: str, required: bool = True) -> tuple[str, OrgKeyKind] | None:
+        """An organisation key in its canonical form, and its kind (a USCC, or a prefixed
+        key: :func:`graph.identifiers.validate_org_key`)."""
         value = self.value(field)
         if value is None:
             if required:
                 self.fail(field, "missing", f"{field} is required")
             return None
-        if value.startswith(LISTED_PREFIX):
-            code = value[len(LISTED_PREFIX) :]
-            if not _STOCK_CODE.fullmatch(code):
-                self.fail(field, "stock_code", f"{field}: a listed key is 'listed:' + 6 digits")
-                return None
-            return value, "listed"
         try:
-            return _uscc(value, self.ctx.uscc_allow_list), "uscc"
+            return _org_key(value, self.ctx.uscc_allow_list)
         except InvalidIdentifier as exc:
             self.fail(field, exc.reason, f"{field}: {exc}")
             return None
@@ -340,12 +344,14 @@ class _Check:
                 self.fail(id_field, exc.reason, f"{id_field}: {exc}")
                 return None
         if person_key is not None:
-            key = self.text(key_field)
-            return (
-                None
-                if key is None
-                else (surrogate_pid(self.ctx.source, key, self.ctx.pid_key), None)
-            )
+            if contains_id_number(person_key):
+                self.fail(key_field, "contains_id_number", f"{key_field} holds an ID number")
+                return None
+            try:
+                return _surrogate_pid(person_key, self.ctx.pid_key), None
+            except InvalidIdentifier as exc:
+                self.fail(key_field, exc.reason, f"{key_field}: {exc}")
+                return None
         self.fail(id_field, "missing", f"{id_field} or {key_field} is required")
         return None
 
@@ -423,14 +429,12 @@ def _organizations(c: _Check) -> Valid | Invalid:
     key = c.org_key("uscc")
     name = c.text("name", required=True)
     region = c.region("region_code")
-    stock_code = c.value("stock_code")
-    if stock_code is not None and not _STOCK_CODE.fullmatch(stock_code):
-        c.fail("stock_code", "stock_code", "stock_code must be 6 digits")
+    listing = _listing(c)
     if key is not None and key[1] == "listed":
-        listed_code = key[0][len(LISTED_PREFIX) :]
-        if stock_code not in (None, listed_code):
+        code, _, exchange = key[0].partition(":")[2].partition(".")
+        if listing not in (None, (code, exchange)):
             c.fail("stock_code", "mismatch", "stock_code differs from the listed key")
-        stock_code = listed_code
+        listing = code, exchange
     if region is None and key is not None and key[1] == "uscc":
         # Characters 3–8 of a USCC are the division of the registering authority.
         region = _uscc_region(key[0])
@@ -440,11 +444,14 @@ def _organizations(c: _Check) -> Valid | Invalid:
     props = {
         "name": name,
         "key_kind": key[1] if key else None,
+        # The organisation code a USCC embeds: what rows keyed `orgcode:` find it by.
+        "org_code": org_code_of_uscc(key[0]) if key and key[1] == "uscc" else None,
         "kind": c.choice("kind", ORGANIZATION_KINDS),
         "status": c.choice("status", ORGANIZATION_STATUSES),
         "registered_capital": capital,
         "hub": c.flag("hub"),
-        "stock_code": stock_code,
+        "stock_code": listing[0] if listing else None,
+        "exchange": listing[1] if listing else None,
         "ftm_id": c.text("ftm_id", max_len=FTM_ID_MAX),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
@@ -457,6 +464,35 @@ def _organizations(c: _Check) -> Valid | Invalid:
             "region": region[1] if region else None,
         }
     )
+
+
+def _listing(c: _Check) -> tuple[str, str] | None:
+    """The stock code and exchange of an organisations row's ``stock_code`` (``600000``,
+    ``600000.SH``, ``0700.HK``: :func:`graph.identifiers.validate_listed_code`)."""
+    value = c.value("stock_code")
+    if value is None:
+        return None
+    try:
+        return validate_listed_code(value)
+    except InvalidIdentifier as exc:
+        c.fail("stock_code", exc.reason, f"stock_code: {exc}")
+        return None
+
+
+def _person_key_adult_on(person_key: str | None) -> date | None:
+    """The day a person known by key turns 18, from the key's ``born`` part (a year counts
+    as its last day); None without one, or for a key the person check rejects."""
+    if person_key is None:
+        return None
+    try:
+        born = person_key_parts(person_key).get("born")
+    except InvalidIdentifier:
+        return None
+    if born is None:
+        return None
+    if len(born) == 4:
+        return date(int(born) + ADULT_AGE, 12, 31)
+    return adult_on(date.fromisoformat(born))
 
 
 def _uscc_region(uscc: str) -> tuple[str, str | None] | None:
@@ -621,7 +657,7 @@ def validate(kind: Kind, raw: RawRow, ctx: Context) -> Valid | Invalid:
     parameters of its write and the subjects it references.
 
     >>> from datetime import date
-    >>> ctx = Context(pid_key=b"k", source="doc", province="32", today=date(2026, 1, 1))
+    >>> ctx = Context(pid_key=b"k", province="32", today=date(2026, 1, 1))
     >>> validate(Kind.BRANCHES, {"branch_uscc": "91320214745555318W",
     ...                          "head_uscc": "91320214745555318W"}, ctx).errors[0].reason
     'self_reference'

@@ -15,12 +15,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from graph.identifiers import ORG_CODE_PREFIX
 from graph.ingest.layouts import Kind
-from graph.ingest.validate import FieldError, Invalid, Target, Valid, quote
+from graph.ingest.validate import FieldError, Invalid, Ref, Target, Valid, quote
 from graph.store.queries import ingest as q
 from graph.store.repository import KeyTaken, Repository
 
@@ -219,9 +220,12 @@ def check_in_graph(
     turned :class:`Invalid`: a reference to a key not in the graph, and for records a row
     that would change the identity of a record already filed (or filed earlier in the
     batch). One look-up per target and one for the batch's records, never one per row.
+    An ``orgcode:`` key is first turned into the key of the organisation whose USCC embeds
+    that code, where the graph holds one (:func:`resolve_org_codes`).
 
     The one place where the API's filing and the loads meet the graph before writing.
     """
+    results = resolve_org_codes(repo, kind, results)
     wanted: dict[Target, set[str]] = {}
     for result in results:
         if isinstance(result, Valid):
@@ -239,6 +243,61 @@ def check_in_graph(
         ]
         checked = _keep_identities(repo, checked)
     return checked
+
+
+def resolve_org_codes(
+    repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
+) -> list[Valid | Invalid]:
+    """``results`` with every ``orgcode:X`` key (a reference, or an organisations row's own
+    key) replaced by the key of THE organisation whose ``org_code`` is X (characters 9–17 of
+    its USCC), where exactly one exists: old-code data joins USCC-keyed organisations
+    exactly. Elsewhere the key stays, naming an ``orgcode:`` node of its own. One look-up."""
+    codes = {
+        key
+        for result in results
+        if isinstance(result, Valid)
+        for key in _org_keys(kind, result)
+        if key.startswith(ORG_CODE_PREFIX)
+    }
+    if not codes:
+        return list(results)
+    found = {
+        row["key"]: row["uscc"]
+        for row in repo.read(
+            q.ORGANIZATIONS_BY_ORG_CODE, codes=sorted(c[len(ORG_CODE_PREFIX) :] for c in codes)
+        )
+    }
+    if not found:
+        return list(results)
+    return [
+        _with_org_codes_resolved(kind, result, found) if isinstance(result, Valid) else result
+        for result in results
+    ]
+
+
+def _org_keys(kind: Kind, result: Valid) -> list[str]:
+    keys = [ref.key for ref in result.refs if ref.target is Target.ORGANIZATION]
+    return [result.params["uscc"], *keys] if kind is Kind.ORGANIZATIONS else keys
+
+
+def _with_org_codes_resolved(kind: Kind, result: Valid, found: Mapping[str, str]) -> Valid:
+    if not any(key in found for key in _org_keys(kind, result)):
+        return result
+    # Keys are unique strings of their kind, so every parameter equal to one names it.
+    params: dict[str, Any] = {
+        k: found.get(v, v) if isinstance(v, str) else v for k, v in result.params.items()
+    }
+    if kind is Kind.ORGANIZATIONS and result.params["uscc"] in found:
+        # The row describes the USCC-keyed organisation now: it keeps its own key kind.
+        props: dict[str, Any] = result.params["props"]
+        params["props"] = {k: v for k, v in props.items() if k != "key_kind"}
+    refs = tuple(
+        Ref(ref.field, ref.target, found[ref.key])
+        if ref.target is Target.ORGANIZATION and ref.key in found
+        else ref
+        for ref in result.refs
+    )
+    return replace(result, params=params, refs=refs)
 
 
 def _look_up(

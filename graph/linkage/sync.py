@@ -22,7 +22,7 @@ miss every record last changed before the partner's retained window.)
 Persons. A person travels by linkage key only. One whose key identifies a person here (one
 of ours, whose ID number was loaded, or one met earlier in a feed) is that person. One we
 do not know becomes a Person keyed by a *surrogate* pid derived from its linkage key under
-our pid key (``s:`` + HMAC, :func:`graph.identifiers.surrogate_pid`), carrying only the
+our pid key (``s:`` + HMAC, :func:`graph.identifiers.linkage_surrogate_pid`), carrying only the
 masked fields the partner shared. So the partner's records take part in propagation and
 review like ours, nothing in our graph holds more than the partner sent, and the same
 person met again (even under a newer key version during a rotation) is the same node.
@@ -38,7 +38,7 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.clock import Clock
-from graph.identifiers import InvalidIdentifier, scrub, surrogate_pid, validate_uscc
+from graph.identifiers import InvalidIdentifier, linkage_surrogate_pid, scrub, validate_uscc
 from graph.linkage.client import (
     CursorExpired,
     PartnerClient,
@@ -306,7 +306,7 @@ def _resolve_persons(
     resolved: dict[str, dict[str, Any]] = {}
     for person in persons:
         matches = sorted(known[key] for key in person["keys"] if key in known)
-        pid = matches[0][1] if matches else surrogate_pid("linkage", person["ref"], pid_key)
+        pid = matches[0][1] if matches else linkage_surrogate_pid(person["ref"], pid_key)
         resolved[person["ref"]] = {**person, "pid": pid}
     return resolved
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from graph.identifiers import InvalidIdentifier, validate_org_key
 from graph.reference import occupations, regions
 from graph.store.queries import schema as queries
 
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from graph.store.repository import Repository
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
-SCHEMA_VERSION = 5
+# A version that changes stored data too has a migration (MIGRATIONS).
+SCHEMA_VERSION = 6
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -85,6 +87,8 @@ UNIQUE_KEYS: dict[Label, str] = {
 # (label, property) pairs that lookups and dashboards filter on.
 RANGE_INDEXES: list[tuple[Label, str]] = [
     (Label.ORGANIZATION, "region_code"),
+    # An `orgcode:` key finds the organisation whose USCC embeds that code (LAYOUTS.md, "Keys").
+    (Label.ORGANIZATION, "org_code"),
     (Label.RECORD, "status"),
     (Label.RECORD, "list"),
     (Label.RECORD, "decided_on"),
@@ -164,10 +168,15 @@ def ensure_search_indexes(repo: Repository, index_timeout_s: int = 3600) -> None
 
 
 def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:
-    """Create constraints and indexes, load reference data, record the version. Idempotent."""
+    """Create constraints and indexes, migrate the data of an older version, load reference
+    data, record the version. Idempotent."""
+    previous = schema_version(repo)
     for statement in [*constraint_statements(), *index_statements()]:
         repo.run_ddl(statement)
     repo.write(queries.AWAIT_INDEXES, timeout_s=index_timeout_s)
+    for version, migrate in sorted(MIGRATIONS.items()):
+        if previous is not None and previous < version <= SCHEMA_VERSION:
+            migrate(repo)
     region_rows = [
         {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
         for r in sorted(regions().values(), key=lambda r: (len(r.code), r.code))
@@ -183,6 +192,27 @@ def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:
         batch_id=REFERENCE_BATCH,
     )
     repo.write(queries.RECORD_SCHEMA_VERSION, version=SCHEMA_VERSION)
+
+
+def _organisation_keys_v6(repo: Repository) -> None:
+    """Version 6: listed keys name their exchange (``listed:000001`` → ``listed:000001.SZ``,
+    with ``exchange``), and USCC-keyed organisations carry their ``org_code``. A listed key
+    whose new form another node already holds is left as it is, for resolution to merge."""
+    while repo.write_returning(queries.BACKFILL_ORG_CODES, limit=10_000)[0]["done"]:
+        pass
+    renames = []
+    for row in repo.read(queries.BARE_LISTED_KEYS):
+        try:
+            key, _ = validate_org_key(row["key"])
+        except InvalidIdentifier:
+            continue  # a code of no known exchange: kept, and refused by the next load
+        renames.append({"old": row["key"], "new": key, "exchange": key.rpartition(".")[2]})
+    if renames:
+        repo.write(queries.RENAME_LISTED_KEYS, rows=renames)
+
+
+# Data migrations: applied by apply_schema to a graph of an older version, in order.
+MIGRATIONS = {6: _organisation_keys_v6}
 
 
 def schema_version(repo: Repository) -> int | None:

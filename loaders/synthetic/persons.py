@@ -47,9 +47,11 @@ class Persons(State):
         if keyed is None:
             keyed = self.rng.random() < 0.05
         if keyed:
-            # A source that knows the person by name only: a source-scoped surrogate key.
-            key = f"K{index:09d}"
-            self.persons.append(key)
+            # A source that knows the person without an ID number: a global person key of
+            # what it knows, the name and the birth date (LAYOUTS.md, "Keys").
+            key = f"name={name};born={date.fromordinal(birth).isoformat()}"
+            self.persons.append("K")
+            self.person_keys[index] = key
             self.sink.write("persons", ("", key, name, county, "", ""))
         else:
             born = date.fromordinal(birth)
@@ -63,7 +65,7 @@ class Persons(State):
 
     def person_columns(self, person: int) -> tuple[str, str]:
         ref = self.persons[person]
-        return ("", ref) if ref[0] == "K" else (ref, "")
+        return ("", self.person_keys[person]) if ref == "K" else (ref, "")
 
     def person_subject(self, person: int) -> Subject:
         return ("", *self.person_columns(person))

@@ -71,8 +71,10 @@ class State:
         self.usccs = CodeTable()
         self.established = array("i")
         self.parent = array("i")
-        # Persons: ID number or person_key, date of birth (ordinal).
+        # Persons: ID number, or "K" for one known by person_key (the ~5% in `person_keys`,
+        # which do not fit the table's 18 ASCII bytes), date of birth (ordinal).
         self.persons = CodeTable()
+        self.person_keys: dict[int, str] = {}
         self.birth = array("i")
         self.hubs: dict[str, int] = {}  # XX0000 (provincial), prefecture or SH district → hub
         # Preferential attachment: an enterprise appears here by its size, and more for

@@ -134,8 +134,9 @@ def test_ownership_for_analysts_masks_persons(
         (TARGET, {"threshold": 1.5}, 422, "query.threshold"),
         (TARGET, {"as_of": "yesterday"}, 422, "query.as_of"),
         (pid("王五"), {}, 422, "key"),
-        ("91320214745555318X", {}, 422, "uscc"),  # a wrong check character
-        ("NO-SUCH-ORG", {}, 404, "key"),
+        ("91320214745555318X", {}, 422, "org_key"),  # a wrong check character
+        ("NO-SUCH-ORG", {}, 422, "org_key"),  # not an organisation key of any kind
+        ("listed:600000.SH", {}, 404, "key"),
     ],
 )
 def test_ownership_refuses_bad_input_naming_the_field(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
-from graph.identifiers import make_id_number, pid_for
+from graph.identifiers import make_id_number, pid_for, surrogate_pid
 from graph.ingest import upsert
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import Context, Valid, validate
@@ -19,6 +20,8 @@ from graph.propagation.rules import load_rules
 from graph.services import Services
 from graph.settings import Settings
 from graph.store.repository import Repository
+from loaders.pipeline import load_paths
+from tests.utils.canonical import write
 from tests.utils.factories import GraphBuilder, pid
 
 KeyMaker = Callable[[str], dict[str, str]]
@@ -229,7 +232,7 @@ def test_a_record_against_a_minor_is_refused(
     # The person enters the graph the way every person does, through the write path.
     teen = make_id_number("320102", date(today.year - 17, 1, 1), 12)
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="test", province="32",
+        pid_key=settings.pid_key.get_secret_value().encode(), province="32",
         today=today,
     )  # fmt: skip
     person = validate(Kind.PERSONS, {"id_number": teen, "name": "少年"}, ctx)
@@ -264,3 +267,57 @@ def test_a_record_against_a_minor_loaded_before_adult_on_was_kept_is_refused(
     refused = http.post("/api/v1/records", json=body, headers=make_key("regulator"))
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "subject_id_number"
+
+
+def test_a_record_can_be_filed_against_every_key_kind_and_a_person_known_by_key(
+    http: httpx.Client, make_key: KeyMaker, firm: GraphBuilder, repo: Repository,
+    settings: Settings, today: date, tmp_path: Path,
+) -> None:  # fmt: skip
+    # Loaded from files, as a department's export would bring them (this 404'd before: the
+    # person's key was scoped by the load's source, and only USCCs fit `subject_uscc`).
+    organizations = {
+        "listed:000008": "listed:000008.SZ",
+        "reg:330106000129004": "reg:330106000129004",
+        "foreign:GB:0123 4567": "foreign:GB:01234567",
+        "name:CN:某某（上海）有限责任公司": "name:CN:某某(上海)有限公司",
+    }
+    write(
+        tmp_path / "amr",
+        Kind.ORGANIZATIONS,
+        [{"uscc": key, "name": f"某公司{i}"} for i, key in enumerate(organizations)],
+    )
+    write(tmp_path / "amr", Kind.PERSONS, [{"person_key": "name=张三;born=1970", "name": "张三"}])
+    load_paths(
+        repo,
+        settings,
+        [tmp_path / "amr"],
+        rejects_path=tmp_path / "r.csv",
+        progress=False,
+        rules=load_rules(),
+    )
+    headers = make_key("regulator")
+    base = {
+        "list": "black",
+        "level": "serious",
+        "authority": "JS-FY",
+        "basis": "x",
+        "decided_on": str(today),
+    }
+    subjects = [{"subject_uscc": key} for key in organizations]
+    subjects.append({"subject_person_key": "born=1970;name=张 三"})  # another spelling
+    for i, subject in enumerate(subjects):
+        filed = http.post(
+            "/api/v1/records", json={**base, **subject, "record_id": f"K-{i}"}, headers=headers
+        )
+        assert filed.status_code == 200, filed.text
+    person = surrogate_pid("name=张三;born=1970", settings.pid_key.get_secret_value().encode())
+    # Every subject route takes the key in any accepted form, read canonically.
+    for i, key in enumerate([*organizations, person]):
+        profile = http.get(f"/api/v1/subjects/{key}", headers=headers)
+        assert profile.status_code == 200, profile.text
+        assert [r["record_id"] for r in profile.json()["records"]] == [f"K-{i}"]
+    malformed = http.get("/api/v1/subjects/listed:123456", headers=headers)
+    assert malformed.status_code == 422
+    assert malformed.json()["title"] == "Invalid identifier"
+    assert "exchange" in malformed.json()["detail"]
+    assert http.get("/api/v1/subjects/listed:600000", headers=headers).status_code == 404

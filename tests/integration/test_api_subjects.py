@@ -94,7 +94,7 @@ def test_analyst_may_not_search_by_id_number(http: httpx.Client, make_key: KeyMa
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("/api/v1/subjects/91320214745555318X", "uscc"),  # wrong check character 18
+        ("/api/v1/subjects/91320214745555318X", "org_key"),  # wrong check character 18
         ("/api/v1/subjects/91320214745555318W/network?hops=9", "query.hops"),
         ("/api/v1/subjects/91320214745555318W/network?types=LOVES", "types"),
         ("/api/v1/subjects?q=", "query.q"),

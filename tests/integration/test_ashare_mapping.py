@@ -49,6 +49,17 @@ def roles() -> dict[str, str]:
     return {str(k): str(v) for k, v in columns["role"]["map"].items()}
 
 
+def people(executives: list[dict[str, str]]) -> set[tuple[str, ...]]:
+    """The persons the mapping makes: one per name, gender and age, as upstream had them;
+    where gender and age are both unknown, one per name and company (a name alone tells no
+    one apart)."""
+    return {
+        (r["name"], r["code"]) if (r["gender"], r["age"]) == ("null", "-1")
+        else (r["name"], r["gender"], r["age"])
+        for r in executives
+    }  # fmt: skip
+
+
 def posts(row: dict[str, str]) -> list[str]:
     mapped = [roles()[job.strip()] for job in row["jobs"].split("/") if job.strip()]
     return list(dict.fromkeys(mapped))
@@ -77,10 +88,9 @@ def test_every_row_is_accepted(loaded: tuple[Repository, LoadReport, Path]) -> N
     _, report, rejects = loaded
     stocks, executives = read_csv("stock.csv"), read_csv("executive_prep.csv")
     officer_rows = sum(len(posts(row)) for row in executives)
-    people = {(r["name"], r["gender"], r["age"]) for r in executives}
     assert {k: (c.read, c.accepted, c.rejected, c.created) for k, c in report.kinds.items()} == {
         Kind.ORGANIZATIONS: (len(stocks), len(stocks), 0, len(stocks)),
-        Kind.PERSONS: (len(executives), len(executives), 0, len(people)),
+        Kind.PERSONS: (len(executives), len(executives), 0, len(people(executives))),
         Kind.OFFICERS: (officer_rows, officer_rows, 0, officer_rows),
     }
     assert report.source == "cn-ashare-executives"
@@ -90,18 +100,23 @@ def test_every_row_is_accepted(loaded: tuple[Repository, LoadReport, Path]) -> N
     ]
 
 
-def test_listed_companies_are_keyed_by_zero_filled_stock_code(
+def test_listed_companies_are_keyed_by_zero_filled_stock_code_and_exchange(
     loaded: tuple[Repository, LoadReport, Path],
 ) -> None:
     repo, _, _ = loaded
     rows = repo.read(
-        "MATCH (o:Organization) RETURN o.uscc AS key, o.key_kind AS kind, o.stock_code AS code"
+        "MATCH (o:Organization) RETURN o.uscc AS key, o.key_kind AS kind, o.stock_code AS code, "
+        "o.exchange AS exchange"
     )
     assert len(rows) == len(read_csv("stock.csv"))
-    assert all(r["kind"] == "listed" and r["key"] == f"listed:{r['code']}" for r in rows)
+    assert all(
+        r["kind"] == "listed" and r["key"] == f"listed:{r['code']}.{r['exchange']}" for r in rows
+    )
     assert all(len(r["code"]) == 6 and r["code"].isdigit() for r in rows)
+    assert {r["exchange"] for r in rows} == {"SH", "SZ"}
     short = next(s["code"] for s in read_csv("stock.csv") if len(s["code"]) < 6)
-    assert {"key": f"listed:{short.zfill(6)}", "kind": "listed", "code": short.zfill(6)} in rows
+    shenzhen = {"kind": "listed", "code": short.zfill(6), "exchange": "SZ"}
+    assert {"key": f"listed:{short.zfill(6)}.SZ", **shenzhen} in rows
 
 
 def test_board_members_are_surrogate_persons_with_one_post_per_role(
@@ -113,8 +128,7 @@ def test_board_members_are_surrogate_persons_with_one_post_per_role(
         "AS surrogate, count(p.id_masked) AS masked"
     )
     executives = read_csv("executive_prep.csv")
-    people = {(r["name"], r["gender"], r["age"]) for r in executives}
-    assert persons == {"n": len(people), "surrogate": True, "masked": 0}
+    assert persons == {"n": len(people(executives)), "surrogate": True, "masked": 0}
 
     stored = {
         r["role"]: r["n"]

@@ -28,7 +28,6 @@ ALL_SEQS = "MATCH (e:ChangeLogEntry) RETURN e.seq AS seq ORDER BY seq"
 def _context(settings: Settings) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
-        source="changelog",
         province=settings.province_code,
         today=TODAY,
     )

@@ -43,7 +43,6 @@ NODES = (Kind.ORGANIZATIONS, Kind.PERSONS)
 def _context(settings: Settings) -> Context:
     return Context(
         pid_key=settings.pid_key.get_secret_value().encode(),
-        source="race",
         province=settings.province_code,
         today=TODAY,
     )

@@ -87,7 +87,7 @@ def _load(services: Services, settings: Settings) -> None:
     record outside Zhejiang's scope, a person's own tax record, and a partner's record."""
     repo = services.repository
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="linkage-test",
+        pid_key=settings.pid_key.get_secret_value().encode(),
         province="32", today=TODAY, linkage_secrets=settings.linkage_secrets(),
         linkage_current="v1",
     )  # fmt: skip
@@ -361,13 +361,14 @@ def test_a_trace_masks_persons(http: httpx.Client, world: World) -> None:
                     headers=world.zhejiang).status_code == 422  # fmt: skip
 
 
-def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world: World) -> None:
-    """A person known here only by a source's key has no linkage key: the protocol cannot name
-    it across the border, so its record is left out of the feed and the snapshot, and the
-    pages still advance past it (a partner's sync would otherwise refuse the page forever)."""
+def test_a_subject_no_partner_can_match_is_passed_over(http: httpx.Client, world: World) -> None:
+    """A person known here only by a person key has no linkage key, and an organisation keyed
+    otherwise than by USCC has no USCC: the protocol cannot name them across the border, so
+    their records are left out of the feed and the snapshot, and the pages still advance past
+    them (a partner's sync would otherwise refuse the page forever)."""
     settings = world.services.settings
     ctx = Context(
-        pid_key=settings.pid_key.get_secret_value().encode(), source="linkage-test",
+        pid_key=settings.pid_key.get_secret_value().encode(),
         province="32", today=TODAY, linkage_secrets=settings.linkage_secrets(),
         linkage_current="v1",
     )  # fmt: skip
@@ -378,12 +379,17 @@ def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world:
     upsert(
         repo,
         Kind.PERSONS,
-        _params(Kind.PERSONS, [{"person_key": "P-7", "name": "赵六"}], ctx),
+        _params(Kind.PERSONS, [{"person_key": "name=赵六;born=1970", "name": "赵六"}], ctx),
         provenance,
     )
+    upsert(repo, Kind.ORGANIZATIONS, _params(Kind.ORGANIZATIONS, [
+        {"uscc": "listed:000008.SZ", "name": "神州高铁"}], ctx), provenance)  # fmt: skip
     upsert(repo, Kind.RECORDS, _params(Kind.RECORDS, [
-        {"record_id": "LK-NOKEY", "subject_person_key": "P-7", "list": "black",
+        {"record_id": "LK-NOKEY", "subject_person_key": "name=赵六;born=1970", "list": "black",
          "level": "severe", "authority": DEPARTMENT, "basis": "苏税罚〔2026〕2号",
+         "decided_on": (TODAY - timedelta(days=3)).isoformat(), "category": "tax"},
+        {"record_id": "LK-LISTED", "subject_uscc": "listed:000008.SZ", "list": "black",
+         "level": "severe", "authority": DEPARTMENT, "basis": "苏税罚〔2026〕3号",
          "decided_on": (TODAY - timedelta(days=3)).isoformat(), "category": "tax"}], ctx),
         provenance)  # fmt: skip
 
@@ -391,3 +397,4 @@ def test_a_person_no_partner_can_match_is_passed_over(http: httpx.Client, world:
     assert after["entries"] == [] and after["next_cursor"] != head
     snapshot = http.get("/linkage/v1/snapshot", headers=world.zhejiang).json()
     assert "LK-NOKEY" not in str(snapshot["entries"])
+    assert "LK-LISTED" not in str(snapshot["entries"])

@@ -109,8 +109,9 @@ def test_loads_every_kind(repo: Repository, settings: Settings, tmp_path: Path) 
     assert a["region"] == "3205"
     org = {k: v for k, v in a["o"].items() if k not in PROVENANCE}
     assert org == {
-        "uscc": uscc(1), "key_kind": "uscc", "name": "苏州甲乙科技有限公司", "kind": "enterprise",
-        "status": "active", "hub": False, "region_code": "320505", "province": "32",
+        "uscc": uscc(1), "key_kind": "uscc", "org_code": uscc(1)[8:17],
+        "name": "苏州甲乙科技有限公司", "kind": "enterprise", "status": "active", "hub": False,
+        "region_code": "320505", "province": "32",
         "established_on": datetime.date(2010, 3, 4), "registered_capital": 500.0,
     }  # fmt: skip
     hub = repo.read_one(
@@ -125,7 +126,7 @@ def test_loads_every_kind(repo: Repository, settings: Settings, tmp_path: Path) 
     )
     assert person is not None
     assert person["p"]["id_masked"] == mask_id_number(p1)
-    surrogate = surrogate_pid("js-amr", "emp-007", key_of(settings))
+    surrogate = surrogate_pid("name=孙三;born=1975", key_of(settings))
     keyed = repo.read_one("MATCH (p:Person {pid: $pid}) RETURN p {.*} AS p", pid=surrogate)
     assert keyed is not None and "id_masked" not in keyed["p"]
 
@@ -456,7 +457,7 @@ def test_references_to_unknown_subjects_are_rejected(
     stranger = id_number(400)
     province.rows[Kind.OFFICERS] += [
         {"id_number": stranger, "uscc": uscc(1), "role": "director"},
-        {"person_key": "emp-007", "uscc": uscc(70), "role": "director"},
+        {"person_key": "name=孙三;born=1975", "uscc": uscc(70), "role": "director"},
     ]
     province.rows[Kind.RECORDS].append(
         {**province.rows[Kind.RECORDS][0], "record_id": "X-1", "authority": "JS-NOBODY"}
@@ -642,7 +643,7 @@ def test_no_raw_id_number_in_the_graph_or_the_rejects(
     misplaced, broken_source, stranger = id_number(500), id_number(501), id_number(502)
     broken = broken_source[:17] + ("0" if broken_source[17] != "0" else "1")
     province.rows[Kind.PERSONS] += [
-        {"person_key": "k-1", "name": f"备注{misplaced}"},
+        {"person_key": "name=某人;born=1980", "name": f"备注{misplaced}"},
         {"id_number": broken, "name": "某人"},
         {"person_key": misplaced, "name": "某人"},
     ]

@@ -49,7 +49,8 @@ files:
       - kind: persons
         where: {column: 股东类型, equals: 自然人}
         columns:
-          person_key: &holder {template: "{股东名称}|{firm.名称}"}
+          # A person holder is known by name and the company they hold (LAYOUTS.md, "Keys").
+          person_key: &holder {template: "name={股东名称};org=name:CN:{firm.名称}"}
           name: 股东名称
       - kind: shareholdings
         where: {column: 股东类型, equals: 自然人}
@@ -116,9 +117,9 @@ def test_an_exchange_export_loads_unedited(
         "toString(s.since) AS since ORDER BY ratio DESC"
     )
     assert holdings == [
-        {"label": "Organization", "holder": "某投资有限公司", "org": "listed:000008",
+        {"label": "Organization", "holder": "某投资有限公司", "org": "listed:000008.SZ",
          "ratio": pytest.approx(0.521), "since": "2017-12-31"},
-        {"label": "Person", "holder": "张三", "org": "listed:000008",
+        {"label": "Person", "holder": "张三", "org": "listed:000008.SZ",
          "ratio": pytest.approx(0.0046), "since": "2017-12-31"},
     ]  # fmt: skip
     assert repo.read_one(

@@ -25,10 +25,11 @@ PERIODS: dict[str, list[dict[str, Any]]] = {
          "period": "2017-12-31"},
     ],
 }  # fmt: skip
+WANG = "name=王五;born=1960"
 OFFICERS = {
-    "2016": [{"person_key": "王五", "uscc": HELD, "role": "chairman", "period": "2016-12-31",
+    "2016": [{"person_key": WANG, "uscc": HELD, "role": "chairman", "period": "2016-12-31",
               "since": "2014-05-01"}],
-    "2017": [{"person_key": "王五", "uscc": HELD, "role": "chairman", "period": "2017-12-31",
+    "2017": [{"person_key": WANG, "uscc": HELD, "role": "chairman", "period": "2017-12-31",
               "since": "2014-05-01", "until": "2017-06-30"}],
 }  # fmt: skip
 
@@ -43,7 +44,7 @@ def load(repo: Repository, settings: Settings, directory: Path) -> None:
 def files(tmp_path: Path) -> dict[str, Path]:
     base = tmp_path / "base"
     write(base, Kind.ORGANIZATIONS, [{"uscc": HOLDER, "name": "甲"}, {"uscc": HELD, "name": "乙"}])
-    write(base, Kind.PERSONS, [{"person_key": "王五", "name": "王五"}])
+    write(base, Kind.PERSONS, [{"person_key": "name=王五;born=1960", "name": "王五"}])
     out = {"base": base}
     for year in PERIODS:
         write(tmp_path / year, Kind.SHAREHOLDINGS, PERIODS[year])

@@ -116,7 +116,7 @@ def test_one_file_per_kind_with_the_canonical_columns(province: Province) -> Non
 
 
 def test_every_row_passes_the_loaders_validation(province: Province) -> None:
-    context = Context(pid_key=b"test", source="synthetic", province="32", today=AS_OF)
+    context = Context(pid_key=b"test", province="32", today=AS_OF)
     for kind in Kind:
         for number, row in enumerate(province[kind], start=2):
             result = validate(kind, {k: v or None for k, v in row.items()}, context)

@@ -101,7 +101,7 @@ def test_one_person_represents_firms_on_both_sides_of_a_border(
 def test_the_shared_rows_pass_the_loaders_validation(
     four: dict[str, tuple[Path, dict[str, int]]],
 ) -> None:
-    context = Context(pid_key=b"test", source="test", province="32", today=date(2026, 11, 1))
+    context = Context(pid_key=b"test", province="32", today=date(2026, 11, 1))
     for kind in ("organizations", "persons", "legal_reps", "shareholdings"):
         for row in shared_block(four["34"], kind):
             assert not isinstance(

@@ -7,6 +7,7 @@ built with make_id_number or derived from the example.
 from __future__ import annotations
 
 import datetime
+import doctest
 import hashlib
 import hmac
 import pickle
@@ -16,21 +17,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import graph.identifiers
 from graph.identifiers import (
     ID_PROVINCE_CODES,
     USCC_ALPHABET,
     InvalidIdentifier,
     id_check_char,
+    linkage_surrogate_pid,
     make_id_number,
     make_uscc,
     mask_id_number,
+    normalise_org_name,
     org_code_check_char,
+    person_key_parts,
     pid_and_mask,
     pid_for,
     scrub,
     surrogate_pid,
     uscc_check_char,
     validate_id_number,
+    validate_listed_code,
+    validate_org_key,
+    validate_person_key,
     validate_region_code,
     validate_uscc,
 )
@@ -356,7 +364,7 @@ def test_pid_refuses_invalid_numbers_and_empty_keys() -> None:
     with pytest.raises(ValueError, match="empty"):
         pid_for(PUBLISHED_ID, b"")
     with pytest.raises(ValueError, match="empty"):
-        surrogate_pid("court", "p1", b"")
+        surrogate_pid("name=张三;born=1970", b"")
 
 
 @bounded
@@ -369,26 +377,183 @@ def test_pid_is_deterministic_and_key_dependent(number: str, key: bytes, other: 
         assert pid_for(number, other) != pid
 
 
-def test_surrogate_pid_format() -> None:
-    message = b"surrogate|court|case-17/person-3"
+def test_surrogate_pid_is_global_over_the_canonical_person_key() -> None:
+    message = "person|name=张三;born=1970;gender=m".encode()
     expected = "s:" + hmac.new(KEY, message, hashlib.sha256).hexdigest()
-    assert surrogate_pid("court", "case-17/person-3", KEY) == expected
-    assert surrogate_pid("tax", "case-17/person-3", KEY) != expected
+    # The same facts, in any order and spelling, from any source: the same person.
+    assert surrogate_pid("name=张三;born=1970;gender=m", KEY) == expected
+    assert surrogate_pid(" gender=男 ; name=张 三;born=1970", KEY) == expected
+    assert surrogate_pid("name=张三;born=1971;gender=m", KEY) != expected
 
 
-def test_surrogate_source_cannot_shift_the_separator() -> None:
-    with pytest.raises(ValueError, match="'\\|'"):
-        surrogate_pid("a|b", "c", KEY)
+def test_linkage_surrogates_keep_their_stored_form_apart_from_person_keys() -> None:
+    message = b"surrogate|linkage|v1:abc"
+    expected = "s:" + hmac.new(KEY, message, hashlib.sha256).hexdigest()
+    assert linkage_surrogate_pid("v1:abc", KEY) == expected
 
 
 @bounded
-@given(valid_id_numbers(), st.text(max_size=20).filter(lambda s: "|" not in s), st.text())
-def test_surrogate_never_equals_an_id_pid(number: str, source: str, person_key: str) -> None:
-    surrogate = surrogate_pid(source, person_key, KEY)
+@given(
+    valid_id_numbers(),
+    st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=10),
+    st.integers(1900, 2000),
+)
+def test_surrogate_never_equals_an_id_pid(number: str, name: str, year: int) -> None:
+    surrogate = surrogate_pid(f"name={name};born={year}", KEY)
     assert surrogate.startswith("s:")
     assert surrogate != pid_for(number, KEY)
-    # Not even when the source's person key is the ID number itself.
-    assert surrogate_pid(source, number, KEY) != pid_for(number, KEY)
+
+
+# --------------------------------------------------------------------------- organisation keys
+
+# Real registration numbers (注册号) printed on public company web pages; each passes the
+# ISO 7064 MOD 11,10 check of GS 15—2006.
+REGISTRATION_NUMBERS = ["330106000129004", "330104000299976", "331127000009583", "110108000000016"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "kind"),
+    [
+        (" 91320214745555318w ", "91320214745555318W", "uscc"),
+        ("orgcode:74555531-8", "orgcode:745555318", "orgcode"),
+        ("ORGCODE:745555318", "orgcode:745555318", "orgcode"),
+        ("orgcode:MA1K3BTP2", "orgcode:MA1K3BTP2", "orgcode"),  # a USCC's characters 9–17
+        *[(f"reg:{n}", f"reg:{n}", "reg") for n in REGISTRATION_NUMBERS],
+        ("listed:600000.SH", "listed:600000.SH", "listed"),
+        ("listed:600000.sh", "listed:600000.SH", "listed"),
+        ("listed:600000", "listed:600000.SH", "listed"),
+        ("listed:688981", "listed:688981.SH", "listed"),
+        ("listed:000008.SZ", "listed:000008.SZ", "listed"),
+        ("listed:300750", "listed:300750.SZ", "listed"),
+        ("listed:sz000008", "listed:000008.SZ", "listed"),
+        ("listed:830799", "listed:830799.BJ", "listed"),
+        ("listed:920118.BJ", "listed:920118.BJ", "listed"),
+        ("listed:0700.HK", "listed:00700.HK", "listed"),
+        ("listed:00700.hk", "listed:00700.HK", "listed"),
+        ("foreign:GB:01234567", "foreign:GB:01234567", "foreign"),
+        ("foreign:us: 12-34 56 ", "foreign:US:12-3456", "foreign"),
+        ("foreign:XK:70123", "foreign:XK:70123", "foreign"),
+        ("ftm:NK-a1b2C3", "ftm:NK-a1b2C3", "ftm"),
+        ("name:CN:某某（上海） 有限责任公司", "name:CN:某某(上海)有限公司", "name"),
+        ("name:gb:ACME  Trading Ltd", "name:GB:acme trading ltd", "name"),
+    ],
+)
+def test_org_keys_of_every_kind(raw: str, key: str, kind: str) -> None:
+    assert validate_org_key(raw) == (key, kind)
+    assert validate_org_key(key) == (key, kind)  # canonical forms are fixed points
+
+
+def test_the_orgcode_of_a_uscc_is_its_characters_9_to_17() -> None:
+    for uscc in VALID_USCCS:
+        assert validate_org_key(f"orgcode:{uscc[8:17]}") == (f"orgcode:{uscc[8:17]}", "orgcode")
+
+
+def test_the_uscc_allow_list_applies_to_bare_keys() -> None:
+    assert validate_org_key(FUJIAN_PILOT, [FUJIAN_PILOT]) == (FUJIAN_PILOT, "uscc")
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("91320214745555318X", "check_char_18"),
+        ("330106000129004", "length"),  # a bare 15-digit value is never taken as a key
+        ("id:11010519491231002X", "prefix"),
+        ("orgcode:74555531-9", "check_char"),
+        ("orgcode:7455553", "length"),
+        ("orgcode:7455553#8", "alphabet"),
+        ("reg:330106000129005", "check_char"),
+        ("reg:33010600012900", "length"),
+        ("reg:33010600012900A", "alphabet"),
+        ("listed:123456", "exchange"),
+        ("listed:0700", "exchange"),  # a Hong Kong code names no exchange by itself
+        ("listed:600000.SZ", "stock_code"),
+        ("listed:600000.NY", "exchange"),
+        ("listed:60000a", "stock_code"),
+        ("foreign:ZZ:123", "jurisdiction"),
+        ("foreign:123", "jurisdiction"),
+        ("foreign:GB:12#4", "format"),
+        ("foreign:GB:" + "1" * 65, "format"),
+        ("ftm:a b", "format"),
+        ("name:CN:某", "length"),
+        ("name:CN:" + "某" * 201, "length"),
+        ("name:XX:某某公司", "jurisdiction"),
+        (f"name:CN:某某公司{PUBLISHED_ID}", "contains_id_number"),
+    ],
+)
+def test_org_key_rejections_name_a_reason_and_never_the_value(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_org_key(raw)
+    assert (caught.value.kind, caught.value.reason) == ("org_key", reason)
+    body = raw.split(":")[-1]
+    # Single characters may be quoted (a wrong check character), never the value or a run.
+    assert body[:6] not in str(caught.value) or len(body) < 2
+
+
+def test_listed_codes_infer_their_exchange_only_from_six_digits() -> None:
+    assert validate_listed_code("600000") == ("600000", "SH")
+    assert validate_listed_code("SH600000") == ("600000", "SH")
+    assert validate_listed_code("5.HK") == ("00005", "HK")
+
+
+def test_org_names_normalise_conservatively() -> None:
+    assert normalise_org_name("ＡＢＣ　科技 有限公司") == "abc科技有限公司"
+    assert normalise_org_name("某某【集团】股份有限公司") == "某某(集团)股份有限公司"
+    # Traditional characters are resolution's business, not the key's.
+    assert normalise_org_name("广东发展有限公司") != normalise_org_name("廣東發展有限公司")
+
+
+# --------------------------------------------------------------------------- person keys
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("name=张三;born=1970", "name=张三;born=1970"),
+        ("born=1970-05-01;name= 张 三 ", "name=张三;born=1970-05-01"),
+        ("gender=女;name=李四", "name=李四;gender=f"),
+        ("name=John  SMITH;gender=Male;nationality=gb", "name=john smith;gender=m;nationality=GB"),
+        ("org=listed:000008;name=王五", "name=王五;org=listed:000008.SZ"),
+        (
+            "org=91320214745555318W;nationality=CN;gender=F;born=1980;name=赵六",
+            "name=赵六;born=1980;gender=f;nationality=CN;org=91320214745555318W",
+        ),
+    ],
+)
+def test_person_keys_are_canonical_whatever_order_and_spelling(raw: str, canonical: str) -> None:
+    assert validate_person_key(raw) == canonical
+    assert validate_person_key(canonical) == canonical
+
+
+def test_person_key_parts_give_the_birth_for_adult_on() -> None:
+    assert person_key_parts("name=李四;born=1970-05-01") == {"name": "李四", "born": "1970-05-01"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("emp-007", "part"),  # a source's own opaque key is no global key
+        ("name=张三", "too_few_parts"),
+        ("born=1970;gender=m", "missing_name"),
+        ("name=张三;name=李四", "duplicate"),
+        ("name=张三;age=50", "part"),
+        ("name=a=b;born=1970", "reserved_character"),
+        ("name=张三;born=1899", "born"),
+        ("name=张三;born=1970-02-30", "born"),
+        (f"name=张三;born={TODAY.year + 1}", "born"),
+        ("name=张三;born=70", "born"),
+        ("name=张三;gender=x", "gender"),
+        ("name=张三;nationality=ZZ", "nationality"),
+        ("name=张三;org=listed:123456", "exchange"),
+        ("name=;born=1970", "length"),
+        (f"name=张三{PUBLISHED_ID};born=1970", "contains_id_number"),
+    ],
+)
+def test_person_key_rejections_name_a_reason_and_never_a_value(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_person_key(raw)
+    assert (caught.value.kind, caught.value.reason) == ("person_key", reason)
+    for value in ("张三", "1970", "a=b", PUBLISHED_ID[4:-4], "emp-007"):
+        assert value not in str(caught.value)
 
 
 def test_invalid_identifier_survives_pickling() -> None:
@@ -505,3 +670,7 @@ def test_scrub_never_leaves_a_valid_id_number(
     number = make_id_number("320102", birth, sequence)
     scrubbed = scrub(around + number + around)
     assert number not in scrubbed and mask_id_number(number) in scrubbed
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    assert doctest.testmod(graph.identifiers).failed == 0

@@ -185,11 +185,64 @@ def test_ashare_mapping_on_an_invented_row() -> None:
     )
     persons, officers = (rows(o, source) for o in executives.outputs)
     assert [o.kind for o in executives.outputs] == [Kind.PERSONS, Kind.OFFICERS]
-    assert persons == [{"person_key": "周某|男|-1", "name": "周某"}]
+    # An age of -1 is unknown: the key is the name and the gender.
+    assert persons == [{"person_key": "name=周某;gender=男", "name": "周某"}]
     assert [(r["uscc"], r["role"]) for r in officers] == [
         ("listed:002658", "chairman"),
         ("listed:002658", "director"),
     ]
+    aged = executives.prepared({"name": "周某", "gender": "女", "age": "58", "code": "1"})
+    assert rows(executives.outputs[0], aged)[0]["person_key"] == "name=周某;gender=女;born=1960"
+    # Neither gender nor age: the name alone tells no one apart, the company joins the key.
+    unknown = executives.prepared({"name": "周某", "gender": "null", "age": "-1", "code": "1"})
+    assert rows(executives.outputs[0], unknown)[0]["person_key"] == "name=周某;org=listed:000001"
+
+
+PERSON_KEY = """
+source: court
+files:
+  被执行人.csv:
+    outputs:
+      - kind: persons
+        columns:
+          name: 姓名
+          person_key:
+            person_key:
+              name: 姓名
+              gender: {column: 性别, map: {1: m, 2: f}}
+              born: {column: 年龄, age_in: 2019}
+            fallback:
+              org: {template: "name:CN:{单位}"}
+"""
+
+
+def test_a_person_key_is_built_from_columns_with_a_fallback() -> None:
+    [output] = parse(PERSON_KEY).files[0].outputs
+    row = {"姓名": "王五", "性别": "1", "年龄": "40", "单位": "某公司"}
+    assert rows(output, row)[0]["person_key"] == "name=王五;gender=m;born=1979"
+    alone = {"姓名": "王五", "性别": None, "年龄": None, "单位": "某公司"}
+    assert rows(output, alone)[0]["person_key"] == "name=王五;org=name:CN:某公司"
+    assert rows(output, {**alone, "姓名": None})[0]["person_key"] is None  # validation names it
+    [bad] = output.rows({**row, "年龄": "四十"})
+    assert [(e.field, e.reason) for e in bad.errors] == [("person_key", "number")]
+    [old] = output.rows({**row, "年龄": "200"})
+    assert [(e.field, e.reason) for e in old.errors] == [("person_key", "out_of_range")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("              name: 姓名\n              gender", "              gender", "`name` part"),
+        ("born: {", "age: {", "person key parts are"),
+        ("age_in: 2019", "age_in: 19", "`age_in` is the year"),
+        ("age_in: 2019", "age_in: 2019, date: '%Y'", "one conversion"),
+        ("            fallback:", "            other:", "unknown key"),
+    ],
+)
+def test_person_key_mistakes_are_named(old: str, new: str, message: str) -> None:
+    assert old in PERSON_KEY, old
+    with pytest.raises(MappingError, match=message):
+        parse(PERSON_KEY.replace(old, new, 1))
 
 
 # --------------------------------------------------------------------------- real exports

@@ -25,7 +25,8 @@ from graph.linkage.keys import linkage_key
 from tests.utils.canonical import id_number, small_province, uscc
 
 KEY = b"test-pid-key"
-CTX = Context(pid_key=KEY, source="js-amr", province="32", today=datetime.date(2026, 11, 1))
+CTX = Context(pid_key=KEY, province="32", today=datetime.date(2026, 11, 1))
+K = "name=张三;gender=m"  # a person known by key
 ORG = uscc(1)
 BROKEN_ORG = ORG[:-1] + ("0" if ORG[-1] != "0" else "1")
 
@@ -59,8 +60,9 @@ def test_organization_params() -> None:
     )  # fmt: skip
     assert result.params == {
         "uscc": ORG,
-        "props": {"name": "某公司", "key_kind": "uscc", "registered_capital": 500.0, "hub": True,
-                  "region_code": "320505", "province": "32"},
+        "props": {"name": "某公司", "key_kind": "uscc", "org_code": ORG[8:17],
+                  "registered_capital": 500.0, "hub": True, "region_code": "320505",
+                  "province": "32"},
         "established_on": datetime.date(2010, 3, 4),
         "region": "3205",
     }  # fmt: skip
@@ -74,7 +76,7 @@ def test_broken_uscc_is_rejected_by_check_character() -> None:
 
 
 def test_allow_listed_pilot_code_passes() -> None:
-    ctx = Context(KEY, "s", "32", CTX.today, frozenset({"91350100M0001TGQXM"}))
+    ctx = Context(KEY, "32", CTX.today, frozenset({"91350100M0001TGQXM"}))
     result = validate(Kind.ORGANIZATIONS, {"uscc": "91350100M0001TGQXM", "name": "x"}, ctx)
     assert isinstance(result, Valid)
 
@@ -96,16 +98,63 @@ def test_region_nodes(code: str, node: str | None) -> None:
 
 def test_listed_company_key() -> None:
     params = valid(Kind.ORGANIZATIONS, {"uscc": "listed:000001", "name": "某银行"}).params
-    assert params["uscc"] == "listed:000001"
+    assert params["uscc"] == "listed:000001.SZ"
     assert params["props"]["key_kind"] == "listed"
-    assert params["props"]["stock_code"] == "000001"
-    assert "region_code" not in params["props"]
-    assert reasons(Kind.ORGANIZATIONS, {"uscc": "listed:1", "name": "x"}) == [
-        ("uscc", "stock_code")
-    ]
+    assert (params["props"]["stock_code"], params["props"]["exchange"]) == ("000001", "SZ")
+    assert "region_code" not in params["props"] and "org_code" not in params["props"]
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": "listed:1", "name": "x"}) == [("uscc", "exchange")]
     assert reasons(
         Kind.ORGANIZATIONS, {"uscc": "listed:000001", "name": "x", "stock_code": "000002"}
     ) == [("stock_code", "mismatch")]
+    same = {"uscc": "listed:000001.SZ", "name": "x", "stock_code": "SZ000001"}
+    assert valid(Kind.ORGANIZATIONS, same).params["props"]["stock_code"] == "000001"
+
+
+def test_a_uscc_organisation_with_a_stock_code_gets_its_exchange() -> None:
+    row = {"uscc": ORG, "name": "某银行", "stock_code": "0700.HK"}
+    props = valid(Kind.ORGANIZATIONS, row).params["props"]
+    assert (props["stock_code"], props["exchange"]) == ("00700", "HK")
+    assert reasons(Kind.ORGANIZATIONS, {**row, "stock_code": "12"}) == [("stock_code", "exchange")]
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("orgcode:74555531-8", "orgcode"),
+        ("reg:330106000129004", "reg"),
+        ("foreign:GB:01234567", "foreign"),
+        ("ftm:NK-abc", "ftm"),
+        ("name:CN:某某有限责任公司", "name"),
+    ],
+)
+def test_organisations_of_every_key_kind(key: str, kind: str) -> None:
+    params = valid(Kind.ORGANIZATIONS, {"uscc": key, "name": "某公司"}).params
+    assert params["props"]["key_kind"] == kind and "org_code" not in params["props"]
+    holding = {"holder_uscc": key, "uscc": ORG, "ratio": "0.2"}
+    assert valid(Kind.SHAREHOLDINGS, holding).params["holder"] == params["uscc"]
+
+
+def test_an_organisation_key_rejection_names_its_reason() -> None:
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": "reg:330106000129005", "name": "x"}) == [
+        ("uscc", "check_char")
+    ]
+    assert reasons(Kind.ORGANIZATIONS, {"uscc": "tax:123", "name": "x"}) == [("uscc", "prefix")]
+
+
+def test_a_person_key_is_global_and_its_birth_gives_adult_on() -> None:
+    one = valid(Kind.PERSONS, {"person_key": "name=周某;born=2009-06-01", "name": "周某"}).params
+    two = valid(Kind.OFFICERS, {"person_key": " born=2009-06-01;name=周 某", "uscc": ORG,
+                                "role": "director"}).params  # fmt: skip
+    assert one["pid"] == two["pid"] == surrogate_pid("name=周某;born=2009-06-01", KEY)
+    assert one["props"]["adult_on"] == datetime.date(2027, 6, 1)
+    year = valid(Kind.PERSONS, {"person_key": "name=周某;born=2009", "name": "周某"}).params
+    assert year["props"]["adult_on"] == datetime.date(2027, 12, 31)
+    assert reasons(Kind.PERSONS, {"person_key": "周某|男|50", "name": "周某"}) == [
+        ("person_key", "part")
+    ]
+    assert reasons(Kind.PERSONS, {"person_key": "name=周某", "name": "周某"}) == [
+        ("person_key", "too_few_parts")
+    ]
 
 
 def test_every_problem_of_a_row_is_named() -> None:
@@ -160,13 +209,13 @@ def test_an_id_number_gives_the_linkage_keys_of_every_configured_version() -> No
     ]
     assert props["linkage_key"] == linkage_key(raw, "v2", b"two")  # the looked-up one
     assert raw not in repr(result.params)
-    surrogate = validate(Kind.PERSONS, {"person_key": "emp-007", "name": "孙三"}, ctx)
+    surrogate = validate(Kind.PERSONS, {"person_key": "name=孙三;born=1975", "name": "孙三"}, ctx)
     assert isinstance(surrogate, Valid) and "linkage_keys" not in surrogate.params["props"]
 
 
 def test_person_key_becomes_a_surrogate_in_its_own_namespace() -> None:
-    params = valid(Kind.PERSONS, {"person_key": "emp-007", "name": "孙三"}).params
-    assert params["pid"] == surrogate_pid("js-amr", "emp-007", KEY)
+    params = valid(Kind.PERSONS, {"person_key": "name=孙三;born=1975", "name": "孙三"}).params
+    assert params["pid"] == surrogate_pid("name=孙三;born=1975", KEY)
     assert params["pid"].startswith("s:")
     assert "id_masked" not in params["props"]
 
@@ -175,7 +224,7 @@ def test_adult_on_without_an_id_number() -> None:
     # A surrogate-keyed person with a birth year only is a minor until the last day of the
     # year they turn 18 (no one who may be a minor counts as an adult); with neither an ID
     # number nor a birth year, the age is unknown and the person counts as an adult.
-    keyed = {"person_key": "emp-9", "name": "钱四"}
+    keyed = {"person_key": "name=钱四;gender=f", "name": "钱四"}
     props = valid(Kind.PERSONS, {**keyed, "birth_year": "2009"}).params["props"]
     assert props["adult_on"] == datetime.date(2027, 12, 31) and "birth_year" not in props
     assert "adult_on" not in valid(Kind.PERSONS, keyed).params["props"]
@@ -191,7 +240,7 @@ def test_adult_on_without_an_id_number() -> None:
 
 def test_person_needs_exactly_one_of_id_number_and_key() -> None:
     assert reasons(Kind.PERSONS, {"name": "x"}) == [("id_number", "missing")]
-    assert reasons(Kind.PERSONS, {"id_number": id_number(1), "person_key": "k", "name": "x"}) == [
+    assert reasons(Kind.PERSONS, {"id_number": id_number(1), "person_key": K, "name": "x"}) == [
         ("id_number", "ambiguous")
     ]
 
@@ -209,7 +258,7 @@ def test_invalid_id_number_is_named_masked() -> None:
 
 @pytest.mark.parametrize("field", ["name", "person_key"])
 def test_an_id_number_in_a_text_field_is_refused(field: str) -> None:
-    row = {"person_key": "k", "name": "x", field: f"备注{id_number(3)}"}
+    row = {"person_key": K, "name": "x", field: f"备注{id_number(3)}"}
     assert reasons(Kind.PERSONS, row) == [(field, "contains_id_number")]
 
 
@@ -229,12 +278,12 @@ def test_relationship_rows_list_their_references() -> None:
 
 
 def test_officer_role_is_from_the_value_set() -> None:
-    row = {"person_key": "k", "uscc": ORG, "role": "董事长"}
+    row = {"person_key": K, "uscc": ORG, "role": "董事长"}
     assert reasons(Kind.OFFICERS, row) == [("role", "not_allowed")]
 
 
 def test_period_must_not_end_before_it_starts() -> None:
-    row = {"person_key": "k", "uscc": ORG, "since": "2020-01-02", "until": "2020-01-01"}
+    row = {"person_key": K, "uscc": ORG, "since": "2020-01-02", "until": "2020-01-01"}
     assert reasons(Kind.LEGAL_REPS, row) == [("until", "before_start")]
 
 
@@ -250,15 +299,15 @@ def test_holder_is_exactly_one_subject_and_not_the_firm_itself() -> None:
     assert reasons(Kind.SHAREHOLDINGS, {"uscc": ORG, "ratio": "0.2"}) == [
         ("holder_uscc", "missing")
     ]
-    both = {"holder_uscc": uscc(2), "holder_person_key": "k", "uscc": ORG, "ratio": "0.2"}
+    both = {"holder_uscc": uscc(2), "holder_person_key": K, "uscc": ORG, "ratio": "0.2"}
     assert reasons(Kind.SHAREHOLDINGS, both) == [("holder_uscc", "ambiguous")]
     itself = {"holder_uscc": ORG, "uscc": ORG, "ratio": "0.2"}
     assert reasons(Kind.SHAREHOLDINGS, itself) == [("holder_uscc", "self_reference")]
 
 
 def test_person_holder() -> None:
-    params = valid(Kind.SHAREHOLDINGS, {"holder_person_key": "k", "uscc": ORG, "ratio": "1"}).params
-    assert params["holder"] == surrogate_pid("js-amr", "k", KEY)
+    params = valid(Kind.SHAREHOLDINGS, {"holder_person_key": K, "uscc": ORG, "ratio": "1"}).params
+    assert params["holder"] == surrogate_pid(K, KEY)
     assert params["ratio"] == 1.0
 
 
@@ -269,9 +318,9 @@ def test_branch_is_not_its_own_head() -> None:
 
 
 def test_licence_occupation_from_reference_data() -> None:
-    row = {"person_key": "k", "occupation_code": "astronaut"}
+    row = {"person_key": K, "occupation_code": "astronaut"}
     assert reasons(Kind.LICENCES, row) == [("occupation_code", "not_allowed")]
-    ok = valid(Kind.LICENCES, {"person_key": "k", "occupation_code": "lawyer"})
+    ok = valid(Kind.LICENCES, {"person_key": K, "occupation_code": "lawyer"})
     assert [r.target for r in ok.refs] == [Target.PERSON]
 
 

@@ -121,7 +121,7 @@ def small_province() -> Province:
         Kind.PERSONS: [
             {"id_number": p1, "name": "赵一", "region_code": "320102"},
             {"id_number": p2, "name": "钱二", "region_code": "320505"},
-            {"person_key": "emp-007", "name": "孙三"},
+            {"person_key": "name=孙三;born=1975", "name": "孙三"},
         ],
         Kind.LEGAL_REPS: [
             {"id_number": p1, "uscc": a, "since": "2010-03-04"},
@@ -130,7 +130,7 @@ def small_province() -> Province:
         Kind.OFFICERS: [
             {"id_number": p1, "uscc": a, "role": "chairman", "since": "2010-03-04"},
             {"id_number": p1, "uscc": a, "role": "director", "since": "2010-03-04"},
-            {"person_key": "emp-007", "uscc": b, "role": "supervisor"},
+            {"person_key": "name=孙三;born=1975", "uscc": b, "role": "supervisor"},
         ],
         Kind.SHAREHOLDINGS: [
             {"holder_uscc": hub, "uscc": a, "ratio": "0.51"},

@@ -105,10 +105,15 @@ CALL (log) {
 RETURN deleted
 """
 
-# A person a partner cannot match: one with no ID number loaded here has no linkage key, and
-# the protocol names persons across borders by linkage key alone. Its records are passed over
-# in the feed and the snapshot (the page still advances past them).
-UNMATCHABLE = "(s:Person AND size(coalesce(s.linkage_keys, [])) = 0)"
+# A subject a partner cannot match: the protocol names persons across borders by linkage key
+# and organisations by USCC alone, so a person with no ID number loaded here (no linkage key)
+# and an organisation keyed otherwise (`listed:`, `name:`, … : every such key has a colon,
+# which no USCC has) cannot be named. Their records are passed over in the feed and the
+# snapshot (the page still advances past them).
+UNMATCHABLE = (
+    "(s:Person AND size(coalesce(s.linkage_keys, [])) = 0)"
+    " OR (s:Organization AND s.uscc CONTAINS ':')"
+)
 
 # A page of the log after $after (up to $head), in the given categories, oldest first; with
 # each entry, the record's identity, its issuer and its subject.

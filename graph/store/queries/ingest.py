@@ -118,7 +118,8 @@ SET n += row.props, n.source = $source, n.batch_id = $batch_id, n.loaded_at = $l
 )
 
 # A record's subject is an Organization or a Person; the key spaces are disjoint (a USCC or
-# `listed:` key, a 64-hex or `s:` pid), so at most one of the two lookups finds a node.
+# a prefixed organisation key, a 64-hex or `s:` pid), so at most one of the two lookups finds
+# a node.
 _RECORD_ENDS = """
 UNWIND $rows AS row
 OPTIONAL MATCH (org:Organization {uscc: row.subject})
@@ -401,6 +402,15 @@ EXISTING_ORGANIZATIONS = """
 UNWIND $keys AS key
 MATCH (o:Organization {uscc: key})
 RETURN collect(o.uscc) AS found
+"""
+
+# The organisation each organisation code (an `orgcode:` key's body) names: one whose USCC
+# embeds it, where exactly one does (graph.ingest.writes.resolve_org_codes).
+ORGANIZATIONS_BY_ORG_CODE = """
+UNWIND $codes AS code
+MATCH (o:Organization {org_code: code})
+WITH code, collect(o.uscc) AS found WHERE size(found) = 1
+RETURN 'orgcode:' + code AS key, found[0] AS uscc
 """
 
 # With the day each found person turns 18, where known: a record against a minor is refused.
