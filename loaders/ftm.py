@@ -16,10 +16,12 @@ parties, not with the size of the file.
 What this module decides, and only it (everything else is validation's):
 
 - keys: an organisation by its USCC where ``uscCode``, ``registrationNumber``,
-  ``taxNumber`` or ``idNumber`` holds a valid one, else ``foreign:<jurisdiction>:<number>``
-  when both are given, else ``ftm:<id>``; a person by the global ``person_key`` of its name,
-  birth date, gender and nationality, with a co-occurring organisation only when none of
-  those three is known (a name alone names no one);
+  ``taxNumber`` or ``idNumber`` holds a valid one; in China (``jurisdiction: cn``) by its
+  old registration number or organisation code, or a listed ``ticker``; elsewhere by
+  ``foreign:<jurisdiction>:<registrationNumber>`` when both are given; else ``ftm:<id>``;
+  a person by the global ``person_key`` of its name, birth date, gender and nationality,
+  with a co-occurring organisation only when none of those three is known (a name alone
+  names no one);
 - ``percentage`` is what FtM documents it to be, "Percentage held": a percent in [0, 100]
   (``51``, ``51%``, ``51.0`` are 0.51; ``0.51`` is 0.51 %, never 51 %);
 - a Directorship whose role is "legal representative" (法定代表人) is a legal
@@ -36,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from graph.identifiers import InvalidIdentifier, validate_uscc
+from graph.identifiers import InvalidIdentifier, validate_org_key
 from graph.ingest.layouts import LOAD_ORDER, Kind
 from graph.ingest.validate import FieldError, quote
 from loaders.mapping import Mapped
@@ -72,7 +73,6 @@ _WHY_NOT = {
 }
 ORG_KEY_PROPERTIES = ("uscCode", "registrationNumber", "taxNumber", "idNumber")
 DEPARTMENT_PREFIX = "ftm:"
-_FOREIGN_NUMBER = re.compile(r"[A-Z0-9./-]{1,64}")
 _ALPHA2 = re.compile(r"[A-Z]{2}")
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _GENDERS = {"male": "m", "female": "f"}
@@ -184,21 +184,33 @@ def entities(path: Path) -> Iterator[Entity]:
 
 
 def org_key(entity: Entity) -> str:
-    """An organisation's key: a valid USCC among its identifiers, else its foreign registry
-    number in its jurisdiction, else its FtM id."""
-    for prop in ORG_KEY_PROPERTIES:
-        for value in entity.values(prop):
-            try:
-                return validate_uscc(value)
-            except InvalidIdentifier:
-                continue
-    jurisdiction = _alpha2(entity.first("jurisdiction"))
-    number = entity.first("registrationNumber")
-    if jurisdiction and number:
-        number = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number)).upper()
-        if _FOREIGN_NUMBER.fullmatch(number):
-            return f"foreign:{jurisdiction}:{number}"
+    """An organisation's key: the first of its identifiers that validates as one of ours
+    (:func:`graph.identifiers.validate_org_key`), else its FtM id."""
+    for candidate in _org_key_candidates(entity):
+        try:
+            return validate_org_key(candidate)[0]
+        except InvalidIdentifier:
+            continue
     return f"ftm:{entity.id}"
+
+
+def _org_key_candidates(entity: Entity) -> Iterator[str]:
+    """An organisation's identifiers as our keys, the strongest first: a USCC; for a Chinese
+    one its old registration number (注册号) or organisation code; its listed code; a foreign
+    registry number in its jurisdiction. A colon is in none of them: a value holding one is
+    not read as a key's prefix."""
+    for prop in ORG_KEY_PROPERTIES:
+        yield from (v for v in entity.values(prop) if ":" not in v)
+    jurisdiction = _alpha2(entity.first("jurisdiction"))
+    numbers = [v for v in entity.values("registrationNumber") if ":" not in v]
+    if jurisdiction == "CN":
+        for number in numbers:
+            yield f"reg:{number}"
+            yield f"orgcode:{number}"
+    if jurisdiction in ("CN", "HK"):
+        yield from (f"listed:{t}" for t in entity.values("ticker") if ":" not in t)
+    if jurisdiction is not None and jurisdiction != "CN" and numbers:
+        yield f"foreign:{jurisdiction}:{numbers[0]}"
 
 
 def _alpha2(value: str | None) -> str | None:

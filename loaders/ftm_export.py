@@ -151,10 +151,17 @@ def _organization(org: dict[str, Any], org_id: str) -> Entity:
         "incorporationDate": org["established_on"],
         "ticker": org["stock_code"],
     }
-    if org["key_kind"] == "uscc" or ":" not in key:
+    # Each key as the FtM property loaders.ftm reads it back from.
+    kind, _, rest = key.partition(":")
+    if not rest:
         properties |= {"uscCode": key, "jurisdiction": "cn"}
-    elif key.startswith("foreign:"):
-        _, jurisdiction, number = key.split(":", 2)
+    elif kind in ("reg", "orgcode"):
+        properties |= {"registrationNumber": rest, "jurisdiction": "cn"}
+    elif kind == "listed":
+        code, _, exchange = rest.partition(".")
+        properties |= {"ticker": code, "jurisdiction": "hk" if exchange == "HK" else "cn"}
+    elif kind == "foreign":
+        jurisdiction, _, number = rest.partition(":")
         properties |= {"jurisdiction": jurisdiction.lower(), "registrationNumber": number}
     schema = _SCHEMA_OF_KIND.get(org["kind"] or "enterprise", "Organization")
     return _entity(org_id, schema, **properties)

@@ -41,6 +41,8 @@ def province(directory: Path) -> Path:
         {"uscc": b, "name": "乙公司"},
         {"uscc": c, "name": "丙控股", "kind": "public_institution"},
         {"uscc": "foreign:GB:01234567", "name": "Orion Shipping Holdings Ltd"},
+        {"uscc": "listed:600000.SH", "name": "浦发银行"},
+        {"uscc": "reg:320200000012346", "name": "丁厂"},
     ])  # fmt: skip
     write(directory, Kind.PERSONS, [
         {"id_number": zhang, "name": "张三"},
@@ -126,7 +128,7 @@ def test_export_is_valid_ftm_and_shares_what_may_leave(
     for e in entities:
         by_schema.setdefault(e["schema"], []).append(e)
     assert {s: len(es) for s, es in by_schema.items()} == {
-        "Company": 3, "PublicBody": 1, "Person": 3, "Ownership": 3, "Directorship": 3,
+        "Company": 5, "PublicBody": 1, "Person": 3, "Ownership": 3, "Directorship": 3,
         "Sanction": 2,
     }  # fmt: skip
     # Persons leave the province as aliases with the placeholder name, nothing else; no ID
@@ -183,7 +185,7 @@ def test_the_command(
     command = ["export", "--format", "ftm", "--out", str(out), "--as-of", "2026-06-01"]
     result = CliRunner().invoke(main, [*command, "--audience", "partner:33"])
     assert result.exit_code == 0, result.output
-    assert "15 FtM entities written for partner:33" in result.output
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 15
+    assert "17 FtM entities written for partner:33" in result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 17
     refused = CliRunner().invoke(main, [*command, "--audience", "partner:11"])
     assert refused.exit_code == 2 and "--audience" in refused.output

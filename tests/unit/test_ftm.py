@@ -10,7 +10,7 @@ import pytest
 from followthemoney import model
 
 from graph.ingest.layouts import Kind
-from loaders.ftm import is_ftm, person_key, ratio_of_percentage, scan
+from loaders.ftm import Entity, is_ftm, org_key, person_key, ratio_of_percentage, scan
 
 DATA = Path(__file__).parents[1] / "data" / "ftm"
 SANCTIONS = DATA / "sanctions-graph.ftm.json"
@@ -103,3 +103,18 @@ def test_rows_of_the_sanctions_graph() -> None:
     assert [r["name"] for _, (r, _) in ftm.rows(Kind.DEPARTMENTS, "32")] == [
         "Office of Foreign Assets Control", "HM Treasury", "World Bank",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("properties", "key"),
+    [({"jurisdiction": ["cn"], "registrationNumber": ["320200000012346"]}, "reg:320200000012346"),
+     ({"jurisdiction": ["cn"], "registrationNumber": ["74555531-8"]}, "orgcode:745555318"),
+     ({"jurisdiction": ["cn"], "ticker": ["600000"]}, "listed:600000.SH"),
+     ({"jurisdiction": ["cn"], "registrationNumber": ["12345"]}, "ftm:x"),  # no Chinese kind
+     ({"jurisdiction": ["gb"], "registrationNumber": ["0123 4567"]}, "foreign:GB:01234567"),
+     ({"jurisdiction": ["zz"], "registrationNumber": ["1"]}, "ftm:x"),  # no such jurisdiction
+     ({"registrationNumber": ["1"]}, "ftm:x"),
+     ({"taxNumber": ["foreign:GB:1"]}, "ftm:x")],  # a colon is never read as a key prefix
+)  # fmt: skip
+def test_organisation_keys(properties: dict[str, list[str]], key: str) -> None:
+    assert org_key(Entity(1, "x", "Company", properties)) == key
