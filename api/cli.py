@@ -36,6 +36,7 @@ from graph.settings import Settings, get_settings
 from graph.store.embedded import server
 from graph.store.schema import SCHEMA_VERSION, apply_schema, schema_version
 from graph.vocabulary import DELTA_PROVINCES
+from loaders.ftm_export import export_audience, ftm_entities, write_ftm
 from loaders.mapping import MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
 from loaders.synthetic import SHARED_ORGS, generate_province
@@ -286,6 +287,51 @@ def load(
     failed = report.over_limit(max_rejected_share)
     if failed:
         raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ftm"]),
+    required=True,
+    help="ftm: FollowTheMoney entities, one JSON object a line.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--audience",
+    default="analyst",
+    show_default=True,
+    help="Who the file is for; persons appear as this role sees them (design.md): "
+    "regulator (names, within the province), analyst or partner:<31|32|33|34> (an alias and "
+    "a placeholder name: what may leave the province).",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Records in force on this day are written (default: today in China).",
+)
+def export(fmt: str, out: Path | None, audience: str, as_of: datetime | None) -> None:
+    """Write the graph's shareable subjects, relationships and black-list records in force
+    as FollowTheMoney entities (loaders/LAYOUTS.md, "FollowTheMoney")."""
+    settings = get_settings()
+    try:
+        chosen = export_audience(audience)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--audience") from exc
+    with services(settings) as opened:
+        day = as_of.date() if as_of else opened.clock.today()
+        entities = ftm_entities(opened.repository, chosen, settings.province_code, day)
+        if out is None:
+            count = write_ftm(sys.stdout, entities)
+        else:
+            with out.open("w", encoding="utf-8") as f:
+                count = write_ftm(f, entities)
+    click.echo(f"{count} FtM entities written for {audience}", err=True)
 
 
 # --- linkage (信用长三角) -------------------------------------------------------------

@@ -147,6 +147,8 @@ class LoadReport:
     kinds: dict[Kind, KindCounts] = field(default_factory=dict)
     quality: dict[tuple[str, Kind], QualityTally] = field(default_factory=dict)
     rejections: dict[tuple[str, Kind], FileRejections] = field(default_factory=dict)
+    # FtM entities of schemata the graph has no kind for, per file and schema (loaders/ftm.py)
+    not_loaded: dict[str, Counter[str]] = field(default_factory=dict)
     rejects_path: Path | None = None
     rejected_rows: int = 0
     first_load: bool = True  # False: this content was loaded before and its batch recorded
@@ -164,6 +166,9 @@ class LoadReport:
 
     def file_rejections(self, file: str, kind: Kind) -> FileRejections:
         return self.rejections.setdefault((file, kind), FileRejections())
+
+    def unloaded(self, file: str) -> Counter[str]:
+        return self.not_loaded.setdefault(file, Counter())
 
     def over_limit(self, max_share: float | None = None) -> list[str]:
         """The files (and kinds) that lost more than ``max_share`` of their rows (None: that
@@ -230,7 +235,7 @@ class LoadReport:
                 f"{q.validity:>8.1%}{timeliness:>27}"
             )
         noted = [(k, r) for k, r in sorted(self.rejections.items()) if r.rejected or r.left_out]
-        if noted:
+        if noted or self.not_loaded:
             lines.append("")
             lines.append("rejected by file (top reasons: field reason ×rows)")
             for (file, kind), r in noted:
@@ -239,6 +244,9 @@ class LoadReport:
                 line += f"; {r.top_reasons()}" if r.rejected else ""
                 line += f"; {r.left_out} rows left out by `where`" if r.left_out else ""
                 lines.append(line)
+        for file, schemata in sorted(self.not_loaded.items()):
+            shown = ", ".join(f"{schema} ×{n}" for schema, n in schemata.most_common())
+            lines.append(f"  {file}: {schemata.total()} entities of no loaded schema ({shown})")
         lines.append("")
         if self.rejected_rows:
             lines.append(f"{self.rejected_rows} rows rejected: see {self.rejects_path}")

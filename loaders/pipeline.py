@@ -70,6 +70,7 @@ from graph.store.schema import (
     ensure_search_indexes,
     schema_version,
 )
+from loaders.ftm import FtmFile, is_ftm, scan
 from loaders.load_report import FileSummary, LoadReport
 from loaders.mapping import FileMapping, Lookups, Mapped, Mapping, MappingError, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
@@ -98,6 +99,7 @@ class Task:
     file_mapping: FileMapping | None = None
     output: Output | None = None
     lookups: Lookups | None = None  # the file mapping's joins, read once for all its outputs
+    ftm: FtmFile | None = None  # a FollowTheMoney file: its rows come from loaders.ftm
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class Plan:
     tasks: list[Task]  # in load order
     files: list[FileSummary]
     skipped: list[tuple[str, str]]
+    ftm_files: list[FtmFile]
 
 
 def load_paths(
@@ -173,6 +176,8 @@ def load_paths(
         rejects_path or Path(f"rejects-{plan.batch_id}.csv"), always=rejects_path is not None
     )
     with rejects, _Writer(repo, report, rejects, refresh, ctx.today, params, progress) as writer:
+        for ftm in plan.ftm_files:
+            writer.reject_unsupported(ftm)
         batches = _batches(plan.tasks, ctx, batch_size, source)
         names_pending = empty
         for batch in _prefetched(batches, PREFETCH_BATCHES):
@@ -230,6 +235,7 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
     files: list[FileSummary] = []
     skipped: list[tuple[str, str]] = []
     tasks: list[Task] = []
+    ftm_files: list[FtmFile] = []
     digest = hashlib.sha256(f"source={source}\n".encode())
     if mapping is not None:
         digest.update(f"mapping={mapping.digest}\n".encode())
@@ -239,6 +245,17 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
             if explicit:
                 raise LoadError(f"{path.name}: {claim.reason}")
             skipped.append((path.name, claim.reason))
+            continue
+        if isinstance(claim, _Ftm):
+            try:
+                ftm = scan(path)
+            except UnreadableFile as exc:
+                raise LoadError(str(exc)) from None
+            ftm_files.append(ftm)
+            table = Table(path, "ftm", "utf-8", None)
+            files.append(FileSummary(path.name, "ftm", None, ftm.entities, ftm.kinds))
+            tasks += [Task(table, kind, ftm.rows_of(kind), ftm=ftm) for kind in ftm.kinds]
+            digest.update(f"file={path.name}\n{_file_digest(path)}\n".encode())
             continue
         try:
             table = open_table(path)
@@ -264,7 +281,7 @@ def plan_load(paths: Sequence[Path], mapping: Mapping | None, source: str) -> Pl
     if not tasks:
         raise LoadError("no file to load" + (f" (skipped: {len(skipped)})" if skipped else ""))
     tasks.sort(key=lambda t: LOAD_ORDER.index(t.kind))  # stable: files keep their order
-    return Plan(digest.hexdigest()[:24], source, tasks, files, skipped)
+    return Plan(digest.hexdigest()[:24], source, tasks, files, skipped, ftm_files)
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
@@ -282,14 +299,27 @@ class _Skip:
     reason: str
 
 
-def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Skip:
-    """What a file loads as, or why it is not loaded."""
+class _Ftm:
+    """A FollowTheMoney entity file (:func:`loaders.ftm.is_ftm`), whatever its name."""
+
+
+_FTM = _Ftm()
+
+
+def _claim(path: Path, mapping: Mapping | None) -> Kind | FileMapping | _Ftm | _Skip:
+    """What a file loads as, or why it is not loaded: a mapping's entry first, then an FtM
+    file by its content, then a kind by the file's name."""
     if mapping is not None:
         try:
             found = mapping.for_file(path)
         except MappingError as exc:
             raise LoadError(str(exc)) from None
-        return found if found is not None else _Skip(f"not named in the mapping {mapping.origin}")
+        if found is not None:
+            return found
+    if is_ftm(path):
+        return _FTM
+    if mapping is not None:
+        return _Skip(f"not named in the mapping {mapping.origin}")
     if format_of(path) is None:
         return _Skip(f"not a supported format ({path.suffix or 'no suffix'})")
     if path.stem not in KIND_NAMES:
@@ -410,9 +440,11 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
         outcomes: list[_Outcome] = []
         consumed = left_out = 0
         siblings = _siblings(task)
-        for number, raw in task.table.rows():
+        for number, raw in _source_rows(task, ctx):
             consumed += 1
-            if task.file_mapping is None or task.output is None:
+            if isinstance(raw, Mapped):
+                mapped = [raw]
+            elif task.file_mapping is None or task.output is None:
                 mapped = [Mapped(raw)]
             else:
                 prepared = task.file_mapping.prepared(raw, task.lookups)
@@ -421,7 +453,7 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
                     left_out += not any(o.takes(prepared) for o in siblings)
             for row, mapping_errors in mapped:
                 result = (
-                    _surplus(raw)
+                    (None if isinstance(raw, Mapped) else _surplus(raw))
                     or (Invalid(mapping_errors) if mapping_errors else None)
                     or validate(task.kind, row, ctx)
                 )
@@ -438,6 +470,14 @@ def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) 
                 yield _Batch(task, outcomes, consumed, last=False, left_out=left_out)
                 outcomes, consumed, left_out = [], 0, 0
         yield _Batch(task, outcomes, consumed, last=True, left_out=left_out)
+
+
+def _source_rows(task: Task, ctx: Context) -> Iterator[tuple[int, TextRow | Mapped]]:
+    """A task's rows as read: a table's, or an FtM file's already in canonical form."""
+    if task.ftm is not None:
+        yield from task.ftm.rows(task.kind, ctx.province)
+    else:
+        yield from task.table.rows()
 
 
 def _siblings(task: Task) -> tuple[Output, ...]:
@@ -564,6 +604,12 @@ class _Writer:
         self._committer.shutdown(wait=True)
         if self._bar is not None:
             self._bar.close()
+
+    def reject_unsupported(self, ftm: FtmFile) -> None:
+        """Every entity of a schema with no place in the graph, in the rejects file."""
+        for line, schema, error in ftm.rejected():
+            self.rejects.add(ftm.path.name, line, schema, (error,))
+            self.report.unloaded(ftm.path.name)[schema] += 1
 
     def write(self, batch: _Batch) -> None:
         task = batch.task

@@ -66,9 +66,10 @@ LAYOUTS: dict[Kind, Layout] = {
                 "registered_capital",
                 "hub",
                 "stock_code",
+                "ftm_id",
             ),
         ),
-        Layout(Kind.PERSONS, (PERSON, "name"), ("region_code",), ("gender", "birth_year")),
+        Layout(Kind.PERSONS, (PERSON, "name"), ("region_code", "ftm_id"), ("gender", "birth_year")),
         Layout(Kind.LEGAL_REPS, (PERSON, "uscc"), ("since", "until")),
         Layout(Kind.OFFICERS, (PERSON, "uscc", "role"), ("since", "until", "period")),
         Layout(

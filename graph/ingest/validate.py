@@ -59,6 +59,7 @@ RawRow = Mapping[str, str | None]
 
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_TEXT = 500
+FTM_ID_MAX = 128  # a FollowTheMoney entity id, kept beside our key (loaders/ftm.py)
 _ID_CANDIDATE = re.compile(r"(?=(\d{17}[\dXx]))")
 _LONG_DIGITS = re.compile(r"\d{15,}[\dXx]?")
 
@@ -451,6 +452,7 @@ def _organizations(c: _Check) -> Valid | Invalid:
         "hub": c.flag("hub"),
         "stock_code": listing[0] if listing else None,
         "exchange": listing[1] if listing else None,
+        "ftm_id": c.text("ftm_id", max_len=FTM_ID_MAX),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
     }
@@ -511,6 +513,7 @@ def _persons(c: _Check) -> Valid | Invalid:
         "linkage_keys": keys,
         "linkage_key": current,
         "adult_on": _adult_on(c),
+        "ftm_id": c.text("ftm_id", max_len=FTM_ID_MAX),
         "region_code": region[0] if region else None,
         "province": region[0][:2] if region else None,
     }

@@ -27,14 +27,12 @@ from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths
 from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA
 from tests.utils.canonical import id_number, write
+from tests.utils.real_data import REAL, ROOT, needs
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "real" / "cn-ashare-executives"
+DATA = REAL / "cn-ashare-executives"
 MAPPING = ROOT / "loaders" / "mappings" / "cn-ashare-executives.yaml"
 
-pytestmark = pytest.mark.skipif(
-    not (DATA / "executive_prep.csv").exists(), reason=f"the A-share data is not at {DATA}"
-)
+pytestmark = needs(DATA / "executive_prep.csv")
 
 
 def read_csv(name: str) -> list[dict[str, str]]:

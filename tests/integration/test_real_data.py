@@ -11,7 +11,6 @@ copied into the repository; the rules that decide a row's kind are read from the
 from __future__ import annotations
 
 import csv
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -33,9 +32,8 @@ from loaders.load_report import LoadReport
 from loaders.mapping import load_mapping
 from loaders.pipeline import load_paths
 from tests.conftest import WIPE_TEST_DATA
+from tests.utils.real_data import REAL, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-REAL = Path(os.environ.get("REAL_DATA_DIR") or ROOT.parent / "shared" / "data" / "real")
 EDINET = REAL / "jp-edinet-major-shareholders"
 CSL = REAL / "us-consolidated-screening-list"
 MAPPINGS = ROOT / "loaders" / "mappings"
