@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from graph.ingest.layouts import Kind
 from graph.ingest.validate import FieldError, Invalid, Target, Valid, quote
@@ -212,8 +212,19 @@ RECORD_IDENTITY = ("subject", "authority", "list", "decided_on", "level", "categ
 IDENTITY_CHANGED = "identity_changed"
 
 
+class KeyLookups(Protocol):
+    """What :func:`check_in_graph` reads: the ``EXISTING_*`` and ``RECORD_IDENTITIES``
+    look-ups. A :class:`~graph.store.repository.Repository` answers them from the graph; an
+    initial load (``loaders/initial``) from the keys of the load itself, as the graph would
+    hold them had the load been written row by row."""
+
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]: ...
+
+    def read_one(self, query: str, **params: Any) -> dict[str, Any] | None: ...
+
+
 def check_in_graph(
-    repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
+    repo: KeyLookups, kind: Kind, results: Sequence[Valid | Invalid]
 ) -> list[Valid | Invalid]:
     """``results`` (one batch of validated rows of ``kind``) with the rows the graph refuses
     turned :class:`Invalid`: a reference to a key not in the graph, and for records a row
@@ -242,7 +253,7 @@ def check_in_graph(
 
 
 def _look_up(
-    repo: Repository, wanted: dict[Target, set[str]]
+    repo: KeyLookups, wanted: dict[Target, set[str]]
 ) -> tuple[set[tuple[Target, str]], dict[str, date]]:
     """The referenced keys not in the graph, and the day each referenced person turns 18
     where it is known; one query per target."""
@@ -294,7 +305,7 @@ def _unknown_message(field: str, target: Target, key: str) -> str:
     return f"{field}: no {target} {named} in this load or the graph"
 
 
-def _keep_identities(repo: Repository, results: list[Valid | Invalid]) -> list[Valid | Invalid]:
+def _keep_identities(repo: KeyLookups, results: list[Valid | Invalid]) -> list[Valid | Invalid]:
     ids = sorted({r.params["record_id"] for r in results if isinstance(r, Valid)})
     filed: dict[str, Mapping[str, Any]] = (
         {row["record_id"]: row for row in repo.read(q.RECORD_IDENTITIES, keys=ids)} if ids else {}
