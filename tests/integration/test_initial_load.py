@@ -139,8 +139,8 @@ def online(
 def test_an_initial_load_gives_the_graph_an_online_load_gives(
     initial: tuple[InitialLoad, list[str]], online: tuple[LoadReport, list[str]]
 ) -> None:
-    (done, initial_dump), (report, online_dump) = initial, online
-    assert len(initial_dump) == len(online_dump)
+    (_, initial_dump), (_, online_dump) = initial, online
+    assert len(initial_dump) > 1000
     assert initial_dump == online_dump
     assert any("FLAGGED" in line for line in initial_dump)
     assert any("ChangeLogEntry" in line for line in initial_dump)
