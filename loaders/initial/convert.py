@@ -1,14 +1,22 @@
 """Canonical files to import CSVs: the same readers, mappings, validation and reference
 checks as the online load, and what the online upserts would write, as rows.
 
-Work is split the way the cost lies. The main process reads each file (the readers stream)
-and hands chunks of raw rows to worker processes, which map and validate them (pid HMACs,
-identifier check characters, value sets: most of the time); results come back in order, and
-the main process checks references with :func:`graph.ingest.writes.check_in_graph` over the
-keys accepted so far (:class:`loaders.initial.keys.LoadKeys`), keeps the books of the
-report and the rejects file, and writes the rows. At most :data:`IN_FLIGHT` chunks are out
-at a time, so memory holds a few chunks, the hashed keys and the records' identities,
-whatever the size of the files.
+Work is split the way the cost lies, over worker processes (one per core by default). The
+main process reads each file (the readers stream) and hands out chunks of raw rows; a
+worker maps and validates a chunk (pid HMACs, identifier check characters, value sets),
+checks its references with :func:`graph.ingest.writes.check_in_graph` over the keys the
+load accepted (:class:`loaders.initial.keys.LoadKeys`), and writes its rows as parts of the
+import files. Results come back in input order and the main process keeps the books (the
+report, the rejects file) and the keys. At most :data:`IN_FLIGHT_PER_WORKER` chunks per
+worker are out at a time, so memory holds a few chunks, the hashed keys and the records'
+identities, however long the files.
+
+References point only at earlier kinds (departments, organisations, persons), so the load
+runs in two rounds: those three kinds, whose keys the main process collects; then, with
+the keys complete and handed to freshly forked workers, everything else. Records are
+checked and written by the main process itself: whether a record id was filed before with
+another identity (``identity_changed``) depends on every earlier chunk, and records are a
+small share of the rows.
 
 What each kind writes mirrors :mod:`graph.store.queries.ingest` (``CREATE_*`` and the
 ``MERGE_*`` of a key not yet stored): the same properties, defaults and provenance, the same
@@ -22,9 +30,10 @@ import csv
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,7 +44,8 @@ from graph.ingest.validate import Context, Invalid, Valid, validate
 from graph.ingest.writes import KEYS, check_in_graph, latest_by_key, record_identity
 from graph.model import label_of
 from graph.reference import occupations, regions
-from loaders.initial.files import Group, ImportWriter
+from graph.store.embedded.importer import ImportFiles
+from loaders.initial.files import Group, ImportSet, PartWriter, Typed, Written, type_of
 from loaders.initial.keys import NO_DAY, LoadKeys, key_hash
 from loaders.load_report import LoadReport
 from loaders.mapping import Mapped
@@ -43,16 +53,23 @@ from loaders.pipeline import Plan, Task, _siblings, _surplus
 from loaders.readers import TextRow
 from loaders.rejects import RejectsWriter
 
-CHUNK_ROWS = 2_000
+CHUNK_ROWS = 5_000
 IN_FLIGHT_PER_WORKER = 3
+# A chunk's rows are numbered chunk * SEQ_SPAN + i: in input order across chunks (a raw row
+# may give several mapped rows, never this many).
+SEQ_SPAN = 1 << 24
+# Kinds whose keys later rows refer to: the first round.
+REFERENCED = frozenset({Kind.DEPARTMENTS, Kind.ORGANIZATIONS, Kind.PERSONS})
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- a chunk
 
 
 class Outcome(NamedTuple):
     row: int
-    result: Valid | Invalid
+    # Invalid: rejected; None: accepted and written by the worker; Valid: for the main
+    # process to check and write (records).
+    result: Valid | Invalid | None
     department: str
     present: int  # required fields given
     expected: int  # required fields asked for
@@ -60,21 +77,34 @@ class Outcome(NamedTuple):
 
 class Checked(NamedTuple):
     task: int
+    chunk: int
     outcomes: list[Outcome]
     left_out: int
+    written: Written | None  # None: the main process writes this chunk
+    keys: list[tuple[int, int]]  # organisations' and persons' key hashes, adult_on days
+    codes: list[str]  # departments' codes
 
 
-# What the workers work on, set before they are forked (so it is not pickled per chunk).
-_WORK: tuple[list[Task], Context, str] | None = None
+@dataclass
+class _Work:
+    """What the workers work with, set before they are forked (never pickled per chunk)."""
+
+    tasks: list[Task]
+    ctx: Context
+    source: str
+    directory: Path
+    provenance: dict[str, Any]
+    keys: LoadKeys | None  # the second round's: every referenced key of the load
 
 
-def _validate_chunk(job: tuple[int, list[tuple[int, TextRow]]]) -> Checked:
-    """Map and validate a chunk of one task's raw rows, as the online load does per row."""
-    assert _WORK is not None
-    tasks, ctx, source = _WORK
-    index, rows = job
-    task = tasks[index]
-    required = LAYOUTS[task.kind].required
+_WORK: _Work | None = None
+
+
+def _validated(
+    task: Task, rows: Sequence[tuple[int, TextRow]], work: _Work
+) -> tuple[list[Outcome], int]:
+    """Map and validate one chunk of a task's raw rows, as the online load does per row."""
+    required = [(r,) if isinstance(r, str) else r for r in LAYOUTS[task.kind].required]
     siblings = _siblings(task)
     outcomes: list[Outcome] = []
     left_out = 0
@@ -90,19 +120,54 @@ def _validate_chunk(job: tuple[int, list[tuple[int, TextRow]]]) -> Checked:
             result = (
                 _surplus(raw)
                 or (Invalid(mapping_errors) if mapping_errors else None)
-                or validate(task.kind, row, ctx)
+                or validate(task.kind, row, work.ctx)
             )
-            present = sum(
-                1 for r in required if any(row.get(c) for c in ((r,) if isinstance(r, str) else r))
-            )
+            present = sum(1 for r in required if any(row.get(c) for c in r))
+            # Read before validation, so it may be anything a column held: scrubbed.
             authority = row.get("authority") if task.kind is Kind.RECORDS else None
-            department = scrub(authority or source)
+            department = scrub(authority or work.source)
             outcomes.append(Outcome(number, result, department, present, len(required)))
-    return Checked(index, outcomes, left_out)
+    return outcomes, left_out
 
 
-def _chunks(plan: Plan) -> Iterator[tuple[int, list[tuple[int, TextRow]]]]:
+def _process_chunk(job: tuple[int, int, list[tuple[int, TextRow]]]) -> Checked:
+    """A worker's part: validate a chunk, check its references, write its rows."""
+    work = _WORK
+    assert work is not None
+    index, chunk, rows = job
+    task = work.tasks[index]
+    kind = task.kind
+    outcomes, left_out = _validated(task, rows, work)
+    if kind is Kind.RECORDS:
+        return Checked(index, chunk, outcomes, left_out, None, [], [])
+    results = [o.result for o in outcomes if o.result is not None]  # all, by now
+    if work.keys is not None:
+        results = check_in_graph(work.keys, kind, results)
+    writer = PartWriter(work.directory, f"c{chunk:07d}")
+    shaper = Shaper(writer, work.provenance, work.ctx.province)
+    keys: list[tuple[int, int]] = []
+    codes: list[str] = []
+    for i, (outcome, result) in enumerate(zip(outcomes, results, strict=True)):
+        if not isinstance(result, Valid):
+            outcomes[i] = outcome._replace(result=result)
+            continue
+        p = result.params
+        shaper.write(kind, chunk * SEQ_SPAN + i, p)
+        if kind is Kind.ORGANIZATIONS:
+            keys.append((key_hash(p["uscc"]), NO_DAY))
+        elif kind is Kind.PERSONS:
+            adult_on = p["props"].get("adult_on")
+            keys.append((key_hash(p["pid"]), adult_on.toordinal() if adult_on else NO_DAY))
+        elif kind is Kind.DEPARTMENTS:
+            codes.append(p["code"])
+        outcomes[i] = outcome._replace(result=None)
+    return Checked(index, chunk, outcomes, left_out, writer.close(), keys, codes)
+
+
+def _chunks(plan: Plan, kinds: frozenset[Kind]) -> Iterator[tuple[int, list[tuple[int, TextRow]]]]:
     for index, task in enumerate(plan.tasks):
+        if task.kind not in kinds:
+            continue
         chunk: list[tuple[int, TextRow]] = []
         for item in task.table.rows():
             chunk.append(item)
@@ -136,6 +201,7 @@ CHANGE_LOG = _group("nodes", "ChangeLog", "id:ID(ChangeLog)", domain="changelog"
 CHANGE_LOG_ENTRY = _group("nodes", "ChangeLogEntry", ":ID(ChangeLogEntry)", domain="changelog")
 
 
+@cache
 def _rel(rel: str, start: str, end: str, domain: str) -> Group:
     return _group("relationships", rel, f":START_ID({start})", f":END_ID({end})", domain=domain)
 
@@ -149,17 +215,10 @@ PERIOD_REL = {Kind.OFFICERS: "OFFICER_IN_PERIOD", Kind.SHAREHOLDINGS: "SHAREHOLD
 class Shaper:
     """Turns one accepted row into what the online upsert of a new key writes."""
 
-    out: ImportWriter
+    out: PartWriter
     provenance: dict[str, Any]  # source, batch_id, loaded_at
     province: str
-    log: Any  # csv writer of this province's records, for the change log
-
-    def __post_init__(self) -> None:
-        for kind in Kind:
-            self.out.domain(kind.value, "latest" if kind in PERIOD_REL else "last")
-        for kind in PERIOD_REL:
-            self.out.domain(f"{kind.value}-period")
-        self.out.domain("practice")
+    log: Any = None  # csv writer of this province's records, for the change log (records)
 
     def reference_data(self) -> None:
         """Region and Occupation nodes by code: ``schema apply`` completes them after the
@@ -224,8 +283,9 @@ class Shaper:
 
     def _in_region(self, label: str, seq: int, key: str, region: str | None) -> None:
         if region is not None:
-            rel = _rel("IN_REGION", label, "Region", NODE[Kind(label.lower() + "s")].domain)
-            self.out.row(rel, seq, (key, region), dict(self.provenance))
+            domain = "organizations" if label == "Organization" else "persons"
+            rel = _rel("IN_REGION", label, "Region", domain)
+            self.out.row(rel, seq, (key, region), self.provenance)
 
     def _period(
         self,
@@ -297,8 +357,8 @@ def _latest(domain: str, rows: list[tuple[int, int, int]]) -> set[int]:
 
 @dataclass
 class Converted:
-    nodes: list[Any]
-    relationships: list[Any]
+    nodes: list[ImportFiles]
+    relationships: list[ImportFiles]
     multiline: bool
     duplicates_dropped: int  # rows of a key the online upsert would not have kept
 
@@ -315,93 +375,108 @@ def convert(
     """Write the import files of ``plan`` under ``directory``; the report and the rejects
     file get what the online load would have given them."""
     global _WORK
-    out = ImportWriter(directory)
-    log_path = directory / "changelog.pending"
+    provenance = {
+        k: Typed(v.isoformat(), type_of(v)) if isinstance(v, datetime) else v
+        for k, v in provenance.items()
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    out = ImportSet(frozenset(k.value for k in PERIOD_REL))
     keys = LoadKeys()
-    seq = 0
+    log_path = directory / "changelog.pending"
+    main = PartWriter(directory, "main")
     with log_path.open("w", encoding="utf-8", newline="") as log_file:
-        shaper = Shaper(out, provenance, ctx.province, csv.writer(log_file))
+        shaper = Shaper(main, provenance, ctx.province, csv.writer(log_file))
         shaper.reference_data()
-        _WORK = (plan.tasks, ctx, plan.source)
-
-        def book(checked: Checked, seq: int) -> int:
-            return _book(checked, plan, keys, shaper, report, rejects, ctx.today, seq)
-
+        books = _Books(plan, keys, shaper, out, report, rejects, ctx.today)
         processes = workers or os.cpu_count() or 1
-        # Fork: the workers inherit the plan (file mappings, join look-ups) and the context.
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            pending: deque[AsyncResult[Checked]] = deque()
-            for job in _chunks(plan):
-                pending.append(pool.apply_async(_validate_chunk, (job,)))
-                if len(pending) >= processes * IN_FLIGHT_PER_WORKER:
-                    seq = book(pending.popleft().get(), seq)
-            while pending:
-                seq = book(pending.popleft().get(), seq)
-        _WORK = None
+        chunk = 0
+        try:
+            for kinds, shared in ((REFERENCED, None), (frozenset(Kind) - REFERENCED, keys)):
+                if shared is not None:
+                    shared.organizations.freeze()
+                    shared.persons.freeze()
+                _WORK = _Work(plan.tasks, ctx, plan.source, directory, provenance, shared)
+                # Forked: the workers inherit the plan (file mappings, join look-ups), the
+                # context and, in the second round, the keys, instead of a copy per chunk.
+                with multiprocessing.get_context("fork").Pool(processes) as pool:
+                    pending: deque[AsyncResult[Checked]] = deque()
+                    for index, rows in _chunks(plan, kinds):
+                        job = (index, chunk, rows)
+                        pending.append(pool.apply_async(_process_chunk, (job,)))
+                        chunk += 1
+                        if len(pending) >= processes * IN_FLIGHT_PER_WORKER:
+                            books.add(pending.popleft().get())
+                    while pending:
+                        books.add(pending.popleft().get())
+        finally:
+            _WORK = None
+    out.add(main.close())
     dropped = out.drop_duplicates(_latest)
     for kind in Kind:
         if kind in report.kinds:
             report.counts(kind).created = out.kept(kind.value)
-    _change_log(out, log_path, provenance["loaded_at"], dropped.get(Kind.RECORDS.value, set()))
+    log = PartWriter(directory, "changelog")
+    _change_log(log, log_path, provenance["loaded_at"], dropped.get(Kind.RECORDS.value, set()))
+    out.add(log.close())
     nodes, relationships = out.groups()
     return Converted(nodes, relationships, out.multiline, sum(map(len, dropped.values())))
 
 
-def _book(
-    checked: Checked,
-    plan: Plan,
-    keys: LoadKeys,
-    shaper: Shaper,
-    report: LoadReport,
-    rejects: RejectsWriter,
-    today: date,
-    seq: int,
-) -> int:
-    """The online writer's bookkeeping for one chunk (loaders.pipeline._Writer.write), with
-    the rows written to files instead of the graph; returns the next sequence number."""
-    task = plan.tasks[checked.task]
-    kind = task.kind
-    counts = report.counts(kind)
-    results = check_in_graph(keys, kind, [o.result for o in checked.outcomes])
-    in_file = report.file_rejections(task.table.path.name, kind)
-    in_file.left_out += checked.left_out
-    for outcome, result in zip(checked.outcomes, results, strict=True):
-        tally = report.tally(outcome.department, kind)
-        tally.rows += 1
-        tally.required_cells += outcome.expected
-        tally.present_cells += outcome.present
-        counts.read += 1
-        in_file.read += 1
-        if isinstance(result, Invalid):
-            counts.rejected += 1
-            in_file.rejected += 1
-            in_file.reasons.update({(e.field, e.reason) for e in result.errors})
-            rejects.add(task.table.path.name, outcome.row, kind, result.errors)
-            tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
-            continue
-        counts.accepted += 1
-        tally.accepted += 1
-        if result.decided_on is not None:
-            tally.delays[(today - result.decided_on).days] += 1
-        _remember(keys, kind, result.params)
-        shaper.write(kind, seq, result.params)
-        seq += 1
-    return seq
+@dataclass
+class _Books:
+    """The online writer's bookkeeping (loaders.pipeline._Writer.write), per chunk, with the
+    rows written to files instead of the graph."""
+
+    plan: Plan
+    keys: LoadKeys
+    shaper: Shaper  # the main process's: records
+    out: ImportSet
+    report: LoadReport
+    rejects: RejectsWriter
+    today: date
+
+    def add(self, checked: Checked) -> None:
+        task = self.plan.tasks[checked.task]
+        kind = task.kind
+        counts = self.report.counts(kind)
+        results: list[Valid | Invalid | None] = [o.result for o in checked.outcomes]
+        if checked.written is None:  # the worker validated only: checked and written here
+            results = list(check_in_graph(self.keys, kind, [r for r in results if r is not None]))
+        else:
+            self.out.add(checked.written)
+        in_file = self.report.file_rejections(task.table.path.name, kind)
+        in_file.left_out += checked.left_out
+        for i, (outcome, result) in enumerate(zip(checked.outcomes, results, strict=True)):
+            tally = self.report.tally(outcome.department, kind)
+            tally.rows += 1
+            tally.required_cells += outcome.expected
+            tally.present_cells += outcome.present
+            counts.read += 1
+            in_file.read += 1
+            if isinstance(result, Invalid):
+                counts.rejected += 1
+                in_file.rejected += 1
+                in_file.reasons.update({(e.field, e.reason) for e in result.errors})
+                self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
+                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
+                continue
+            counts.accepted += 1
+            tally.accepted += 1
+            if isinstance(result, Valid):
+                if result.decided_on is not None:
+                    tally.delays[(self.today - result.decided_on).days] += 1
+                self.keys.records.setdefault(
+                    result.params["record_id"], record_identity(result.params)
+                )
+                self.shaper.write(kind, checked.chunk * SEQ_SPAN + i, result.params)
+        for hashed, day in checked.keys:
+            (self.keys.persons if kind is Kind.PERSONS else self.keys.organizations).add_hash(
+                hashed, day
+            )
+        self.keys.departments.update(checked.codes)
 
 
-def _remember(keys: LoadKeys, kind: Kind, p: dict[str, Any]) -> None:
-    """What later rows of the load are checked against, as the graph would hold it."""
-    if kind is Kind.ORGANIZATIONS:
-        keys.organizations.add(p["uscc"])
-    elif kind is Kind.PERSONS:
-        keys.persons.add(p["pid"], p["props"].get("adult_on"))
-    elif kind is Kind.DEPARTMENTS:
-        keys.departments.add(p["code"])
-    elif kind is Kind.RECORDS:
-        keys.records.setdefault(p["record_id"], record_identity(p))
-
-
-def _change_log(out: ImportWriter, pending: Path, at: datetime, dropped: set[int]) -> None:
+def _change_log(out: PartWriter, pending: Path, at: str, dropped: set[int]) -> None:
     """One entry per record of this province, numbered in the order they were written, and
     the counter at the last one (graph.store.queries.changelog)."""
     seq = 0

@@ -1,10 +1,11 @@
-"""The importer's CSV files: typed headers, one part per column set, and the de-duplication
-of keys the online upsert would have written once.
+"""The importer's CSV files: typed headers, parts written where the rows are made, and the
+de-duplication of keys the online upsert would have written once.
 
-Each part is a file group of its own (``--nodes=Subject:Organization=part.csv``) whose first
-line is its header, so the columns follow whatever validation returns (a new property of
-:mod:`graph.ingest.validate` lands here with no edit): a row that brings a column its part
-lacks closes the part and opens one with the wider header. Values are typed by their Python
+A part's first line is its header, with the columns of the rows it holds, so the columns
+follow whatever validation returns (a new property of :mod:`graph.ingest.validate` lands
+here with no edit): a row that brings a column its part lacks closes the part and opens one
+with the wider header. Parts of one label set (or type) with the same header become one
+file group, the importer skipping the repeated headers. Values are typed by their Python
 type (dates ``date``, floats ``double`` — Cypher's float is 64-bit — booleans ``boolean``,
 lists ``string[]``); an empty cell is a missing value, as an absent one is online.
 
@@ -30,9 +31,9 @@ from graph.store.embedded.importer import ImportFiles
 from loaders.initial.keys import NO_DAY
 
 SEQ = "_seq:IGNORE"
+ARRAY_DELIMITER = ";"  # the importer's default
 # For one duplicated key of a domain: its rows as (key hash, seq, period day), the seqs kept.
 Latest = Callable[[str, list[tuple[int, int, int]]], set[int]]
-ARRAY_DELIMITER = ";"  # the importer's default
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,21 @@ class Group:
     domain: str
 
 
+class Typed(str):
+    """A value already formatted, with its type: what every row repeats (the load's
+    ``loaded_at``) is formatted once."""
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str) -> Typed:
+        typed = super().__new__(cls, text)
+        typed.kind = kind
+        return typed
+
+
 def type_of(value: Any) -> str:
+    if isinstance(value, Typed):
+        return value.kind
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -63,6 +78,8 @@ def type_of(value: Any) -> str:
 
 
 def cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -81,51 +98,44 @@ class _Part:
     path: Path
     columns: list[str]  # property names, in header order
     known: set[str]
-    header: list[str]
+    header: tuple[str, ...]
     file: IO[str]
     writer: Any
 
 
-@dataclass
-class _Domain:
-    """The (key hash, sequence, period) of every row of a domain, and which to keep."""
+@dataclass(frozen=True)
+class Written:
+    """What a :class:`PartWriter` wrote: its parts, and the keys of its rows."""
 
-    keep: str  # "last": the last row of a key; "latest": latest period, else last
-    hashes: array[int] = field(default_factory=lambda: array("q"))
-    seqs: array[int] = field(default_factory=lambda: array("q"))
-    periods: array[int] = field(default_factory=lambda: array("i"))
+    parts: list[tuple[Group, tuple[str, ...], Path]]
+    keys: list[tuple[str, int, int, int]]  # (domain, seq, key hash, period day)
+    multiline: bool
 
 
-class ImportWriter:
-    """Writes the parts of every group under ``directory``."""
+class PartWriter:
+    """Writes rows into parts named ``<prefix>-<n>.csv`` under ``directory`` (one writer
+    per chunk of rows, in whichever process made them)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, prefix: str) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
         self._open: dict[Group, _Part] = {}
-        self._parts: dict[Group, list[Path]] = {}
-        self._domains: dict[str, _Domain] = {}
-        self._count = 0
-        self.multiline = False  # a text value holds a line break: the importer must know
-
-    def domain(self, name: str, keep: str = "last") -> None:
-        self._domains.setdefault(name, _Domain(keep))
+        self._parts: list[tuple[Group, tuple[str, ...], Path]] = []
+        self._keys: list[tuple[str, int, int, int]] = []
+        self._multiline = False
 
     def key(self, domain: str, seq: int, key_hash: int, period: date | None = None) -> None:
-        d = self._domains[domain]
-        d.hashes.append(key_hash)
-        d.seqs.append(seq)
-        d.periods.append(period.toordinal() if period is not None else NO_DAY)
+        self._keys.append((domain, seq, key_hash, period.toordinal() if period else NO_DAY))
 
     def row(self, group: Group, seq: int, ids: tuple[str, ...], props: dict[str, Any]) -> None:
         present = {k: v for k, v in props.items() if v is not None}
         part = self._open.get(group)
         if part is None or not present.keys() <= part.known:
             part = self._new_part(group, present, part)
-        for value in present.values():
-            if isinstance(value, str) and ("\n" in value or "\r" in value):
-                self.multiline = True
-        part.writer.writerow([*ids, seq, *(cell(present.get(c)) for c in part.columns)])
+        cells = [cell(present.get(c)) for c in part.columns]
+        if not self._multiline:
+            self._multiline = any("\n" in c or "\r" in c for c in cells)
+        part.writer.writerow([*ids, seq, *cells])
 
     def _new_part(self, group: Group, present: dict[str, Any], old: _Part | None) -> _Part:
         columns = list(old.columns) if old else []
@@ -136,28 +146,56 @@ class ImportWriter:
                 header.append(f"{name}:{type_of(value)}")
         if old is not None:
             old.file.close()
-        paths = self._parts.setdefault(group, [])
-        self._count += 1
-        # Numbered: two groups may share a label set or type (a holder of either label).
-        path = self.directory / f"{self._count:04d}-{group.what.replace(':', '_')}.csv"
-        paths.append(path)
+        path = self.directory / f"{self.prefix}-{len(self._parts):03d}.csv"
+        full = (*group.ids, SEQ, *header)
+        self._parts.append((group, full, path))
         f = path.open("w", encoding="utf-8", newline="")
         writer = csv.writer(f)
-        full_header = [*group.ids, SEQ, *header]
-        writer.writerow(full_header)
-        part = _Part(path, columns, set(columns), full_header, f, writer)
+        writer.writerow(full)
+        part = _Part(path, columns, set(columns), full, f, writer)
         self._open[group] = part
         return part
 
-    def close(self) -> None:
+    def close(self) -> Written:
         for part in self._open.values():
             part.file.close()
         self._open.clear()
+        return Written(self._parts, self._keys, self._multiline)
+
+
+@dataclass
+class _Domain:
+    """The (key hash, sequence, period) of every row of a domain."""
+
+    hashes: array[int] = field(default_factory=lambda: array("q"))
+    seqs: array[int] = field(default_factory=lambda: array("q"))
+    periods: array[int] = field(default_factory=lambda: array("i"))
+
+
+class ImportSet:
+    """Every part written, in the order of the input, and the keys of their rows."""
+
+    def __init__(self, keep_latest: frozenset[str]) -> None:
+        self.keep_latest = keep_latest  # domains keeping the latest period, else the last row
+        self.parts: list[tuple[Group, tuple[str, ...], Path]] = []
+        self.domains: dict[str, _Domain] = {}
+        self.multiline = False
+
+    def add(self, written: Written) -> None:
+        self.parts += written.parts
+        self.multiline |= written.multiline
+        for domain, seq, key_hash, period in written.keys:
+            d = self.domains.get(domain)
+            if d is None:
+                d = self.domains[domain] = _Domain()
+            d.hashes.append(key_hash)
+            d.seqs.append(seq)
+            d.periods.append(period)
 
     def kept(self, domain: str) -> int:
         """How many distinct keys a domain holds."""
-        d = self._domains[domain]
-        return len(np.unique(np.frombuffer(d.hashes, dtype=np.int64)))
+        d = self.domains.get(domain)
+        return 0 if d is None else len(np.unique(np.frombuffer(d.hashes, dtype=np.int64)))
 
     def drop_duplicates(self, latest: Latest) -> dict[str, set[int]]:
         """Remove the rows the online upsert would not have kept; returns the sequence
@@ -166,31 +204,29 @@ class ImportWriter:
         ``latest``: for the rows of one duplicated key of a "latest" domain, as
         ``(hash, seq, period)``, the sequence numbers to keep (the online rule itself).
         """
-        self.close()
         by_domain: dict[str, set[int]] = {}
-        for name, d in self._domains.items():
-            dropped = _dropped(name, d, latest)
+        for name, d in self.domains.items():
+            dropped = _dropped(name, d, latest if name in self.keep_latest else None)
             if not dropped:
                 continue
             by_domain[name] = dropped
-            for group, paths in self._parts.items():
+            for group, _, path in self.parts:
                 if group.domain == name:
-                    for path in paths:
-                        _filter(path, len(group.ids), dropped)
+                    _filter(path, len(group.ids), dropped)
         return by_domain
 
     def groups(self) -> tuple[list[ImportFiles], list[ImportFiles]]:
-        """The ``--nodes`` and ``--relationships`` groups, one per part."""
-        self.close()
-        nodes: list[ImportFiles] = []
-        rels: list[ImportFiles] = []
-        for group, paths in self._parts.items():
-            out = nodes if group.flag == "nodes" else rels
-            out += [ImportFiles(group.what, (path,)) for path in paths]
+        """The ``--nodes`` and ``--relationships`` groups: the parts of one label set (or
+        type) and header, in the order they were written."""
+        grouped: dict[tuple[str, str, tuple[str, ...]], list[Path]] = {}
+        for group, header, path in self.parts:
+            grouped.setdefault((group.flag, group.what, header), []).append(path)
+        nodes = [ImportFiles(w, tuple(p)) for (f, w, _), p in grouped.items() if f == "nodes"]
+        rels = [ImportFiles(w, tuple(p)) for (f, w, _), p in grouped.items() if f != "nodes"]
         return nodes, rels
 
 
-def _dropped(name: str, d: _Domain, latest: Latest) -> set[int]:
+def _dropped(name: str, d: _Domain, latest: Latest | None) -> set[int]:
     hashes = np.frombuffer(d.hashes, dtype=np.int64)
     if len(np.unique(hashes)) == len(hashes):
         return set()
@@ -212,7 +248,7 @@ def _dropped(name: str, d: _Domain, latest: Latest) -> set[int]:
                 strict=True,
             )
         )
-        keep = {rows[-1][1]} if d.keep == "last" else latest(name, rows)
+        keep = {rows[-1][1]} if latest is None else latest(name, rows)
         dropped.update(seq for _, seq, _ in rows if seq not in keep)
     return dropped
 

@@ -16,7 +16,6 @@ tenth of the organisations.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -31,11 +30,11 @@ NO_DAY = np.iinfo(np.int32).min
 
 
 def key_hash(key: object) -> int:
-    """A signed 64-bit hash of a key (a string, or a tuple of a composite key's parts)."""
-    text = key if isinstance(key, str) else repr(key)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") - (
-        1 << 63
-    )
+    """A 64-bit hash of a key (a string, or a tuple of a composite key's parts).
+
+    Python's own (SipHash, keyed per process): a string caches it, and the workers of a
+    conversion are forked from its main process, so all share one key and agree."""
+    return hash(key)
 
 
 class HashedKeys:
@@ -49,14 +48,17 @@ class HashedKeys:
         self._sorted_days: npt.NDArray[np.int32] | None = None
 
     def add(self, key: str, day: date | None = None) -> None:
-        self._hashes.append(key_hash(key))
-        self._days.append(day.toordinal() if day is not None else NO_DAY)
+        self.add_hash(key_hash(key), day.toordinal() if day is not None else NO_DAY)
+
+    def add_hash(self, hashed: int, day: int = NO_DAY) -> None:
+        self._hashes.append(hashed)
+        self._days.append(day)
         self._sorted = None
 
     def __len__(self) -> int:
-        return len(self._freeze()[0])
+        return len(self.freeze()[0])
 
-    def _freeze(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    def freeze(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
         if self._sorted is None or self._sorted_days is None:
             hashes = np.frombuffer(self._hashes, dtype=np.int64)
             days = np.frombuffer(self._days, dtype=np.int32)
@@ -70,7 +72,7 @@ class HashedKeys:
 
     def found(self, keys: Sequence[str]) -> tuple[list[str], list[tuple[str, date]]]:
         """The given keys that are present, and the day of each present one that has one."""
-        hashes, days = self._freeze()
+        hashes, days = self.freeze()
         if not keys or not len(hashes):
             return [], []
         wanted = np.array([key_hash(k) for k in keys], dtype=np.int64)
