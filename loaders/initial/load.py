@@ -73,6 +73,7 @@ class InitialLoad:
     # With a server we do not run: the command to run beside it (in ``import_dir``).
     command: str | None = None
     import_dir: Path | None = None
+    import_bytes: int = 0  # the import files' size on disk
 
     def render_phases(self) -> str:
         lines = [f"{'phase':<10} {'seconds':>8} {'peak MiB':>9}"]
@@ -127,6 +128,7 @@ def initial_load(
         converted = convert(plan, ctx, provenance, directory, report, rejects, workers)
     report.rejects_path = rejects.path if rejects.written else None
     report.rejected_rows = rejects.rows
+    done.import_bytes = sum(f.stat().st_size for f in directory.iterdir())
 
     if not settings.uses_embedded_neo4j:
         relative = _relative(converted, directory)

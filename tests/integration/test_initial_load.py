@@ -25,7 +25,7 @@ from loaders.initial.load import InitialLoad, NotEmpty, initial_load
 from loaders.load_report import LoadReport
 from loaders.pipeline import load_paths
 from loaders.synthetic import generate_province
-from tests.conftest import _free_port
+from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA, _free_port
 from tests.utils.canonical import TIMESTAMPS, id_number, snapshot, uscc
 
 AS_OF = date(2026, 11, 1)
@@ -117,8 +117,6 @@ def initial(
 def online(
     services: Services, province: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[LoadReport, list[str]]:
-    from tests.conftest import WIPE_TEST_DATA
-
     repo: Repository = services.repository
     repo.run_ddl(WIPE_TEST_DATA)
     work = tmp_path_factory.mktemp("online-work")
@@ -158,3 +156,26 @@ def test_the_report_and_rejects_are_the_online_loads(
     assert [p.name for p in done.phases] == [
         "check", "convert", "import", "start", "schema", "propagate"
     ]  # fmt: skip
+
+
+def test_beside_a_server_not_ours_the_files_and_the_command_are_prepared(
+    services: Services, settings: Settings, province: Path, tmp_path: Path
+) -> None:
+    services.repository.run_ddl(WIPE_TEST_DATA)
+    given = Settings(environment="test", neo4j_uri=settings.bolt_uri, **TEST_SECRETS)
+    done = initial_load(
+        given,
+        [province],
+        rejects_path=tmp_path / "rejects.csv",
+        rules=services.rules,
+        import_dir=tmp_path / "initial",
+    )
+    assert done.command is not None and done.import_dir == tmp_path / "initial"
+    assert done.command.startswith("neo4j-admin database import full neo4j --nodes=")
+    # Paths relative to the import directory, which the operator mounts beside the server.
+    named = [a.split("=", 2)[2] for a in done.command.split() if a.startswith("--nodes=")]
+    for files in named:
+        assert all((done.import_dir / f).is_file() for f in files.split(","))
+    assert "--relationships=SHAREHOLDER_OF=" in done.command
+    # Nothing was written to the server.
+    assert services.repository.read_one("MATCH (s:Subject) RETURN s LIMIT 1") is None
