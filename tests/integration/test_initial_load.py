@@ -21,6 +21,7 @@ from graph.services import Services, open_services
 from graph.settings import Settings
 from graph.store.embedded import server
 from graph.store.repository import Repository
+from loaders.initial import convert
 from loaders.initial.load import InitialLoad, NotEmpty, initial_load
 from loaders.load_report import LoadReport
 from loaders.pipeline import load_paths
@@ -91,15 +92,18 @@ def initial(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[InitialLoad, list[str]]]:
     work = tmp_path_factory.mktemp("initial-work")
-    done = initial_load(
-        own_settings,
-        [province],
-        rejects_path=work / "rejects.csv",
-        rules=services.rules,
-        as_of=AS_OF,
-        import_dir=work / "import",
-        tied_to_pid=os.getpid(),
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        # Small chunks: many parts per file group, keys given twice across chunks.
+        patch.setattr(convert, "CHUNK_ROWS", 40)
+        done = initial_load(
+            own_settings,
+            [province],
+            rejects_path=work / "rejects.csv",
+            rules=services.rules,
+            as_of=AS_OF,
+            import_dir=work / "import",
+            tied_to_pid=os.getpid(),
+        )
     try:
         with open_services(own_settings) as opened:
             dump = snapshot(opened.repository, ignore=TIMESTAMPS)

@@ -57,6 +57,8 @@ def import_arguments(
         *(group.option("nodes") for group in nodes),
         *(group.option("relationships") for group in relationships),
         "--overwrite-destination=true",
+        # A group's files each start with the same header (each is written on its own).
+        "--auto-skip-subsequent-headers=true",
         "--bad-tolerance=0",
         "--skip-bad-relationships=false",
         "--skip-duplicate-nodes=false",
