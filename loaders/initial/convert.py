@@ -380,7 +380,7 @@ def convert(
         for k, v in provenance.items()
     }
     directory.mkdir(parents=True, exist_ok=True)
-    out = ImportSet(frozenset(k.value for k in PERIOD_REL))
+    out = ImportSet(directory, frozenset(k.value for k in PERIOD_REL))
     keys = LoadKeys()
     log_path = directory / "changelog.pending"
     main = PartWriter(directory, "main")
@@ -418,6 +418,7 @@ def convert(
     log = PartWriter(directory, "changelog")
     _change_log(log, log_path, provenance["loaded_at"], dropped.get(Kind.RECORDS.value, set()))
     out.add(log.close())
+    out.close()
     nodes, relationships = out.groups()
     return Converted(nodes, relationships, out.multiline, sum(map(len, dropped.values())))
 

@@ -18,14 +18,14 @@ duplicates are rare, so the common case rewrites nothing.
 from __future__ import annotations
 
 import csv
-from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from graph.store.embedded.importer import ImportFiles
 from loaders.initial.keys import NO_DAY
@@ -163,39 +163,47 @@ class PartWriter:
         return Written(self._parts, self._keys, self._multiline)
 
 
-@dataclass
-class _Domain:
-    """The (key hash, sequence, period) of every row of a domain."""
-
-    hashes: array[int] = field(default_factory=lambda: array("q"))
-    seqs: array[int] = field(default_factory=lambda: array("q"))
-    periods: array[int] = field(default_factory=lambda: array("i"))
+# One key of a row: (key hash, seq, period day), as stored on disk until the end.
+_KEY = np.dtype([("hash", "<i8"), ("seq", "<i8"), ("period", "<i4")])
 
 
 class ImportSet:
-    """Every part written, in the order of the input, and the keys of their rows."""
+    """Every part written, in the order of the input, and the keys of their rows.
 
-    def __init__(self, keep_latest: frozenset[str]) -> None:
+    The keys go to a file per domain (20 bytes a row) rather than memory, and are read back
+    one domain at a time at the end: memory then holds the largest domain's keys once, not
+    every row of the load for its whole length.
+    """
+
+    def __init__(self, directory: Path, keep_latest: frozenset[str]) -> None:
+        self.directory = directory
         self.keep_latest = keep_latest  # domains keeping the latest period, else the last row
         self.parts: list[tuple[Group, tuple[str, ...], Path]] = []
-        self.domains: dict[str, _Domain] = {}
+        self.domains: dict[str, IO[bytes]] = {}
         self.multiline = False
 
     def add(self, written: Written) -> None:
         self.parts += written.parts
         self.multiline |= written.multiline
+        by_domain: dict[str, list[tuple[int, int, int]]] = {}
         for domain, seq, key_hash, period in written.keys:
-            d = self.domains.get(domain)
-            if d is None:
-                d = self.domains[domain] = _Domain()
-            d.hashes.append(key_hash)
-            d.seqs.append(seq)
-            d.periods.append(period)
+            by_domain.setdefault(domain, []).append((key_hash, seq, period))
+        for domain, rows in by_domain.items():
+            f = self.domains.get(domain)
+            if f is None:
+                f = self.domains[domain] = (self.directory / f"keys-{domain}.bin").open("wb")
+            np.array(rows, dtype=_KEY).tofile(f)
+
+    def _keys(self, domain: str) -> npt.NDArray[np.void]:
+        f = self.domains[domain]
+        f.flush()
+        return np.fromfile(f.name, dtype=_KEY)
 
     def kept(self, domain: str) -> int:
         """How many distinct keys a domain holds."""
-        d = self.domains.get(domain)
-        return 0 if d is None else len(np.unique(np.frombuffer(d.hashes, dtype=np.int64)))
+        if domain not in self.domains:
+            return 0
+        return len(np.unique(self._keys(domain)["hash"]))
 
     def drop_duplicates(self, latest: Latest) -> dict[str, set[int]]:
         """Remove the rows the online upsert would not have kept; returns the sequence
@@ -205,8 +213,9 @@ class ImportSet:
         ``(hash, seq, period)``, the sequence numbers to keep (the online rule itself).
         """
         by_domain: dict[str, set[int]] = {}
-        for name, d in self.domains.items():
-            dropped = _dropped(name, d, latest if name in self.keep_latest else None)
+        for name in self.domains:
+            keys = self._keys(name)
+            dropped = _dropped(name, keys, latest if name in self.keep_latest else None)
             if not dropped:
                 continue
             by_domain[name] = dropped
@@ -214,6 +223,13 @@ class ImportSet:
                 if group.domain == name:
                     _filter(path, len(group.ids), dropped)
         return by_domain
+
+    def close(self) -> None:
+        """Remove the key files (the parts stay, for the importer)."""
+        for f in self.domains.values():
+            f.close()
+            Path(f.name).unlink(missing_ok=True)
+        self.domains.clear()
 
     def groups(self) -> tuple[list[ImportFiles], list[ImportFiles]]:
         """The ``--nodes`` and ``--relationships`` groups: the parts of one label set (or
@@ -226,12 +242,11 @@ class ImportSet:
         return nodes, rels
 
 
-def _dropped(name: str, d: _Domain, latest: Latest | None) -> set[int]:
-    hashes = np.frombuffer(d.hashes, dtype=np.int64)
+def _dropped(name: str, keys: npt.NDArray[np.void], latest: Latest | None) -> set[int]:
+    hashes = keys["hash"]
     if len(np.unique(hashes)) == len(hashes):
         return set()
-    seqs = np.frombuffer(d.seqs, dtype=np.int64)
-    periods = np.frombuffer(d.periods, dtype=np.int32)
+    seqs, periods = keys["seq"], keys["period"]
     order = np.lexsort((seqs, hashes))  # by hash, then in input order
     hashes, seqs, periods = hashes[order], seqs[order], periods[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])

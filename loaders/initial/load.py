@@ -161,7 +161,8 @@ def initial_load(
     with open_services(settings) as services:
         repo = services.repository
         with _phase(done, "schema", running):
-            apply_schema(repo)
+            # Indexes over a province's millions of nodes take minutes to populate.
+            apply_schema(repo, index_timeout_s=3600)
             write_books(repo, report, plan.batch_id, provenance, settings.province_code, ctx.today)
         with _phase(done, "propagate", running):
             report.propagation = full_recompute(repo, rules, as_of or ctx.today)
