@@ -163,7 +163,8 @@ def initial_load(
         with _phase(done, "schema", running):
             # Indexes over a province's millions of nodes take minutes to populate.
             apply_schema(repo, index_timeout_s=3600)
-            write_books(repo, report, plan.batch_id, provenance, settings.province_code, ctx.today)
+            origin = mapping.origin if mapping else None
+            write_books(repo, report, origin, provenance, settings.province_code, ctx.today)
         with _phase(done, "propagate", running):
             report.propagation = full_recompute(repo, rules, as_of or ctx.today)
     shutil.rmtree(directory)
@@ -190,7 +191,7 @@ def refuse_unless_empty(repo: Repository) -> None:
 def write_books(
     repo: Repository,
     report: LoadReport,
-    batch_id: str,
+    mapping: str | None,
     provenance: dict[str, object],
     province: str,
     today: date,
@@ -200,11 +201,11 @@ def write_books(
     params = {**provenance, "province": province}
     repo.write(
         q.BEGIN_BATCH,
-        mapping=None,
+        mapping=mapping,
         files=[f.name for f in report.files],
         **params,
     )
-    quality = [t.properties(batch_id, today) for t in report.quality.values()]
+    quality = [t.properties(report.batch_id, today) for t in report.quality.values()]
     repo.write(
         q.COMPLETE_BATCH,
         totals=report.totals(),
