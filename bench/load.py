@@ -196,17 +196,19 @@ def run_initial(args: argparse.Namespace, province: Path, online_seconds: float)
     """The same files through the offline importer, into an empty database of its own."""
     settings = fresh_settings(args, args.work_dir / "neo4j-initial")
     began = time.perf_counter()
-    done = initial_load(
-        settings,
-        [province],
-        rejects_path=args.work_dir / "rejects-initial.csv",
-        rules=load_rules(),
-        import_dir=args.work_dir / "initial-import",
-    )
-    seconds = time.perf_counter() - began
     try:
-        store = sum(f.stat().st_size for f in settings.embedded_data_dir.rglob("*") if f.is_file())
+        done = initial_load(
+            settings,
+            [province],
+            rejects_path=args.work_dir / "rejects-initial.csv",
+            rules=load_rules(),
+            import_dir=args.work_dir / "initial-import",
+        )
+        seconds = time.perf_counter() - began
+        files = settings.embedded_data_dir.rglob("*")
+        store = sum(f.stat().st_size for f in files if f.is_file())
     finally:
+        # The load leaves its server running, as the CLI does; a failed one too.
         for state in server.running_servers(settings):
             if Path(state.data_dir) == settings.embedded_data_dir.resolve():
                 server.stop(state, settings)

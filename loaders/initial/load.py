@@ -159,7 +159,14 @@ def initial_load(
         running = server.start(settings, tied_to_pid=tied_to_pid)
         phase.server = running
     with open_services(settings) as services:
-        repo = services.repository
+        # Populating the indexes over a province and recomputing every flag are whole-graph
+        # work: the bulk timeout, not a request's.
+        repo = Repository(
+            services.driver,
+            settings.neo4j_database,
+            query_timeout_s=settings.bulk_timeout_s,
+            bulk_timeout_s=settings.bulk_timeout_s,
+        )
         with _phase(done, "schema", running):
             # Indexes over a province's millions of nodes take minutes to populate.
             apply_schema(repo, index_timeout_s=3600)
