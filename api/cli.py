@@ -26,7 +26,7 @@ from graph.linkage.status import PartnerStatus, partner_statuses
 from graph.linkage.sync import observe_heads, sync_partners
 from graph.propagation.reach import Reach, ReachCount, reach_warnings
 from graph.propagation.recompute import full_recompute, incremental_recompute
-from graph.propagation.rules import RulesFileError
+from graph.propagation.rules import RulesFileError, load_rules
 from graph.propagation.runs import other_flag_rules_versions
 from graph.resolution.candidates import candidates
 from graph.resolution.decisions import decide, resolve_deterministic, undo
@@ -37,7 +37,9 @@ from graph.store.embedded import server
 from graph.store.schema import SCHEMA_VERSION, apply_schema, schema_version
 from graph.vocabulary import DELTA_PROVINCES
 from loaders.ftm_export import export_audience, ftm_entities, write_ftm
-from loaders.mapping import MappingError, load_mapping
+from loaders.initial.load import initial_load
+from loaders.load_report import LoadReport
+from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.pipeline import DEFAULT_BATCH_SIZE, LoadError, load_paths
 from loaders.synthetic import SHARED_ORGS, generate_province
 
@@ -248,6 +250,18 @@ def keys_revoke(key_id: str) -> None:
     help="Fail (exit 1) when a file loses more than this share of its rows "
     "(default: CREDIT_GRAPH_MAX_REJECTED_SHARE, else only when a file loses all of them).",
 )
+@click.option(
+    "--initial",
+    is_flag=True,
+    help="A province's first load, into an empty database, through Neo4j's offline importer "
+    "(README, 'First load of a province'). With NEO4J_URI set, prepares the files and prints "
+    "the neo4j-admin command to run beside that server.",
+)
+@click.option(
+    "--import-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --initial: where the import files go (default: initial-<batch id>).",
+)
 def load(
     paths: tuple[Path, ...],
     mapping: Path | None,
@@ -255,6 +269,8 @@ def load(
     rejects_path: Path | None,
     source: str | None,
     max_rejected_share: float | None,
+    initial: bool,
+    import_dir: Path | None,
 ) -> None:
     """Load files of the canonical layouts (loaders/LAYOUTS.md), or of a mapping, and print
     the report. A file that cannot be parsed stops the load before anything is written.
@@ -266,12 +282,36 @@ def load(
         loaded_mapping = load_mapping(mapping) if mapping else None
     except MappingError as exc:
         raise CliError(str(exc)) from exc
+    if initial:
+        report = _initial_load(
+            settings, list(paths), loaded_mapping, rejects_path, source, import_dir
+        )
+    else:
+        report = _online_load(
+            settings, list(paths), loaded_mapping, batch_size, rejects_path, source
+        )
+    # The rows that passed are loaded; the exit status says the load as a whole did not.
+    if max_rejected_share is None:
+        max_rejected_share = settings.max_rejected_share
+    failed = report.over_limit(max_rejected_share)
+    if failed:
+        raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))
+
+
+def _online_load(
+    settings: Settings,
+    paths: list[Path],
+    loaded_mapping: Mapping | None,
+    batch_size: int,
+    rejects_path: Path | None,
+    source: str | None,
+) -> LoadReport:
     with services(settings) as opened:
         try:
             report = load_paths(
                 opened.repository,
                 opened.settings,
-                list(paths),
+                paths,
                 loaded_mapping,
                 batch_size,
                 rejects_path,
@@ -281,12 +321,47 @@ def load(
         except LoadError as exc:
             raise CliError(f"{exc}; nothing was loaded") from exc
     click.echo(report.render())
-    # The rows that passed are loaded; the exit status says the load as a whole did not.
-    if max_rejected_share is None:
-        max_rejected_share = settings.max_rejected_share
-    failed = report.over_limit(max_rejected_share)
-    if failed:
-        raise CliError("files lost too many rows:\n  " + "\n  ".join(failed))
+    return report
+
+
+def _initial_load(
+    settings: Settings,
+    paths: list[Path],
+    loaded_mapping: Mapping | None,
+    rejects_path: Path | None,
+    source: str | None,
+    import_dir: Path | None,
+) -> LoadReport:
+    try:
+        rules = load_rules(settings.rules_path)
+        done = initial_load(
+            settings,
+            paths,
+            loaded_mapping,
+            rejects_path,
+            source,
+            rules=rules,
+            import_dir=import_dir,
+        )
+    except RulesFileError as exc:
+        raise CliError(str(exc)) from exc
+    except LoadError as exc:
+        raise CliError(f"{exc}; nothing was loaded") from exc
+    except server.EmbeddedNeo4jError as exc:
+        raise CliError(str(exc)) from exc
+    if done.command is not None:
+        click.echo(done.report.render())
+        click.echo(
+            f"\nThe import files are in {done.import_dir}. Beside the server at "
+            f"{settings.bolt_uri}, with its database stopped and the directory mounted there:\n\n"
+            f"  cd {done.import_dir} && {done.command}\n\n"
+            "then start the database and run `credit-graph schema apply` and "
+            "`credit-graph propagate --full` (README, 'First load of a province')."
+        )
+        return done.report
+    click.echo(done.report.render())
+    click.echo(done.render_phases())
+    return done.report
 
 
 @main.command()

@@ -24,7 +24,7 @@ from graph.ingest.layouts import Kind
 from graph.ingest.validate import FieldError, Invalid, Ref, Target, Valid, quote
 from graph.resolution.honour import honour_merges
 from graph.store.queries import ingest as q
-from graph.store.repository import KeyTaken, Repository
+from graph.store.repository import KeyTaken, Reader, Repository
 
 # Each retry follows a commit by another writer of a key of this batch, so a few suffice
 # unless the batch keeps colliding with a writer of the same keys.
@@ -236,7 +236,7 @@ IDENTITY_CHANGED = "identity_changed"
 
 
 def check_in_graph(
-    repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
+    repo: Reader, kind: Kind, results: Sequence[Valid | Invalid]
 ) -> list[Valid | Invalid]:
     """``results`` (one batch of validated rows of ``kind``) with keys merged into another
     subject replaced by its key (:func:`graph.resolution.honour.honour_merges`) and the rows
@@ -270,7 +270,7 @@ def check_in_graph(
 
 
 def resolve_org_codes(
-    repo: Repository, kind: Kind, results: Sequence[Valid | Invalid]
+    repo: Reader, kind: Kind, results: Sequence[Valid | Invalid]
 ) -> list[Valid | Invalid]:
     """``results`` with every ``orgcode:X`` key (a reference, or an organisations row's own
     key) replaced by the key of THE organisation whose ``org_code`` is X (characters 9–17 of
@@ -325,7 +325,7 @@ def _with_org_codes_resolved(kind: Kind, result: Valid, found: Mapping[str, str]
 
 
 def _look_up(
-    repo: Repository, wanted: dict[Target, set[str]]
+    repo: Reader, wanted: dict[Target, set[str]]
 ) -> tuple[set[tuple[Target, str]], dict[str, date]]:
     """The referenced keys not in the graph, and the day each referenced person turns 18
     where it is known; one query per target."""
@@ -377,7 +377,7 @@ def _unknown_message(field: str, target: Target, key: str) -> str:
     return f"{field}: no {target} {named} in this load or the graph"
 
 
-def _keep_identities(repo: Repository, results: list[Valid | Invalid]) -> list[Valid | Invalid]:
+def _keep_identities(repo: Reader, results: list[Valid | Invalid]) -> list[Valid | Invalid]:
     ids = sorted({r.params["record_id"] for r in results if isinstance(r, Valid)})
     filed: dict[str, Mapping[str, Any]] = (
         {row["record_id"]: row for row in repo.read(q.RECORD_IDENTITIES, keys=ids)} if ids else {}

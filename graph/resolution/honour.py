@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from graph.ingest.validate import Invalid, Ref, Target, Valid
 from graph.store.queries import resolution as q
-from graph.store.repository import Repository
+from graph.store.repository import Reader, Repository
 
 # The row parameters that hold a subject's key (graph.ingest.validate).
 SUBJECT_PARAMS = ("pid", "uscc", "holder", "subject", "branch", "head", "practises_at")
@@ -24,7 +24,7 @@ IDENTITY_PROPS = ("key_kind", "org_code", "exchange", "stock_code", "id_masked",
 MAX_CHAIN = 16
 
 
-def honour_merges(repo: Repository, results: Sequence[Valid | Invalid]) -> list[Valid | Invalid]:
+def honour_merges(repo: Reader, results: Sequence[Valid | Invalid]) -> list[Valid | Invalid]:
     """``results`` with every merged key replaced by the key it was merged into."""
     keys = {
         value
@@ -39,7 +39,7 @@ def honour_merges(repo: Repository, results: Sequence[Valid | Invalid]) -> list[
     return [_redirect(result, kept) if isinstance(result, Valid) else result for result in results]
 
 
-def merged_into(repo: Repository, keys: set[str]) -> dict[str, str]:
+def merged_into(repo: Reader, keys: set[str]) -> dict[str, str]:
     """For each of ``keys`` that was merged, the live subject it now is."""
     found: dict[str, str] = {}
     counted = repo.read_one(q.MERGED_COUNT) if keys else None

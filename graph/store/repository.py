@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from neo4j import Driver, ManagedTransaction, Query, Record, unit_of_work
 from neo4j.exceptions import ClientError, ConstraintError, TransientError
@@ -56,6 +56,17 @@ def _timeouts_reported() -> Iterator[None]:
         if exc.code in _TIMEOUT_CODES:
             raise QueryTimedOut(exc.code) from None
         raise
+
+
+class Reader(Protocol):
+    """The read side of a :class:`Repository`, as the ingest look-ups use it
+    (:func:`graph.ingest.writes.check_in_graph`). A Repository answers from the graph; an
+    initial load (``loaders/initial``) from the keys of the load itself, as the graph would
+    hold them had the load been written row by row."""
+
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]: ...
+
+    def read_one(self, query: str, **params: Any) -> dict[str, Any] | None: ...
 
 
 @dataclass

@@ -23,3 +23,10 @@ SET m += q, m.source = $source, m.batch_id = $batch_id, m.loaded_at = $loaded_at
 MERGE (m)-[r:OF_BATCH]->(b)
 ON CREATE SET r.source = $source, r.batch_id = $batch_id, r.loaded_at = $loaded_at
 """
+
+# Anything beyond the schema's own nodes and the reference data: what an initial load, which
+# replaces the store, would erase.
+ANY_DATA = """
+MATCH (n) WHERE NOT (n:Region OR n:Occupation OR n:SchemaMeta)
+RETURN labels(n) AS labels LIMIT 1
+"""
