@@ -23,11 +23,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from graph.identifiers import scrub
 from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
+from graph.ingest.validate import Invalid, Valid
 from graph.propagation.recompute import RunSummary
+from loaders.rejects import RejectsWriter
 
 
 @dataclass
@@ -137,6 +139,19 @@ class FileSummary:
     unused_columns: tuple[str, ...] = ()
 
 
+class RowOutcome(Protocol):
+    """What a loader knows of one row besides its result: where it is and how complete."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def present(self) -> int: ...  # required fields given
+    @property
+    def expected(self) -> int: ...  # required fields asked for
+
+
 @dataclass
 class LoadReport:
     batch_id: str
@@ -166,6 +181,39 @@ class LoadReport:
 
     def file_rejections(self, file: str, kind: Kind) -> FileRejections:
         return self.rejections.setdefault((file, kind), FileRejections())
+
+    def book(
+        self,
+        file: str,
+        kind: Kind,
+        outcome: RowOutcome,
+        result: Valid | Invalid | None,
+        rejects: RejectsWriter,
+        today: date,
+    ) -> bool:
+        """Count one checked row of ``file`` (None: accepted and written elsewhere) in the
+        kind's counts, the file's rejections and its department's quality; a rejected row goes
+        to ``rejects``. True when the row is accepted. The online and the initial load book
+        their rows here, so that both report alike."""
+        tally = self.tally(outcome.department, kind)
+        tally.rows += 1
+        tally.required_cells += outcome.expected
+        tally.present_cells += outcome.present
+        counts, in_file = self.counts(kind), self.file_rejections(file, kind)
+        counts.read += 1
+        in_file.read += 1
+        if isinstance(result, Invalid):
+            counts.rejected += 1
+            in_file.rejected += 1
+            in_file.reasons.update({(e.field, e.reason) for e in result.errors})
+            rejects.add(file, outcome.row, kind, result.errors)
+            tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
+            return False
+        counts.accepted += 1
+        tally.accepted += 1
+        if result is not None and result.decided_on is not None:
+            tally.delays[(today - result.decided_on).days] += 1
+        return True
 
     def unloaded(self, file: str) -> Counter[str]:
         return self.not_loaded.setdefault(file, Counter())

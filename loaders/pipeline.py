@@ -621,30 +621,15 @@ class _Writer:
             or not pending.keys.isdisjoint(_named(kind, results))
         ):
             self._settle()
-        counts = self.report.counts(kind)
         checked = check_in_graph(self.repo, kind, results)
-        in_file = self.report.file_rejections(task.table.path.name, kind)
-        in_file.left_out += batch.left_out
-        accepted: list[dict[str, Any]] = []
-        for outcome, result in zip(batch.outcomes, checked, strict=True):
-            tally = self.report.tally(outcome.department, kind)
-            tally.rows += 1
-            tally.required_cells += outcome.expected
-            tally.present_cells += outcome.present
-            counts.read += 1
-            in_file.read += 1
-            if isinstance(result, Invalid):
-                counts.rejected += 1
-                in_file.rejected += 1
-                in_file.reasons.update({(e.field, e.reason) for e in result.errors})
-                self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
-                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
-                continue
-            counts.accepted += 1
-            tally.accepted += 1
-            if result.decided_on is not None:
-                tally.delays[(self.today - result.decided_on).days] += 1
-            accepted.append(result.params)
+        file = task.table.path.name
+        self.report.file_rejections(file, kind).left_out += batch.left_out
+        accepted = [
+            result.params
+            for outcome, result in zip(batch.outcomes, checked, strict=True)
+            if self.report.book(file, kind, outcome, result, self.rejects, self.today)
+            and isinstance(result, Valid)
+        ]
         rows = latest_by_key(kind, accepted)
         present = present_keys(self.repo, kind, rows) if rows else None
         self._settle()

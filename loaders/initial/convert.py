@@ -439,33 +439,17 @@ class _Books:
     def add(self, checked: Checked) -> None:
         task = self.plan.tasks[checked.task]
         kind = task.kind
-        counts = self.report.counts(kind)
         results: list[Valid | Invalid | None] = [o.result for o in checked.outcomes]
         if checked.written is None:  # the worker validated only: checked and written here
             results = list(check_in_graph(self.keys, kind, [r for r in results if r is not None]))
         else:
             self.out.add(checked.written)
-        in_file = self.report.file_rejections(task.table.path.name, kind)
-        in_file.left_out += checked.left_out
+        file = task.table.path.name
+        self.report.file_rejections(file, kind).left_out += checked.left_out
         for i, (outcome, result) in enumerate(zip(checked.outcomes, results, strict=True)):
-            tally = self.report.tally(outcome.department, kind)
-            tally.rows += 1
-            tally.required_cells += outcome.expected
-            tally.present_cells += outcome.present
-            counts.read += 1
-            in_file.read += 1
-            if isinstance(result, Invalid):
-                counts.rejected += 1
-                in_file.rejected += 1
-                in_file.reasons.update({(e.field, e.reason) for e in result.errors})
-                self.rejects.add(task.table.path.name, outcome.row, kind, result.errors)
-                tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
+            if not self.report.book(file, kind, outcome, result, self.rejects, self.today):
                 continue
-            counts.accepted += 1
-            tally.accepted += 1
             if isinstance(result, Valid):
-                if result.decided_on is not None:
-                    tally.delays[(self.today - result.decided_on).days] += 1
                 self.keys.records.setdefault(
                     result.params["record_id"], record_identity(result.params)
                 )
