@@ -13,7 +13,7 @@ from api import metrics, problems
 from api.audit_trail import AuditMiddleware
 from api.auth import KeyCache
 from api.middleware import BodyLimit, NoStore
-from api.params import note_query_names, refuse_unknown_query
+from api.params import refuse_unknown_query
 from api.routers import (
     admin,
     findings,
@@ -54,6 +54,7 @@ def create_app(services: Services) -> FastAPI:
         dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.services = services
+    app.state.query_names = {}  # api.params.refuse_unknown_query
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
@@ -79,7 +80,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(propagation.router)
     app.include_router(linkage.router)
     app.include_router(resolution.router)
-    note_query_names(app)
     # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
     app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
     return app

@@ -10,10 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path, Request
+from fastapi import Path, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 
 from graph.identifiers import validate_org_key
@@ -86,21 +86,6 @@ IsoDateTime = Annotated[
 ]
 
 
-def note_query_names(app: FastAPI) -> None:
-    """Note on ``app`` the query parameters each of its routes declares, once its routes
-    are added, for :func:`refuse_unknown_query`: walking a route's dependencies on every
-    request was work for nothing. Keyed by path and methods (a route is not hashable).
-
-    Included routers are walked as the request handler sees them: it puts the router's own
-    route (``original_route``) in the request's scope."""
-    routes = (context.original_route for context in iter_route_contexts(app.routes))
-    app.state.query_names = {
-        _route_key(route): frozenset(_query_names(route.dependant))
-        for route in routes
-        if isinstance(route, APIRoute)
-    }
-
-
 def _route_key(route: APIRoute) -> tuple[str, frozenset[str]]:
     return route.path, frozenset(route.methods or ())
 
@@ -118,7 +103,14 @@ def refuse_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    declared: frozenset[str] = request.app.state.query_names[_route_key(route)]
+    # A route's declared names are found once, on its first request (walking its
+    # dependencies each time was work for nothing), keyed by path and methods: a route is
+    # not hashable. Two threads finding the same names at once store the same value.
+    noted: dict[tuple[str, frozenset[str]], frozenset[str]] = request.app.state.query_names
+    key = _route_key(route)
+    declared = noted.get(key)
+    if declared is None:
+        declared = noted[key] = frozenset(_query_names(route.dependant))
     unknown = sorted(set(request.query_params) - declared)
     if unknown:
         raise RequestValidationError(

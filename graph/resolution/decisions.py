@@ -104,6 +104,8 @@ def _decide(
         unit.run(q.CREATE_DECISION, decision=_properties(decision))
         if verdict == "same":
             return merge(unit, kind, kept, merged, at, province)
+        if not unit.run(q.BOTH[kind], kept=kept, merged=merged):
+            raise NotFound(f"both subjects must be in the graph as {kind}s", field="keys")
         return Written()
 
     return decision, repo.write_unit(work)

@@ -76,6 +76,15 @@ BODIES: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any]]] = {
     ("post", "/api/v1/records/{record_id}/repair"): ({"record_id": "R-REP"}, {"note": "x"}),
     ("post", "/api/v1/records/{record_id}/revocation"): ({"record_id": "R-REV"}, {"note": "x"}),
     ("post", "/linkage/v1/check"): ({}, {"subjects": [{"uscc": FIRM}]}),
+    ("post", "/api/v1/resolution/decisions"): (
+        {},
+        {"kind": "organization", "kept": FIRM, "merged": "listed:600000.SH"}
+        | {"verdict": "not_same", "reason": "x"},
+    ),
+    ("post", "/api/v1/resolution/decisions/{decision_id}/undo"): (
+        {"decision_id": "0" * 32},
+        {"reason": "x"},
+    ),
 }
 
 

@@ -126,6 +126,10 @@ _ENDS = {
     ),
 }
 
+# Both ends are live subjects of the kind (a `not_same` decision moves nothing, so nothing
+# else would notice a key the graph does not hold).
+BOTH = {kind: ends + "RETURN true AS found" for kind, ends in _ENDS.items()}
+
 # The merged subject's flags: derived, removed here and recomputed on the kept subject.
 _DROP_FLAGS = """
 SET k._lock = true REMOVE k._lock
