@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from graph import errors as domain
 from graph.identifiers import InvalidIdentifier, scrub
@@ -128,9 +130,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and detail == title:
         # The path is not quoted back: it may hold an ID number.
         detail = "no route matches this path; see /docs"
-    return problem_response(
-        Problem(title=title, status=exc.status_code, detail=detail), dict(exc.headers or {})
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette answers from the first route matching the path alone, so a path served
+        # by two routes (GET and POST /resolution/decisions) would announce one method.
+        headers["Allow"] = ", ".join(sorted(_allowed(request.app, request.url.path)))
+    return problem_response(Problem(title=title, status=exc.status_code, detail=detail), headers)
+
+
+def _allowed(app: FastAPI, path: str) -> set[str]:
+    """Every method some route of ``app`` takes on ``path``."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.path is not None and compile_path(route.path)[0].match(path):
+            methods |= route.methods or set()
+    return methods
 
 
 # Each domain refusal's status and title; the most specific entry wins.

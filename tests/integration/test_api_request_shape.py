@@ -90,3 +90,14 @@ def test_a_well_formed_id_number_with_a_wrong_check_digit_is_refused_by_the_doma
 
     assert response.status_code == 422, response.text
     assert response.json()["title"] not in {INVALID_REQUEST, None}
+
+
+def test_a_method_a_path_does_not_take_names_every_one_it_does(
+    http: httpx.Client, make_key: KeyMaker
+) -> None:
+    """GET and POST /resolution/decisions are two routes: the 405's Allow names both."""
+    response = http.request(
+        "OPTIONS", "/api/v1/resolution/decisions", headers={**make_key("regulator"), **PURPOSE}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
