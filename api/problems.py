@@ -139,12 +139,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed(app: FastAPI, path: str) -> set[str]:
-    """Every method some route of ``app`` takes on ``path``."""
-    methods: set[str] = set()
-    for route in iter_route_contexts(app.routes):
-        if route.path is not None and compile_path(route.path)[0].match(path):
-            methods |= route.methods or set()
-    return methods
+    """Every method the routes of ``path``'s most literal matching template take, as the
+    document lists them (``/subjects/by-id-number`` is not also ``/subjects/{key}``)."""
+    matching = [
+        (route.path, route.methods or set())
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None and compile_path(route.path)[0].match(path)
+    ]
+    if not matching:
+        return set()
+    template = min((template for template, _ in matching), key=lambda t: t.count("{"))
+    return {method for t, methods in matching if t == template for method in methods}
 
 
 # Each domain refusal's status and title; the most specific entry wins.
