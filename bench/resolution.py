@@ -38,7 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph.resolution.normalise import person_name
 from graph.resolution.scoring import Facts, score
 
-DEFAULT_DATA = Path("/work/shared/data/real/cn-ashare-executives/executive_prep.csv")
+# The real data sit beside the checkout (../shared/data/real), as the tests read them.
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2]
+    / "shared" / "data" / "real" / "cn-ashare-executives" / "executive_prep.csv"
+)  # fmt: skip
 SCRAPED = 2018
 THRESHOLDS = (0.5, 0.8, 0.85, 0.9, 0.95, 1.0)
 GENDER = {"男": "m", "女": "f"}
