@@ -551,6 +551,9 @@ def _id_check(first17: str) -> str:
     return _ID_CHECK[2 * int(first17, 13) % 11]
 
 
+# A row asks about its ID number several times (its pid, linkage keys, the day its holder
+# turns 18): checked once. A valid number stays valid, so the cache never misleads.
+@lru_cache(maxsize=256)
 def validate_id_number(id_number: str) -> str:
     """Validate an 18-character resident ID number and return it normalised (``x`` → ``X``).
 

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from graph.identifiers import scrub
 from graph.ingest.layouts import LOAD_ORDER, NODE_KINDS, Kind
@@ -139,17 +139,18 @@ class FileSummary:
     unused_columns: tuple[str, ...] = ()
 
 
-class RowOutcome(Protocol):
-    """What a loader knows of one row besides its result: where it is and how complete."""
+@dataclass(slots=True)
+class RowOutcome:
+    """One mapped row, checked (:class:`loaders.pipeline.RowChecker`): where it is, its
+    result and how complete it was."""
 
-    @property
-    def row(self) -> int: ...
-    @property
-    def department(self) -> str: ...
-    @property
-    def present(self) -> int: ...  # required fields given
-    @property
-    def expected(self) -> int: ...  # required fields asked for
+    row: int
+    # Invalid: rejected; Valid: accepted so far (references are checked next); None: accepted
+    # and written already (by an initial load's worker).
+    result: Valid | Invalid | None
+    department: str
+    present: int  # required fields given
+    expected: int  # required fields asked for
 
 
 @dataclass
@@ -195,25 +196,44 @@ class LoadReport:
         kind's counts, the file's rejections and its department's quality; a rejected row goes
         to ``rejects``. True when the row is accepted. The online and the initial load book
         their rows here, so that both report alike."""
-        tally = self.tally(outcome.department, kind)
-        tally.rows += 1
-        tally.required_cells += outcome.expected
-        tally.present_cells += outcome.present
-        counts, in_file = self.counts(kind), self.file_rejections(file, kind)
-        counts.read += 1
-        in_file.read += 1
-        if isinstance(result, Invalid):
-            counts.rejected += 1
-            in_file.rejected += 1
-            in_file.reasons.update({(e.field, e.reason) for e in result.errors})
-            rejects.add(file, outcome.row, kind, result.errors)
-            tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
-            return False
-        counts.accepted += 1
-        tally.accepted += 1
-        if result is not None and result.decided_on is not None:
-            tally.delays[(today - result.decided_on).days] += 1
-        return True
+        if not isinstance(result, Invalid):
+            tally = self.book_accepted(
+                file, kind, outcome.department, 1, outcome.present, outcome.expected
+            )
+            if result is not None and result.decided_on is not None:
+                tally.delays[(today - result.decided_on).days] += 1
+            return True
+        tally = self._read(file, kind, outcome.department, 1, outcome.present, outcome.expected)
+        self.counts(kind).rejected += 1
+        in_file = self.file_rejections(file, kind)
+        in_file.rejected += 1
+        in_file.reasons.update({(e.field, e.reason) for e in result.errors})
+        rejects.add(file, outcome.row, kind, result.errors)
+        tally.reasons.update({f"{e.field}:{e.reason}" for e in result.errors})
+        return False
+
+    def book_accepted(
+        self, file: str, kind: Kind, department: str, rows: int, present: int, expected: int
+    ) -> QualityTally:
+        """Count ``rows`` accepted rows of one department at once, ``present`` and
+        ``expected`` their required fields given and asked for (summed); returns the
+        department's tally. For rows whose results are not kept (an initial load's worker
+        writes them), one per department and chunk instead of one per row."""
+        tally = self._read(file, kind, department, rows, present, expected)
+        self.counts(kind).accepted += rows
+        tally.accepted += rows
+        return tally
+
+    def _read(
+        self, file: str, kind: Kind, department: str, rows: int, present: int, expected: int
+    ) -> QualityTally:
+        tally = self.tally(department, kind)
+        tally.rows += rows
+        tally.required_cells += expected
+        tally.present_cells += present
+        self.counts(kind).read += rows
+        self.file_rejections(file, kind).read += rows
+        return tally
 
     def unloaded(self, file: str) -> Counter[str]:
         return self.not_loaded.setdefault(file, Counter())

@@ -71,7 +71,7 @@ from graph.store.schema import (
     schema_version,
 )
 from loaders.ftm import FtmFile, is_ftm, scan
-from loaders.load_report import FileSummary, LoadReport
+from loaders.load_report import FileSummary, LoadReport, RowOutcome
 from loaders.mapping import FileMapping, Lookups, Mapped, Mapping, MappingError, Output
 from loaders.readers import SURPLUS, Table, TextRow, UnreadableFile, format_of, open_table
 from loaders.rejects import RejectsWriter
@@ -176,8 +176,7 @@ def load_paths(
         rejects_path or Path(f"rejects-{plan.batch_id}.csv"), always=rejects_path is not None
     )
     with rejects, _Writer(repo, report, rejects, refresh, ctx.today, params, progress) as writer:
-        for ftm in plan.ftm_files:
-            writer.reject_unsupported(ftm)
+        reject_unsupported(plan, report, rejects)
         batches = _batches(plan.tasks, ctx, batch_size, source)
         names_pending = empty
         for batch in _prefetched(batches, PREFETCH_BATCHES):
@@ -342,12 +341,13 @@ def _check(table: Table, claim: Kind | FileMapping) -> int:
             lacking = sorted(claim.own_reads - present)
         if lacking:
             raise UnreadableFile(table.path, f"missing column(s): {', '.join(lacking)}")
-    rows = 0
     keys: set[str] = set()
-    for _, row in table.rows():
-        rows += 1
-        if table.columns is None:  # JSON Lines: each row names its own columns
+    if table.columns is None:  # JSON Lines: each row names its own columns
+        rows = 0
+        for rows, (_, row) in enumerate(table.rows(), start=1):  # noqa: B007 (a count)
             keys.update(row)
+    else:
+        rows = table.count()
     columns = keys | set(table.columns or ())
     if isinstance(claim, FileMapping):
         unknown = claim.unknown(columns)
@@ -415,19 +415,58 @@ def _directory_name(paths: Sequence[Path]) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(slots=True)
-class _Outcome:
-    row: int
-    result: Valid | Invalid
-    department: str
-    present: int  # required fields given
-    expected: int  # required fields asked for
+class RowChecker:
+    """Map and validate a task's rows one by one: the one way every load does it (online
+    and initial)."""
+
+    def __init__(self, task: Task, ctx: Context, source: str) -> None:
+        self.task = task
+        self.ctx = ctx
+        required = LAYOUTS[task.kind].required
+        self._expected = len(required)
+        # Counted apart, so that the common case (one column) costs no Python loop per row.
+        self._single = tuple(r for r in required if isinstance(r, str))
+        self._either = tuple(r for r in required if not isinstance(r, str))
+        self._siblings = _siblings(task)
+        self._records = task.kind is Kind.RECORDS
+        self._source = scrub(source)
+        self.left_out = 0  # rows the output's `where` did not take, counted by the caller
+
+    def check(self, number: int, raw: TextRow | Mapped) -> list[RowOutcome]:
+        task = self.task
+        mapped: list[Mapped]
+        if isinstance(raw, Mapped):  # an FtM file's row, in canonical form already
+            surplus, mapped = None, [raw]
+        else:
+            surplus = _surplus(raw)
+            if task.file_mapping is None or task.output is None:
+                mapped = [Mapped(raw)]
+            else:
+                prepared = task.file_mapping.prepared(raw, task.lookups)
+                mapped = task.output.rows(prepared)
+                if not mapped and self._siblings:
+                    self.left_out += not any(o.takes(prepared) for o in self._siblings)
+        outcomes = []
+        for row, mapping_errors in mapped:
+            result = (
+                surplus
+                or (Invalid(mapping_errors) if mapping_errors else None)
+                or validate(task.kind, row, self.ctx)
+            )
+            present = sum(map(bool, map(row.get, self._single)))
+            if self._either:
+                present += sum(any(map(row.get, r)) for r in self._either)
+            # Read before validation, so it may be anything a column held: scrubbed.
+            authority = row.get("authority") if self._records else None
+            department = scrub(authority) if authority else self._source
+            outcomes.append(RowOutcome(number, result, department, present, self._expected))
+        return outcomes
 
 
 @dataclass
 class _Batch:
     task: Task
-    outcomes: list[_Outcome]
+    outcomes: list[RowOutcome]
     source_rows: int  # rows of the file consumed for this batch
     last: bool  # the task's final batch
     left_out: int = 0  # rows of the file the output's `where` did not take
@@ -436,43 +475,28 @@ class _Batch:
 def _batches(tasks: Iterable[Task], ctx: Context, batch_size: int, source: str) -> Iterator[_Batch]:
     """Read, map and validate: pure work, run ahead of the writer in another thread."""
     for task in tasks:
-        required = LAYOUTS[task.kind].required
-        outcomes: list[_Outcome] = []
-        consumed = left_out = 0
-        siblings = _siblings(task)
-        for number, raw in _source_rows(task, ctx):
+        checker = RowChecker(task, ctx, source)
+        outcomes: list[RowOutcome] = []
+        consumed = 0
+        for number, raw in source_rows(task, ctx):
             consumed += 1
-            if isinstance(raw, Mapped):
-                mapped = [raw]
-            elif task.file_mapping is None or task.output is None:
-                mapped = [Mapped(raw)]
-            else:
-                prepared = task.file_mapping.prepared(raw, task.lookups)
-                mapped = task.output.rows(prepared)
-                if not mapped and siblings:
-                    left_out += not any(o.takes(prepared) for o in siblings)
-            for row, mapping_errors in mapped:
-                result = (
-                    (None if isinstance(raw, Mapped) else _surplus(raw))
-                    or (Invalid(mapping_errors) if mapping_errors else None)
-                    or validate(task.kind, row, ctx)
-                )
-                present = sum(
-                    1
-                    for r in required
-                    if any(row.get(c) for c in ((r,) if isinstance(r, str) else r))
-                )
-                # Read before validation, so it may be anything a column held: scrubbed.
-                authority = row.get("authority") if task.kind is Kind.RECORDS else None
-                department = scrub(authority or source)
-                outcomes.append(_Outcome(number, result, department, present, len(required)))
+            outcomes += checker.check(number, raw)
             if len(outcomes) >= batch_size:
-                yield _Batch(task, outcomes, consumed, last=False, left_out=left_out)
-                outcomes, consumed, left_out = [], 0, 0
-        yield _Batch(task, outcomes, consumed, last=True, left_out=left_out)
+                yield _Batch(task, outcomes, consumed, last=False, left_out=checker.left_out)
+                outcomes, consumed, checker.left_out = [], 0, 0
+        yield _Batch(task, outcomes, consumed, last=True, left_out=checker.left_out)
 
 
-def _source_rows(task: Task, ctx: Context) -> Iterator[tuple[int, TextRow | Mapped]]:
+def reject_unsupported(plan: Plan, report: LoadReport, rejects: RejectsWriter) -> None:
+    """Every entity of an FtM file whose schema has no place in the graph, in the rejects
+    file and the report."""
+    for ftm in plan.ftm_files:
+        for line, schema, error in ftm.rejected():
+            rejects.add(ftm.path.name, line, schema, (error,))
+            report.unloaded(ftm.path.name)[schema] += 1
+
+
+def source_rows(task: Task, ctx: Context) -> Iterator[tuple[int, TextRow | Mapped]]:
     """A task's rows as read: a table's, or an FtM file's already in canonical form."""
     if task.ftm is not None:
         yield from task.ftm.rows(task.kind, ctx.province)
@@ -605,16 +629,11 @@ class _Writer:
         if self._bar is not None:
             self._bar.close()
 
-    def reject_unsupported(self, ftm: FtmFile) -> None:
-        """Every entity of a schema with no place in the graph, in the rejects file."""
-        for line, schema, error in ftm.rejected():
-            self.rejects.add(ftm.path.name, line, schema, (error,))
-            self.report.unloaded(ftm.path.name)[schema] += 1
-
     def write(self, batch: _Batch) -> None:
         task = batch.task
         kind = task.kind
-        results = [outcome.result for outcome in batch.outcomes]
+        # All of them: an online load writes nothing before its references are checked.
+        results = [o.result for o in batch.outcomes if o.result is not None]
         pending = self._pending
         if pending is not None and (
             pending.batch.task.kind is not kind

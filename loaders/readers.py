@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,30 @@ class Table:
 
     def rows(self) -> Iterator[tuple[int, TextRow]]:
         return _ROW_READERS[self.format](self)
+
+    def count(self) -> int:
+        """How many rows :meth:`rows` gives (a CSV file is parsed, no row is made)."""
+        return _csv_count(self) if self.format == "csv" else sum(1 for _ in self.rows())
+
+    def spans(self, records: int) -> Iterator[Span] | None:
+        """The file cut into runs of ``records`` records that a process can each read on
+        its own (:meth:`rows_of`); None for a format that cannot be cut (only CSV can)."""
+        return _csv_spans(self, records) if self.format == "csv" else None
+
+    def rows_of(self, span: Span) -> Iterator[tuple[int, TextRow]]:
+        """The rows of one span, numbered as :meth:`rows` numbers them."""
+        return _csv_rows(self, span)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of a CSV file's records: where it starts (the text stream's position, as
+    ``tell`` gives it: a decoder's state included), the number of its first record and how
+    many records it holds."""
+
+    start: int
+    first: int
+    records: int
 
 
 def open_table(path: Path) -> Table:
@@ -141,15 +166,21 @@ def _csv_header(path: Path, encoding: str) -> tuple[str, ...]:
     return _header(path, first)
 
 
-def _csv_rows(table: Table) -> Iterator[tuple[int, TextRow]]:
+def _csv_rows(table: Table, span: Span | None = None) -> Iterator[tuple[int, TextRow]]:
     assert table.encoding is not None and table.columns is not None
     columns, width = table.columns, len(table.columns)
-    number = 1
+    first = 2 if span is None else span.first
+    number = first - 1
     try:
         with table.path.open(encoding=table.encoding, newline="") as f:
-            reader = _csv_reader(f)
-            next(reader)
-            for number, fields in enumerate(reader, start=2):
+            if span is None:
+                reader = _csv_reader(f)
+                next(reader)
+                records = reader
+            else:
+                f.seek(span.start)
+                records = islice(_csv_reader(f), span.records)
+            for number, fields in enumerate(records, start=first):
                 if not any(fields):
                     continue
                 row: TextRow = {
@@ -160,6 +191,45 @@ def _csv_rows(table: Table) -> Iterator[tuple[int, TextRow]]:
                 if len(fields) > width and any(v.strip() for v in fields[width:]):
                     row[SURPLUS] = str(len(fields) - width)
                 yield number, row
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UnreadableFile(table.path, f"row {number + 1}: {_cause(exc)}") from None
+
+
+def _csv_count(table: Table) -> int:
+    assert table.encoding is not None
+    records = blank = 0
+    try:
+        with table.path.open(encoding=table.encoding, newline="") as f:
+            reader = _csv_reader(f)
+            next(reader)
+            for fields in reader:
+                records += 1
+                blank += not any(fields)  # a blank line is no row
+    except (UnicodeDecodeError, csv.Error) as exc:
+        # Numbered as the rows are: the header is row 1.
+        raise UnreadableFile(table.path, f"row {records + 2}: {_cause(exc)}") from None
+    return records - blank
+
+
+def _csv_spans(table: Table, records: int) -> Iterator[Span]:
+    """Parse the records (no rows are made) and note where every ``records``-th one ends.
+
+    The file is read line by line through ``readline`` so that ``tell`` stays usable, and
+    the reader takes lines only as a record needs them: after a record, the stream stands
+    at the next one, a quoted field's line breaks included."""
+    assert table.encoding is not None
+    number = 1
+    try:
+        with table.path.open(encoding=table.encoding, newline="") as f:
+            reader = _csv_reader(iter(f.readline, ""))
+            next(reader)
+            while True:
+                start = f.tell()
+                taken = sum(1 for _ in islice(reader, records))
+                if not taken:
+                    return
+                yield Span(start, number + 1, taken)
+                number += taken
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UnreadableFile(table.path, f"row {number + 1}: {_cause(exc)}") from None
 

@@ -206,11 +206,19 @@ def _await_indexes(repo: Repository, timeout_s: int) -> None:
     repo.run_ddl(queries.AWAIT_INDEXES.format(timeout_s=int(timeout_s)))
 
 
-def apply_schema(repo: Repository, index_timeout_s: int = 300) -> None:
+def apply_schema(
+    repo: Repository, index_timeout_s: int = 300, *, search_indexes: bool = True
+) -> None:
     """Create constraints and indexes, migrate the data of an older version, load reference
-    data, record the version. Idempotent."""
+    data, record the version. Idempotent.
+
+    ``search_indexes=False`` leaves the name-search indexes to the caller
+    (:func:`create_search_indexes`), to be filled while other work goes on."""
     previous = schema_version(repo)
-    for statement in [*constraint_statements(), *index_statements()]:
+    statements = [*constraint_statements(), *index_statements()]
+    if not search_indexes:
+        statements = [s for s in statements if s not in search_index_statements()]
+    for statement in statements:
         repo.run_ddl(statement)
     _await_indexes(repo, index_timeout_s)
     for version, migrate in sorted(MIGRATIONS.items()):

@@ -2,14 +2,18 @@
 checks as the online load, and what the online upserts would write, as rows.
 
 Work is split the way the cost lies, over worker processes (one per core by default). The
-main process reads each file (the readers stream) and hands out chunks of raw rows; a
-worker maps and validates a chunk (pid HMACs, identifier check characters, value sets),
-checks its references with :func:`graph.ingest.writes.check_in_graph` over the keys the
-load accepted (:class:`loaders.initial.keys.LoadKeys`), and writes its rows as parts of the
-import files. Results come back in input order and the main process keeps the books (the
-report, the rejects file) and the keys. At most :data:`IN_FLIGHT_PER_WORKER` chunks per
-worker are out at a time, so memory holds a few chunks, the hashed keys and the records'
-identities, however long the files.
+main process cuts each CSV file into spans of records (:meth:`loaders.readers.Table.spans`
+parses the file but makes no rows) and hands them out; other formats (XLSX, JSON Lines,
+Parquet, FtM) it reads and hands out as chunks of rows. A worker reads its span, maps and
+validates each row with the online load's :class:`loaders.pipeline.RowChecker` (pid HMACs,
+identifier check characters, value sets), checks its references with
+:func:`graph.ingest.writes.check_in_graph` over the keys the load accepted
+(:class:`loaders.initial.keys.LoadKeys`), and writes its rows as parts of the import files.
+It returns its rejected rows and, per department, the counts of the rows it accepted; the
+main process takes the results in input order and keeps the books (the report, the rejects
+file) and the keys. At most :data:`IN_FLIGHT_PER_WORKER` chunks per worker are out at a
+time, so memory holds a few chunks, the hashed keys and the records' identities, however
+long the files.
 
 References point only at earlier kinds (departments, organisations, persons), so the load
 runs in two rounds: those three kinds, whose keys the main process collects; then, with
@@ -27,10 +31,11 @@ relationships; a record of this province also gets its change-log entry, as
 from __future__ import annotations
 
 import csv
+import gc
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -38,22 +43,21 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from graph.identifiers import scrub
-from graph.ingest.layouts import LAYOUTS, Kind
-from graph.ingest.validate import Context, Invalid, Valid, validate
+from graph.ingest.layouts import Kind
+from graph.ingest.validate import Context, Valid
 from graph.ingest.writes import KEYS, check_in_graph, latest_by_key, record_identity
 from graph.model import label_of
 from graph.reference import occupations, regions
 from graph.store.embedded.importer import ImportFiles
 from loaders.initial.files import Group, ImportSet, PartWriter, Typed, Written, type_of
 from loaders.initial.keys import NO_DAY, LoadKeys, key_hash
-from loaders.load_report import LoadReport
+from loaders.load_report import LoadReport, RowOutcome
 from loaders.mapping import Mapped
-from loaders.pipeline import Plan, Task, _siblings, _surplus
-from loaders.readers import TextRow
+from loaders.pipeline import Plan, RowChecker, Task, reject_unsupported, source_rows
+from loaders.readers import Span, TextRow
 from loaders.rejects import RejectsWriter
 
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 20_000
 IN_FLIGHT_PER_WORKER = 3
 # A chunk's rows are numbered chunk * SEQ_SPAN + i: in input order across chunks (a raw row
 # may give several mapped rows, never this many).
@@ -65,20 +69,14 @@ REFERENCED = frozenset({Kind.DEPARTMENTS, Kind.ORGANIZATIONS, Kind.PERSONS})
 # --------------------------------------------------------------------------- a chunk
 
 
-class Outcome(NamedTuple):
-    row: int
-    # Invalid: rejected; None: accepted and written by the worker; Valid: for the main
-    # process to check and write (records).
-    result: Valid | Invalid | None
-    department: str
-    present: int  # required fields given
-    expected: int  # required fields asked for
-
-
 class Checked(NamedTuple):
     task: int
     chunk: int
-    outcomes: list[Outcome]
+    # Records: every row, for the main process to check and write; else the rejected rows.
+    outcomes: list[RowOutcome]
+    # The rows the worker accepted and wrote, per department: (department, rows, required
+    # fields given, required fields asked for), booked at once.
+    accepted: list[tuple[str, int, int, int]]
     left_out: int
     written: Written | None  # None: the main process writes this chunk
     keys: list[tuple[int, int]]  # organisations' and persons' key hashes, adult_on days
@@ -98,48 +96,33 @@ class _Work:
 
 
 _WORK: _Work | None = None
+# A worker's share of a task: a span of a CSV file it reads itself, or rows read for it.
+Chunk = Span | list[tuple[int, TextRow | Mapped]]
 
 
-def _validated(
-    task: Task, rows: Sequence[tuple[int, TextRow]], work: _Work
-) -> tuple[list[Outcome], int]:
-    """Map and validate one chunk of a task's raw rows, as the online load does per row."""
-    required = [(r,) if isinstance(r, str) else r for r in LAYOUTS[task.kind].required]
-    siblings = _siblings(task)
-    outcomes: list[Outcome] = []
-    left_out = 0
-    for number, raw in rows:
-        if task.file_mapping is None or task.output is None:
-            mapped = [Mapped(raw)]
-        else:
-            prepared = task.file_mapping.prepared(raw, task.lookups)
-            mapped = task.output.rows(prepared)
-            if not mapped and siblings:
-                left_out += not any(o.takes(prepared) for o in siblings)
-        for row, mapping_errors in mapped:
-            result = (
-                _surplus(raw)
-                or (Invalid(mapping_errors) if mapping_errors else None)
-                or validate(task.kind, row, work.ctx)
-            )
-            present = sum(1 for r in required if any(row.get(c) for c in r))
-            # Read before validation, so it may be anything a column held: scrubbed.
-            authority = row.get("authority") if task.kind is Kind.RECORDS else None
-            department = scrub(authority or work.source)
-            outcomes.append(Outcome(number, result, department, present, len(required)))
-    return outcomes, left_out
+def _worker_started() -> None:
+    # The collector's own schedule walks, ever more often as a worker's caches of checked
+    # identifiers fill, objects that live as long as the worker: what it inherits (the plan,
+    # the keys) and those caches. It is run by hand instead, after each chunk, over what the
+    # chunk made (:func:`_process_chunk`): an eighth of a worker's time at 1M organisations.
+    gc.freeze()
+    gc.disable()
 
 
-def _process_chunk(job: tuple[int, int, list[tuple[int, TextRow]]]) -> Checked:
+def _process_chunk(job: tuple[int, int, Chunk]) -> Checked:
     """A worker's part: validate a chunk, check its references, write its rows."""
+    gc.collect(1)  # what the chunk before left in cycles (see _worker_started)
     work = _WORK
     assert work is not None
-    index, chunk, rows = job
+    index, chunk, given = job
     task = work.tasks[index]
     kind = task.kind
-    outcomes, left_out = _validated(task, rows, work)
+    rows = task.table.rows_of(given) if isinstance(given, Span) else given
+    checker = RowChecker(task, work.ctx, work.source)
+    outcomes = [outcome for number, raw in rows for outcome in checker.check(number, raw)]
+    left_out = checker.left_out
     if kind is Kind.RECORDS:
-        return Checked(index, chunk, outcomes, left_out, None, [], [])
+        return Checked(index, chunk, outcomes, [], left_out, None, [], [])
     results = [o.result for o in outcomes if o.result is not None]  # all, by now
     if work.keys is not None:
         results = check_in_graph(work.keys, kind, results)
@@ -147,10 +130,17 @@ def _process_chunk(job: tuple[int, int, list[tuple[int, TextRow]]]) -> Checked:
     shaper = Shaper(writer, work.provenance, work.ctx.province)
     keys: list[tuple[int, int]] = []
     codes: list[str] = []
+    rejected: list[RowOutcome] = []
+    accepted: dict[str, list[int]] = {}
     for i, (outcome, result) in enumerate(zip(outcomes, results, strict=True)):
         if not isinstance(result, Valid):
-            outcomes[i] = outcome._replace(result=result)
+            outcome.result = result
+            rejected.append(outcome)
             continue
+        sums = accepted.setdefault(outcome.department, [0, 0, 0])
+        sums[0] += 1
+        sums[1] += outcome.present
+        sums[2] += outcome.expected
         p = result.params
         shaper.write(kind, chunk * SEQ_SPAN + i, p)
         if kind is Kind.ORGANIZATIONS:
@@ -160,21 +150,37 @@ def _process_chunk(job: tuple[int, int, list[tuple[int, TextRow]]]) -> Checked:
             keys.append((key_hash(p["pid"]), adult_on.toordinal() if adult_on else NO_DAY))
         elif kind is Kind.DEPARTMENTS:
             codes.append(p["code"])
-        outcomes[i] = outcome._replace(result=None)
-    return Checked(index, chunk, outcomes, left_out, writer.close(), keys, codes)
+    sums_of = [(department, n, given, asked) for department, (n, given, asked) in accepted.items()]
+    return Checked(index, chunk, rejected, sums_of, left_out, writer.close(), keys, codes)
 
 
-def _chunks(plan: Plan, kinds: frozenset[Kind]) -> Iterator[tuple[int, list[tuple[int, TextRow]]]]:
+def _chunks(plan: Plan, ctx: Context, kinds: frozenset[Kind]) -> Iterator[tuple[int, Chunk]]:
     for index, task in enumerate(plan.tasks):
         if task.kind not in kinds:
             continue
-        chunk: list[tuple[int, TextRow]] = []
-        for item in task.table.rows():
-            chunk.append(item)
-            if len(chunk) >= CHUNK_ROWS:
-                yield index, chunk
-                chunk = []
-        yield index, chunk  # possibly empty: the task is still seen (a where-only file)
+        seen = False
+        for chunk in _task_chunks(task, ctx):
+            seen = True
+            yield index, chunk
+        if not seen:
+            yield index, []  # the task is still booked: an empty file is in the report
+
+
+def _task_chunks(task: Task, ctx: Context) -> Iterator[Chunk]:
+    """A task's rows in chunks: spans of a CSV file, which a worker reads itself (the main
+    process only finds where they start), or rows read here (other formats, FtM)."""
+    spans = task.table.spans(CHUNK_ROWS) if task.ftm is None else None
+    if spans is not None:
+        yield from spans
+        return
+    chunk: list[tuple[int, TextRow | Mapped]] = []
+    for item in source_rows(task, ctx):
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 # --------------------------------------------------------------------------- the shapes
@@ -388,6 +394,7 @@ def convert(
         shaper = Shaper(main, provenance, ctx.province, csv.writer(log_file))
         shaper.reference_data()
         books = _Books(plan, keys, shaper, out, report, rejects, ctx.today)
+        reject_unsupported(plan, report, rejects)
         processes = workers or os.cpu_count() or 1
         chunk = 0
         try:
@@ -398,9 +405,10 @@ def convert(
                 _WORK = _Work(plan.tasks, ctx, plan.source, directory, provenance, shared)
                 # Forked: the workers inherit the plan (file mappings, join look-ups), the
                 # context and, in the second round, the keys, instead of a copy per chunk.
-                with multiprocessing.get_context("fork").Pool(processes) as pool:
+                forked = multiprocessing.get_context("fork")
+                with forked.Pool(processes, initializer=_worker_started) as pool:
                     pending: deque[AsyncResult[Checked]] = deque()
-                    for index, rows in _chunks(plan, kinds):
+                    for index, rows in _chunks(plan, ctx, kinds):
                         job = (index, chunk, rows)
                         pending.append(pool.apply_async(_process_chunk, (job,)))
                         chunk += 1
@@ -414,7 +422,7 @@ def convert(
     dropped = out.drop_duplicates(_latest)
     for kind in Kind:
         if kind in report.kinds:
-            report.counts(kind).created = out.kept(kind.value)
+            report.counts(kind).created = out.kept.get(kind.value, 0)
     log = PartWriter(directory, "changelog")
     _change_log(log, log_path, provenance["loaded_at"], dropped.get(Kind.RECORDS.value, set()))
     out.add(log.close())
@@ -439,13 +447,15 @@ class _Books:
     def add(self, checked: Checked) -> None:
         task = self.plan.tasks[checked.task]
         kind = task.kind
-        results: list[Valid | Invalid | None] = [o.result for o in checked.outcomes]
+        results = [o.result for o in checked.outcomes if o.result is not None]  # all
         if checked.written is None:  # the worker validated only: checked and written here
-            results = list(check_in_graph(self.keys, kind, [r for r in results if r is not None]))
+            results = check_in_graph(self.keys, kind, results)
         else:
             self.out.add(checked.written)
         file = task.table.path.name
         self.report.file_rejections(file, kind).left_out += checked.left_out
+        for department, rows, present, expected in checked.accepted:
+            self.report.book_accepted(file, kind, department, rows, present, expected)
         for i, (outcome, result) in enumerate(zip(checked.outcomes, results, strict=True)):
             if not self.report.book(file, kind, outcome, result, self.rejects, self.today):
                 continue

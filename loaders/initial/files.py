@@ -18,6 +18,7 @@ duplicates are rare, so the common case rewrites nothing.
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from graph.store.embedded.importer import ImportFiles
 from loaders.initial.keys import NO_DAY
 
 SEQ = "_seq:IGNORE"
+_COPY_BUFFER = 1 << 20
 ARRAY_DELIMITER = ";"  # the importer's default
 # For one duplicated key of a domain: its rows as (key hash, seq, period day), the seqs kept.
 Latest = Callable[[str, list[tuple[int, int, int]]], set[int]]
@@ -101,6 +103,11 @@ class _Part:
     header: tuple[str, ...]
     file: IO[str]
     writer: Any
+    # The cells (by position in a row) the csv module would not write as the importer reads
+    # them (booleans, lists, date-times): formatted by :func:`cell`. Text, numbers and dates
+    # it writes as they should be, and None as an empty cell.
+    formatted: tuple[int, ...]
+    rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,14 +135,14 @@ class PartWriter:
         self._keys.append((domain, seq, key_hash, period.toordinal() if period else NO_DAY))
 
     def row(self, group: Group, seq: int, ids: tuple[str, ...], props: dict[str, Any]) -> None:
-        present = {k: v for k, v in props.items() if v is not None}
         part = self._open.get(group)
-        if part is None or not present.keys() <= part.known:
-            part = self._new_part(group, present, part)
-        cells = [cell(present.get(c)) for c in part.columns]
-        if not self._multiline:
-            self._multiline = any("\n" in c or "\r" in c for c in cells)
-        part.writer.writerow([*ids, seq, *cells])
+        if part is None or any(props[k] is not None for k in props.keys() - part.known):
+            part = self._new_part(group, {k: v for k, v in props.items() if v is not None}, part)
+        cells = [*ids, seq, *map(props.get, part.columns)]
+        for i in part.formatted:
+            cells[i] = cell(cells[i])
+        part.writer.writerow(cells)
+        part.rows += 1
 
     def _new_part(self, group: Group, present: dict[str, Any], old: _Part | None) -> _Part:
         columns = list(old.columns) if old else []
@@ -144,21 +151,35 @@ class PartWriter:
             if name not in columns:
                 columns.append(name)
                 header.append(f"{name}:{type_of(value)}")
-        if old is not None:
-            old.file.close()
         path = self.directory / f"{self.prefix}-{len(self._parts):03d}.csv"
         full = (*group.ids, SEQ, *header)
         self._parts.append((group, full, path))
         f = path.open("w", encoding="utf-8", newline="")
         writer = csv.writer(f)
         writer.writerow(full)
-        part = _Part(path, columns, set(columns), full, f, writer)
+        first = len(group.ids) + 1
+        formatted = tuple(
+            first + i
+            for i, column in enumerate(header)
+            if column.rpartition(":")[2] in ("boolean", "string[]", "datetime")
+        )
+        if old is not None:
+            self._close(old)
+        part = _Part(path, columns, set(columns), full, f, writer, formatted)
         self._open[group] = part
         return part
 
+    def _close(self, part: _Part) -> None:
+        part.file.close()
+        # Every row ends in the writer's "\r\n": more line breaks than rows lie in a field,
+        # which the importer must then be told of (it reads such files on one thread).
+        data = part.path.read_bytes()
+        lines = part.rows + 1
+        self._multiline |= data.count(b"\n") != lines or data.count(b"\r") != lines
+
     def close(self) -> Written:
         for part in self._open.values():
-            part.file.close()
+            self._close(part)
         self._open.clear()
         return Written(self._parts, self._keys, self._multiline)
 
@@ -179,11 +200,13 @@ class ImportSet:
         self.directory = directory
         self.keep_latest = keep_latest  # domains keeping the latest period, else the last row
         self.parts: list[tuple[Group, tuple[str, ...], Path]] = []
+        # The sequence numbers a part's rows lie between: its writer's of the part's domain.
+        self.seqs: dict[Path, tuple[int, int]] = {}
         self.domains: dict[str, IO[bytes]] = {}
+        self.kept: dict[str, int] = {}  # distinct keys per domain, once de-duplicated
         self.multiline = False
 
     def add(self, written: Written) -> None:
-        self.parts += written.parts
         self.multiline |= written.multiline
         by_domain: dict[str, list[tuple[int, int, int]]] = {}
         for domain, seq, key_hash, period in written.keys:
@@ -193,34 +216,33 @@ class ImportSet:
             if f is None:
                 f = self.domains[domain] = (self.directory / f"keys-{domain}.bin").open("wb")
             np.array(rows, dtype=_KEY).tofile(f)
-
-    def _keys(self, domain: str) -> npt.NDArray[np.void]:
-        f = self.domains[domain]
-        f.flush()
-        return np.fromfile(f.name, dtype=_KEY)
-
-    def kept(self, domain: str) -> int:
-        """How many distinct keys a domain holds."""
-        if domain not in self.domains:
-            return 0
-        return len(np.unique(self._keys(domain)["hash"]))
+        for group, header, path in written.parts:
+            self.parts.append((group, header, path))
+            if keyed := by_domain.get(group.domain):
+                seqs = [seq for _, seq, _ in keyed]
+                self.seqs[path] = (min(seqs), max(seqs))
 
     def drop_duplicates(self, latest: Latest) -> dict[str, set[int]]:
-        """Remove the rows the online upsert would not have kept; returns the sequence
-        numbers dropped, by domain.
+        """Remove the rows the online upsert would not have kept, and count the keys kept;
+        returns the sequence numbers dropped, by domain.
 
         ``latest``: for the rows of one duplicated key of a "latest" domain, as
         ``(hash, seq, period)``, the sequence numbers to keep (the online rule itself).
+        Only the parts that hold a dropped row are rewritten.
         """
         by_domain: dict[str, set[int]] = {}
-        for name in self.domains:
-            keys = self._keys(name)
-            dropped = _dropped(name, keys, latest if name in self.keep_latest else None)
+        for name, f in self.domains.items():
+            f.flush()
+            keys = np.fromfile(f.name, dtype=_KEY)
+            dropped, self.kept[name] = _dropped(
+                name, keys, latest if name in self.keep_latest else None
+            )
             if not dropped:
                 continue
             by_domain[name] = dropped
+            ordered = np.array(sorted(dropped), dtype=np.int64)
             for group, _, path in self.parts:
-                if group.domain == name:
+                if group.domain == name and _holds(ordered, self.seqs.get(path)):
                     _filter(path, len(group.ids), dropped)
         return by_domain
 
@@ -233,23 +255,57 @@ class ImportSet:
 
     def groups(self) -> tuple[list[ImportFiles], list[ImportFiles]]:
         """The ``--nodes`` and ``--relationships`` groups: the parts of one label set (or
-        type) and header, in the order they were written."""
+        type) and header, in the order they were written, joined into one file.
+
+        Joined because the importer, before it imports, samples each file on one thread to
+        estimate the store: a part is smaller than its sample, so hundreds of parts were read
+        whole (half a minute at 1M organisations), where one file per group is sampled once.
+        """
         grouped: dict[tuple[str, str, tuple[str, ...]], list[Path]] = {}
         for group, header, path in self.parts:
             grouped.setdefault((group.flag, group.what, header), []).append(path)
-        nodes = [ImportFiles(w, tuple(p)) for (f, w, _), p in grouped.items() if f == "nodes"]
-        rels = [ImportFiles(w, tuple(p)) for (f, w, _), p in grouped.items() if f != "nodes"]
+        nodes: list[ImportFiles] = []
+        rels: list[ImportFiles] = []
+        for n, ((flag, what, _), paths) in enumerate(grouped.items()):
+            joined = _joined(paths, self.directory / f"{flag}-{n:03d}.csv")
+            (nodes if flag == "nodes" else rels).append(ImportFiles(what, (joined,)))
         return nodes, rels
 
 
-def _dropped(name: str, keys: npt.NDArray[np.void], latest: Latest | None) -> set[int]:
-    hashes = keys["hash"]
-    if len(np.unique(hashes)) == len(hashes):
-        return set()
-    seqs, periods = keys["seq"], keys["period"]
+def _joined(parts: list[Path], path: Path) -> Path:
+    """The parts (each with the same header line) as one file, with that header once; the
+    parts are removed."""
+    if len(parts) == 1:
+        return parts[0]
+    with path.open("wb") as out:
+        for i, part in enumerate(parts):
+            with part.open("rb") as f:
+                header = f.readline()
+                if i == 0:
+                    out.write(header)
+                shutil.copyfileobj(f, out, _COPY_BUFFER)
+            part.unlink()
+    return path
+
+
+def _holds(dropped: npt.NDArray[np.int64], seqs: tuple[int, int] | None) -> bool:
+    """Whether a sorted ``dropped`` has a number between ``seqs`` (a part's bounds)."""
+    if seqs is None:
+        return False
+    at = int(np.searchsorted(dropped, seqs[0]))
+    return at < len(dropped) and int(dropped[at]) <= seqs[1]
+
+
+def _dropped(name: str, keys: npt.NDArray[np.void], latest: Latest | None) -> tuple[set[int], int]:
+    """The sequence numbers of the rows not kept, and how many distinct keys there are."""
+    if not len(keys):
+        return set(), 0
+    hashes, seqs, periods = keys["hash"], keys["seq"], keys["period"]
     order = np.lexsort((seqs, hashes))  # by hash, then in input order
     hashes, seqs, periods = hashes[order], seqs[order], periods[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    if len(starts) == len(hashes):
+        return set(), len(starts)
     ends = np.r_[starts[1:], len(hashes)]
     dropped: set[int] = set()
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -265,7 +321,7 @@ def _dropped(name: str, keys: npt.NDArray[np.void], latest: Latest | None) -> se
         )
         keep = {rows[-1][1]} if latest is None else latest(name, rows)
         dropped.update(seq for _, seq, _ in rows if seq not in keep)
-    return dropped
+    return dropped, len(starts)
 
 
 def _filter(path: Path, id_cells: int, dropped: set[int]) -> None:

@@ -14,9 +14,11 @@ relationships, properties and provenance are written, then the same books (``Loa
 4. **start** the server again;
 5. **schema**: constraints and indexes (Community's importer makes none), reference data,
    and the load's batch and data quality;
-6. **propagate**: every record's flags, as of the load's day.
+6. **propagate**: every record's flags, as of the load's day, while the server fills the
+   name-search indexes;
+7. **search**: what is left of filling them.
 
-With ``NEO4J_URI`` set (a server this process does not run), steps 3–6 are the operator's:
+With ``NEO4J_URI`` set (a server this process does not run), steps 3–7 are the operator's:
 the files are prepared and the one ``neo4j-admin`` command printed (README, "First load of
 a province").
 """
@@ -48,7 +50,7 @@ from graph.store.embedded.importer import (
 )
 from graph.store.queries import load_batches as q
 from graph.store.repository import Repository
-from graph.store.schema import apply_schema
+from graph.store.schema import apply_schema, create_search_indexes, ensure_search_indexes
 from loaders.initial.convert import Converted, convert
 from loaders.load_report import LoadReport
 from loaders.mapping import Mapping
@@ -169,14 +171,18 @@ def initial_load(
             bulk_timeout_s=settings.bulk_timeout_s,
         )
         with _phase(done, "schema", running):
-            # Indexes over a province's millions of nodes take minutes to populate.
-            apply_schema(repo, index_timeout_s=3600)
+            # Indexes over a province's millions of nodes take minutes to populate. The
+            # name-search ones are filled while the flags are computed, which never read them.
+            apply_schema(repo, index_timeout_s=3600, search_indexes=False)
+            create_search_indexes(repo)
             origin = mapping.origin if mapping else None
             write_books(repo, report, origin, provenance, settings.province_code, ctx.today)
         with _phase(done, "propagate", running):
             # Identifiers that agree are one party, as at the end of an online load.
             merge_deterministic(repo, settings.province_code)
             report.propagation = full_recompute(repo, rules, as_of or ctx.today)
+        with _phase(done, "search", running):
+            ensure_search_indexes(repo)
     shutil.rmtree(directory)
     report.seconds = time.perf_counter() - began
     return done

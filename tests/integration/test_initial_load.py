@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.conftest import TEST_SECRETS, WIPE_TEST_DATA, _free_port
 from tests.utils.canonical import TIMESTAMPS, id_number, snapshot, uscc
 
 AS_OF = date(2026, 11, 1)
+FTM = Path(__file__).parents[1] / "data" / "ftm" / "sanctions-graph.ftm.json"
 
 
 def _append(path: Path, rows: list[dict[str, str]]) -> None:
@@ -44,9 +46,11 @@ def _append(path: Path, rows: list[dict[str, str]]) -> None:
 @pytest.fixture(scope="module")
 def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated province, plus rows the loads must treat alike: rejected ones, a key
-    given twice (the last row wins), a holding reported for two periods."""
+    given twice (the last row wins), a holding reported for two periods; and a
+    FollowTheMoney file (read by the main process, its unsupported entities rejected)."""
     out = tmp_path_factory.mktemp("initial") / "jiangsu"
     generate_province(out, 150, 5)
+    shutil.copy(FTM, out / FTM.name)
     with (out / "organizations.csv").open(encoding="utf-8", newline="") as f:
         first, second = list(csv.DictReader(f))[:2]
     _append(
@@ -158,7 +162,7 @@ def test_the_report_and_rejects_are_the_online_loads(
     assert done.report.rejects_path.read_text() == report.rejects_path.read_text()
     assert done.report.propagation is not None and report.propagation is not None
     assert [p.name for p in done.phases] == [
-        "check", "convert", "import", "start", "schema", "propagate"
+        "check", "convert", "import", "start", "schema", "propagate", "search"
     ]  # fmt: skip
 
 

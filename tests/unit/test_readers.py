@@ -52,6 +52,36 @@ def test_csv_detects_gb18030_late_in_the_file(tmp_path: Path) -> None:
     assert list(table.rows())[-1][1]["name"] == "南京市"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("records", [1, 2, 3, 7, 100])
+def test_csv_spans_read_as_the_whole_file(tmp_path: Path, encoding: str, records: int) -> None:
+    # What the initial load hands its workers: spans read alone give the file's rows, with
+    # its numbers, across quoted line breaks, doubled quotes, blank lines and surplus cells.
+    lines = [HEADER]
+    for i in range(23):
+        if i % 5 == 0:
+            lines.append(f'"D{i}","多行\r\n名称 {i}",32\r\n')
+        elif i % 7 == 0:
+            lines.append(",,\r\n")
+        elif i % 11 == 0:
+            lines.append(f"D{i},x,32,surplus\n")
+        else:
+            lines.append(f'D{i},"引号""{i}""",32\n')
+    path = tmp_path / "departments.csv"
+    path.write_bytes("".join(lines).encode(encoding))
+    table = open_table(path)
+    spans = table.spans(records)
+    assert spans is not None
+    assert [row for span in spans for row in table.rows_of(span)] == list(table.rows())
+    assert table.count() == len(list(table.rows()))
+
+
+def test_only_csv_is_cut_into_spans(tmp_path: Path) -> None:
+    path = tmp_path / "departments.jsonl"
+    path.write_text(json.dumps({"code": "A"}) + "\n", encoding="utf-8")
+    assert open_table(path).spans(10) is None
+
+
 def test_csv_keeps_text_as_written(tmp_path: Path) -> None:
     path = tmp_path / "organizations.csv"
     path.write_text("uscc,registered_capital\n0001,1e3\n", encoding="utf-8")

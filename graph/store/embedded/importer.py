@@ -24,7 +24,7 @@ from graph.store.embedded.server import JVM_OPENS, EmbeddedNeo4jError, ensure_ja
 ADMIN_MAIN = "org.neo4j.cli.AdminTool"
 # The importer works off-heap (its caches are sized by --max-off-heap-memory); its heap
 # holds the command and the id mapping's bookkeeping only.
-IMPORTER_HEAP = "1g"
+IMPORTER_HEAP = "2g"  # 1g: the importer warns it may be too small at 1M organisations
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,6 @@ def import_arguments(
         *(group.option("nodes") for group in nodes),
         *(group.option("relationships") for group in relationships),
         "--overwrite-destination=true",
-        # A group's files each start with the same header (each is written on its own).
-        "--auto-skip-subsequent-headers=true",
         "--bad-tolerance=0",
         "--skip-bad-relationships=false",
         "--skip-duplicate-nodes=false",
