@@ -27,7 +27,7 @@ from api.routers import (
     statistics,
     subjects,
 )
-from dashboards.app import MOUNT, create_dash
+from dashboards.app import MOUNT, create_dash, start_warming
 from graph.ratelimit import RateLimiter
 from graph.services import Services
 
@@ -37,6 +37,7 @@ def create_app(services: Services) -> FastAPI:
     what is the API's own (the key cache and the rate limiter), so the Dash app can be given
     the same services in the same process."""
     settings = services.settings
+    dashboards = create_dash(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +45,11 @@ def create_app(services: Services) -> FastAPI:
         app.state.rate_limiter = RateLimiter(
             settings.rate_limit_per_s, settings.rate_limit_burst, services.clock.monotonic
         )
-        yield
+        warming = start_warming(dashboards, services)
+        try:
+            yield
+        finally:
+            warming.stop()
 
     app = FastAPI(
         title="credit-graph",
@@ -81,5 +86,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(linkage.router)
     app.include_router(resolution.router)
     # The analysts' dashboards, in the same process on the same services (Dash is WSGI).
-    app.mount(MOUNT, WSGIMiddleware(create_dash(services).server))  # type: ignore[arg-type]
+    app.mount(MOUNT, WSGIMiddleware(dashboards.server))  # type: ignore[arg-type]
     return app

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 # exports: its callbacks answer every grid's export buttons, whichever pages import it.
 from dashboards import context, exports, session, shell  # noqa: F401
+from dashboards.kept import Warming
 from graph.services import Services
 
 MOUNT = "/dashboards"
@@ -60,3 +61,9 @@ def create_dash(services: Services) -> dash.Dash:
     with server.test_request_context():
         app._setup_server()
     return app
+
+
+def start_warming(app: dash.Dash, services: Services) -> Warming:
+    """Compute the pages' first answers after each propagation run, in a thread, until
+    stopped (:mod:`dashboards.kept`): a server's start-up and shut-down."""
+    return Warming(app.server, services.settings.dashboard_warm_every_s).start()

@@ -217,6 +217,9 @@ class Settings(BaseSettings):
     # Where background callbacks (long work) keep their jobs' state; unset, a folder of the
     # system's temporary directory, one per process.
     dashboard_cache_dir: Path | None = None
+    # How often the dashboards look for a new propagation run, to compute the pages' first
+    # answers before anyone asks (dashboards/kept.py); 0: never, the first viewer waits.
+    dashboard_warm_every_s: float = Field(default=5.0, ge=0)
 
     @model_validator(mode="after")
     def _linkage_defaults(self) -> Settings:

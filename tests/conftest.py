@@ -62,6 +62,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         embedded_pagecache="256m",
         rate_limit_per_s=50.0,
         rate_limit_burst=100,
+        # The suite's server does not warm the dashboards after each run (test_dashboards_kept
+        # does): tests make runs by the hundred.
+        dashboard_warm_every_s=0,
         **TEST_SECRETS,
     )
 

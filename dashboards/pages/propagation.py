@@ -1,6 +1,7 @@
 """Propagation (传导): flags by rule, kind and score; the last runs with their reach and the
-over-reach warning; a run's change feed; hub persons and risk clusters; findings (restricted
-persons in post, red-list conflicts). Every table sorts, filters and exports.
+over-reach warning; a run's change feed, a page at a time; hub persons and risk clusters;
+findings (restricted persons in post, red-list conflicts). Every table sorts, filters and
+exports.
 
 Each section loads in its own callback when the page opens or the as-of date changes, so a
 slow one never holds the others. Subject-level sections (the feed, hubs, findings) are
@@ -13,13 +14,13 @@ from datetime import date
 from typing import Any
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import context, grids
 from dashboards.exports import export_controls
 from dashboards.figures import propagation as fig
 from dashboards.i18n import Labels, translator
-from dashboards.kept import per_run
+from dashboards.kept import per_run, warm_after_runs
 from graph.disclosure import (
     disclose_appointment,
     disclose_change,
@@ -30,7 +31,7 @@ from graph.disclosure import (
 from graph.propagation import runs
 from graph.reads import findings
 from graph.reads.risk import RiskNetwork, risk_network
-from graph.reads.statistics import flag_scores
+from graph.reads.statistics import FlagScoreCount, flag_scores
 from graph.reads.subjects import names_of
 
 LABELS: Labels = {
@@ -47,6 +48,11 @@ LABELS: Labels = {
         "no_warning": "最近的计算未超出影响范围阈值。",
         "changes": "变更记录",
         "run": "计算批次",
+        "previous": "上一页",
+        "next": "下一页",
+        "page": "第 {first}–{last} 条",
+        "per_page": "每页 {n} 条",
+        "no_changes": "该批次没有变更。",
         "hubs": "枢纽人员（关联多家风险企业）",
         "clusters": "风险集群",
         "truncated": "风险主体过多，仅分析了前 {n} 个：结果不完整。",
@@ -125,6 +131,11 @@ LABELS: Labels = {
         "no_warning": "The last runs stayed within the reach threshold.",
         "changes": "Change feed",
         "run": "Run",
+        "previous": "Previous",
+        "next": "Next",
+        "page": "Changes {first}–{last}",
+        "per_page": "{n} a page",
+        "no_changes": "This run changed no flag.",
         "hubs": "Hub persons (linking several organisations at risk)",
         "clusters": "Risk clusters",
         "truncated": "Too many subjects at risk: only the first {n} were analysed; partial result.",
@@ -201,7 +212,10 @@ dash.register_page(
 )
 
 FINDINGS_LIMIT = 500
-FEED_LIMIT = 2_000
+# The change feed is read a page at a time, as the API serves it: a run may change
+# thousands of flags, and every change shown is named and audited.
+FEED_PAGES = (10, 50, 200)  # rows per page the viewer may choose
+FEED_PAGE = FEED_PAGES[-1]
 RUNS_SHOWN = 20
 
 # The columns of each table, in order; numbers get a number filter.
@@ -294,6 +308,24 @@ def layout(**_: object) -> html.Div:
             _table("propagation-changes", CHANGE_COLUMNS),
             html.Div(
                 [
+                    html.Button(t("previous"), id="propagation-changes-previous", disabled=True),
+                    html.Span(id="propagation-changes-shown", role="status"),
+                    html.Button(t("next"), id="propagation-changes-next", disabled=True),
+                    dcc.Dropdown(
+                        id="propagation-changes-size",
+                        options=[
+                            {"label": t("per_page").format(n=n), "value": n} for n in FEED_PAGES
+                        ],
+                        value=FEED_PAGE,
+                        clearable=False,
+                        style={"minWidth": "9rem"},
+                    ),
+                    dcc.Store(id="propagation-changes-page", data=0),
+                ],
+                className="pager",
+            ),
+            html.Div(
+                [
                     html.Div([html.H2(t("hubs")), _table("propagation-hubs", HUB_COLUMNS)]),
                     html.Div(
                         [html.H2(t("clusters")), _table("propagation-clusters", CLUSTER_COLUMNS)]
@@ -328,9 +360,7 @@ def _as_of(value: str | None) -> date:
 )
 def load_flags(as_of: str | None) -> tuple[Any, list[dict[str, Any]]]:
     """Flags by rule, kind and score: aggregates, no subject."""
-    repo = context.services().repository
-    day = _as_of(as_of)
-    counts = per_run(("flag_scores", day), lambda: flag_scores(repo, day))
+    counts = _flag_scores(_as_of(as_of))
     return fig.flag_score_figure(counts, _t()), fig.flag_count_rows(counts)
 
 
@@ -375,24 +405,60 @@ def load_runs(_: str | None) -> tuple[Any, ...]:
 
 @callback(
     Output(grids.grid_id("propagation-changes"), "rowData"),
+    Output("propagation-changes-page", "data"),
+    Output("propagation-changes-shown", "children"),
+    Output("propagation-changes-previous", "disabled"),
+    Output("propagation-changes-next", "disabled"),
     Input("propagation-run", "value"),
+    Input("propagation-changes-previous", "n_clicks"),
+    Input("propagation-changes-next", "n_clicks"),
+    Input("propagation-changes-size", "value"),
+    State("propagation-changes-page", "data"),
 )
-def load_changes(run_id: str | None) -> list[dict[str, Any]]:
-    """A run's change feed: who gained, lost or changed a flag (subject-level: audited)."""
+def load_changes(
+    run_id: str | None,
+    _previous: int | None,
+    _next: int | None,
+    size: int | None,
+    page: int | None,
+) -> tuple[Any, ...]:
+    """A page of a run's change feed: who gained, lost or changed a flag (subject-level:
+    audited). A new run, or a new page size, starts at the first page."""
     if not run_id:
-        return []
+        return [], 0, "", True, True
+    turned = dash.ctx.triggered_id
+    if turned == "propagation-changes-next":
+        page = (page or 0) + 1
+    elif turned == "propagation-changes-previous":
+        page = max((page or 0) - 1, 0)
+    else:
+        page = 0
     seen = context.viewer()
     repo = context.services().repository
-    entries = runs.changes_of_run(repo, run_id, limit=FEED_LIMIT)
+    size = size if size in FEED_PAGES else FEED_PAGE  # the browser's word is not trusted
+    skip = page * size
+    # One more than a page: whether there is a next one.
+    entries = runs.changes_of_run(repo, run_id, skip=skip, limit=size + 1)
+    more, entries = len(entries) > size, entries[:size]
     keys = {e.subject for e in entries} | fig.path_keys(
         flag.path for e in entries for flag in (e.before, e.after) if flag is not None
     )
     names = disclose_names(seen.audience, names_of(repo, keys))
     context.audit_view(
         "propagation/changes", [e.subject for e in entries], result_size=len(entries),
-        query=f"run_id={run_id}",
+        query=f"run_id={run_id}&skip={skip}",
     )  # fmt: skip
-    return fig.change_rows([disclose_change(seen.audience, e) for e in entries], names)
+    t = _t()
+    shown = (
+        t("page").format(first=skip + 1, last=skip + len(entries)) if entries else t("no_changes")
+    )
+    return (
+        fig.change_rows([disclose_change(seen.audience, e) for e in entries], names),
+        page,
+        shown,
+        page == 0,
+        not more,
+    )
 
 
 @callback(
@@ -405,9 +471,7 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
     """Hub persons and risk clusters of the risk network on the date (audited: it names
     persons and organisations)."""
     seen = context.viewer()
-    repo = context.services().repository
-    day = _as_of(as_of)
-    network: RiskNetwork = per_run(("risk_network", day), lambda: risk_network(repo, day))
+    network = _risk_network(_as_of(as_of))
     hubs = network.hubs()
     clusters = network.clusters()
     shown = {h["person"] for h in hubs} | {o for h in hubs for o in h["organizations"]}
@@ -434,16 +498,8 @@ def load_network(as_of: str | None) -> tuple[Any, ...]:
 def load_findings(as_of: str | None) -> tuple[Any, ...]:
     """Restricted persons in post and red-list conflicts (audited like the API's)."""
     seen = context.viewer()
-    shared = context.services()
     day = _as_of(as_of)
-    repo = shared.repository
-    posts = per_run(
-        ("appointments", day),
-        lambda: findings.appointments(repo, shared.rules, day, limit=FINDINGS_LIMIT),
-    )
-    conflicts = per_run(
-        ("conflicts", day), lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
-    )
+    posts, conflicts = _appointments(day), _conflicts(day)
     context.audit_view(
         "propagation/findings",
         [f.person.pid for f in posts.items] + [c.key for c in conflicts.items],
@@ -457,3 +513,43 @@ def load_findings(as_of: str | None) -> tuple[Any, ...]:
         fig.conflict_rows(disclose_conflict(seen.audience, c) for c in conflicts.items),
         more if conflicts.has_more else "",
     )
+
+
+# --------------------------------------------------------------------------- kept answers
+
+
+def _flag_scores(day: date) -> list[FlagScoreCount]:
+    repo = context.services().repository
+    return per_run(("flag_scores", day), lambda: flag_scores(repo, day))
+
+
+def _risk_network(day: date) -> RiskNetwork:
+    repo = context.services().repository
+    return per_run(("risk_network", day), lambda: risk_network(repo, day))
+
+
+def _appointments(day: date) -> findings.AppointmentPage:
+    shared = context.services()
+    return per_run(
+        ("appointments", day),
+        lambda: findings.appointments(shared.repository, shared.rules, day, limit=FINDINGS_LIMIT),
+    )
+
+
+def _conflicts(day: date) -> findings.RedListConflictPage:
+    repo = context.services().repository
+    return per_run(
+        ("conflicts", day), lambda: findings.red_list_conflicts(repo, day, limit=FINDINGS_LIMIT)
+    )
+
+
+@warm_after_runs
+def _as_first_shown() -> None:
+    """The page's sections as it opens (today): each answer kept, hubs and clusters too."""
+    day = context.services().clock.today()
+    network = _risk_network(day)
+    network.hubs()
+    network.clusters()
+    _flag_scores(day)
+    _appointments(day)
+    _conflicts(day)

@@ -7,13 +7,17 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from graph.disclosure import PERSON_PLACEHOLDER
+from graph.propagation import runs
+from graph.propagation.recompute import full_recompute
+from graph.services import Services
 from tests.browser.conftest import screenshot, wait_for_dash
 
 PID = re.compile(r"\b[0-9a-f]{64}\b")
@@ -71,6 +75,37 @@ def test_an_analyst_sees_persons_only_as_aliases(
     members = " ".join(_column(page, "propagation-clusters", "members"))
     changes = " ".join(_column(page, "propagation-changes", "subject"))
     assert not PID.search(members + " " + changes), "no person key reaches an analyst"
+
+
+def test_the_change_feed_turns_pages(
+    signed_in: Callable[[str], Page], dashboards: str, services: Services
+) -> None:
+    # A run far ahead, when every record has expired, loses every flag: a feed of pages.
+    repo, rules = services.repository, services.rules
+    full_recompute(repo, rules, date(2100, 1, 1))
+    try:
+        latest = runs.list_runs(repo, limit=1)[0]
+        total = len(runs.changes_of_run(repo, latest.run_id, limit=100_000))
+        assert total > 10
+        page = signed_in("regulator")
+        page.goto(dashboards + "propagation")  # no flags are left to wait for
+        wait_for_dash(page)
+        shown = page.locator("#propagation-changes-shown")
+        previous = page.locator("#propagation-changes-previous")
+        following = page.locator("#propagation-changes-next")
+        expect(shown).to_have_text(f"第 1–{min(total, 200)} 条")
+        page.locator("#propagation-changes-size").click()
+        page.get_by_text("每页 10 条", exact=True).click()
+        expect(shown).to_have_text("第 1–10 条")
+        expect(page.locator("#propagation-changes-table .ag-row")).to_have_count(10)
+        expect(previous).to_be_disabled()
+        following.click()
+        expect(shown).to_have_text(f"第 11–{min(total, 20)} 条")
+        expect(previous).to_be_enabled()
+        previous.click()
+        expect(shown).to_have_text("第 1–10 条")
+    finally:
+        full_recompute(repo, rules, services.clock.today())
 
 
 def test_a_findings_table_downloads_as_csv_and_xlsx(
