@@ -4,15 +4,15 @@ de-duplication of keys the online upsert would have written once.
 A part's first line is its header, with the columns of the rows it holds, so the columns
 follow whatever validation returns (a new property of :mod:`graph.ingest.validate` lands
 here with no edit): a row that brings a column its part lacks closes the part and opens one
-with the wider header. Parts of one label set (or type) with the same header become one
-file group, the importer skipping the repeated headers. Values are typed by their Python
+with the wider header. Parts of one label set (or type) with the same header are joined
+into one file at the end (:meth:`ImportSet.groups`). Values are typed by their Python
 type (dates ``date``, floats ``double`` — Cypher's float is 64-bit — booleans ``boolean``,
 lists ``string[]``); an empty cell is a missing value, as an absent one is online.
 
 Every row carries the sequence number of the input row it came from (``_seq:IGNORE``: the
 importer skips it). Where the online upsert keeps one row of a key (the last; the latest
 period), the rows of the other sequence numbers are dropped from the parts at the end:
-duplicates are rare, so the common case rewrites nothing.
+duplicates are rare, and only the parts that hold one are rewritten.
 """
 
 from __future__ import annotations
