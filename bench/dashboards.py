@@ -281,10 +281,10 @@ def after_a_run(app: dash.Dash, clients: dict[str, FlaskClient], sample: Sample)
     today = services.clock.today()
     opens = {"overview-province.value": "32", "propagation-as-of.date": today.isoformat()}
     record = services.repository.read_one("MATCH (r:Record) RETURN r.record_id AS id LIMIT 1")
+    assert record is not None
     print(f"\n{'first call after a new run':<44}{'cold ms':>9}{'warm ms':>9}")
     timed: dict[str, list[float]] = {name: [] for name in AFTER_A_RUN}
     for warmed in (False, True):
-        assert record is not None
         incremental_recompute(services.repository, services.rules, today, [record["id"]])
         if warmed:
             began = time.perf_counter()

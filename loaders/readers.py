@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,7 +62,9 @@ class Table:
 
     def count(self) -> int:
         """How many rows :meth:`rows` gives (a CSV file is parsed, no row is made)."""
-        return _csv_count(self) if self.format == "csv" else sum(1 for _ in self.rows())
+        if self.format == "csv":
+            return sum(span.rows for span in _csv_spans(self, sys.maxsize))
+        return sum(1 for _ in self.rows())
 
     def spans(self, records: int) -> Iterator[Span] | None:
         """The file cut into runs of ``records`` records that a process can each read on
@@ -76,12 +79,13 @@ class Table:
 @dataclass(frozen=True)
 class Span:
     """A run of a CSV file's records: where it starts (the text stream's position, as
-    ``tell`` gives it: a decoder's state included), the number of its first record and how
-    many records it holds."""
+    ``tell`` gives it: a decoder's state included), the number of its first record, how
+    many records it holds and how many of them are rows (not blank lines)."""
 
     start: int
     first: int
     records: int
+    rows: int
 
 
 def open_table(path: Path) -> Table:
@@ -195,22 +199,6 @@ def _csv_rows(table: Table, span: Span | None = None) -> Iterator[tuple[int, Tex
         raise UnreadableFile(table.path, f"row {number + 1}: {_cause(exc)}") from None
 
 
-def _csv_count(table: Table) -> int:
-    assert table.encoding is not None
-    records = blank = 0
-    try:
-        with table.path.open(encoding=table.encoding, newline="") as f:
-            reader = _csv_reader(f)
-            next(reader)
-            for fields in reader:
-                records += 1
-                blank += not any(fields)  # a blank line is no row
-    except (UnicodeDecodeError, csv.Error) as exc:
-        # Numbered as the rows are: the header is row 1.
-        raise UnreadableFile(table.path, f"row {records + 2}: {_cause(exc)}") from None
-    return records - blank
-
-
 def _csv_spans(table: Table, records: int) -> Iterator[Span]:
     """Parse the records (no rows are made) and note where every ``records``-th one ends.
 
@@ -224,12 +212,14 @@ def _csv_spans(table: Table, records: int) -> Iterator[Span]:
             reader = _csv_reader(iter(f.readline, ""))
             next(reader)
             while True:
-                start = f.tell()
-                taken = sum(1 for _ in islice(reader, records))
+                start, first, blank = f.tell(), number + 1, 0
+                for fields in islice(reader, records):
+                    number += 1  # so that an error names its record
+                    blank += not any(fields)  # a blank line is no row
+                taken = number + 1 - first
                 if not taken:
                     return
-                yield Span(start, number + 1, taken)
-                number += taken
+                yield Span(start, first, taken, taken - blank)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UnreadableFile(table.path, f"row {number + 1}: {_cause(exc)}") from None
 

@@ -142,12 +142,14 @@ def constraint_statements() -> list[str]:
     ]
 
 
-def index_statements() -> list[str]:
+def index_statements(search: bool = True) -> list[str]:
+    """The indexes' statements; ``search=False`` leaves out the name-search ones."""
     statements = [
         f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
         for label, prop in RANGE_INDEXES
     ]
-    statements += search_index_statements()
+    if search:
+        statements += search_index_statements()
     statements.append(
         f"CREATE INDEX flagged_record IF NOT EXISTS FOR ()-[f:{Rel.FLAGGED}]-() ON (f.record_id)"
     )
@@ -215,10 +217,7 @@ def apply_schema(
     ``search_indexes=False`` leaves the name-search indexes to the caller
     (:func:`create_search_indexes`), to be filled while other work goes on."""
     previous = schema_version(repo)
-    statements = [*constraint_statements(), *index_statements()]
-    if not search_indexes:
-        statements = [s for s in statements if s not in search_index_statements()]
-    for statement in statements:
+    for statement in [*constraint_statements(), *index_statements(search=search_indexes)]:
         repo.run_ddl(statement)
     _await_indexes(repo, index_timeout_s)
     for version, migrate in sorted(MIGRATIONS.items()):

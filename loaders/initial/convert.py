@@ -131,16 +131,18 @@ def _process_chunk(job: tuple[int, int, Chunk]) -> Checked:
     keys: list[tuple[int, int]] = []
     codes: list[str] = []
     rejected: list[RowOutcome] = []
-    accepted: dict[str, list[int]] = {}
+    accepted: dict[str, tuple[int, int, int]] = {}  # rows, fields given and asked for
     for i, (outcome, result) in enumerate(zip(outcomes, results, strict=True)):
         if not isinstance(result, Valid):
             outcome.result = result
             rejected.append(outcome)
             continue
-        sums = accepted.setdefault(outcome.department, [0, 0, 0])
-        sums[0] += 1
-        sums[1] += outcome.present
-        sums[2] += outcome.expected
+        n, present, expected = accepted.get(outcome.department, (0, 0, 0))
+        accepted[outcome.department] = (
+            n + 1,
+            present + outcome.present,
+            expected + outcome.expected,
+        )
         p = result.params
         shaper.write(kind, chunk * SEQ_SPAN + i, p)
         if kind is Kind.ORGANIZATIONS:
@@ -150,8 +152,8 @@ def _process_chunk(job: tuple[int, int, Chunk]) -> Checked:
             keys.append((key_hash(p["pid"]), adult_on.toordinal() if adult_on else NO_DAY))
         elif kind is Kind.DEPARTMENTS:
             codes.append(p["code"])
-    sums_of = [(department, n, given, asked) for department, (n, given, asked) in accepted.items()]
-    return Checked(index, chunk, rejected, sums_of, left_out, writer.close(), keys, codes)
+    counted = [(department, *sums) for department, sums in accepted.items()]
+    return Checked(index, chunk, rejected, counted, left_out, writer.close(), keys, codes)
 
 
 def _chunks(plan: Plan, ctx: Context, kinds: frozenset[Kind]) -> Iterator[tuple[int, Chunk]]:

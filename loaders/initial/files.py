@@ -297,9 +297,8 @@ def _holds(dropped: npt.NDArray[np.int64], seqs: tuple[int, int] | None) -> bool
 
 
 def _dropped(name: str, keys: npt.NDArray[np.void], latest: Latest | None) -> tuple[set[int], int]:
-    """The sequence numbers of the rows not kept, and how many distinct keys there are."""
-    if not len(keys):
-        return set(), 0
+    """The sequence numbers of the rows not kept, and how many distinct keys there are
+    (``keys`` holds at least one: a domain's file is opened by its first key)."""
     hashes, seqs, periods = keys["hash"], keys["seq"], keys["period"]
     order = np.lexsort((seqs, hashes))  # by hash, then in input order
     hashes, seqs, periods = hashes[order], seqs[order], periods[order]
