@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -37,6 +39,9 @@ from graph.store.repository import Repository, Row
 
 WRITE_BATCH = 5_000
 READ_BATCH = 10_000
+# Lock stripes over record ids (_holding): incremental runs over records of other stripes
+# do not wait for each other.
+STRIPES = 64
 
 Mode = Literal["full", "incremental"]
 
@@ -62,10 +67,12 @@ class RunSummary:
 def full_recompute(repo: Repository, rules: RuleSet, as_of: date) -> RunSummary:
     """Recompute every record's flags; stored flags of records no longer live are removed."""
     began = time.perf_counter()
-    records = [source_record(row) for row in repo.stream(q.CANDIDATE_RECORDS)]
-    before = [_stored_flag(row) for row in repo.stream(q.ALL_FLAGS)]
-    after = propagate(records, rules, as_of, Neo4jGraph(repo))
-    return _apply(repo, "full", rules, as_of, [], records, before, after, began)
+    run_id = uuid.uuid4().hex
+    with _holding(repo, range(STRIPES), run_id):
+        records = [source_record(row) for row in repo.stream(q.CANDIDATE_RECORDS)]
+        before = [_stored_flag(row) for row in repo.stream(q.ALL_FLAGS)]
+        after = propagate(records, rules, as_of, Neo4jGraph(repo))
+        return _apply(repo, run_id, "full", rules, as_of, [], records, before, after, began)
 
 
 def incremental_recompute(
@@ -74,11 +81,23 @@ def incremental_recompute(
     """Recompute the flags of the given records only (added, changed, repaired, revoked
     or deleted); the walk stays within the hop limit around each of them."""
     began = time.perf_counter()
+    run_id = uuid.uuid4().hex
     ids = sorted(set(record_ids))
-    records = [source_record(row) for row in _read_by_ids(repo, q.RECORDS_BY_ID, ids)]
-    before = [_stored_flag(row) for row in _read_by_ids(repo, q.FLAGS_OF_RECORDS, ids)]
-    after = propagate(records, rules, as_of, Neo4jGraph(repo))
-    return _apply(repo, "incremental", rules, as_of, ids, records, before, after, began)
+    with _holding(repo, {zlib.crc32(i.encode()) % STRIPES for i in ids}, run_id):
+        records = [source_record(row) for row in _read_by_ids(repo, q.RECORDS_BY_ID, ids)]
+        before = [_stored_flag(row) for row in _read_by_ids(repo, q.FLAGS_OF_RECORDS, ids)]
+        after = propagate(records, rules, as_of, Neo4jGraph(repo))
+        return _apply(repo, run_id, "incremental", rules, as_of, ids, records, before, after, began)
+
+
+def _holding(repo: Repository, stripes: Iterable[int], run_id: str) -> AbstractContextManager[None]:
+    """The locks of the stripes of a run's records, held from its first read to its last
+    write. Two runs over one record must not interleave: a run that walked an older graph
+    writing last would undo a newer run's flags, and a full run that read the records
+    before a filing and the flags after it would remove the filed record's flags. Runs over
+    other stripes go on; a full run holds them all. Taken in stripe order, so two runs
+    wait for each other rather than deadlock."""
+    return repo.holding(q.HOLD_STRIPES, stripes=sorted(stripes), run_id=run_id)
 
 
 def _read_by_ids(repo: Repository, query: str, ids: list[str]) -> Iterator[Row]:
@@ -90,6 +109,7 @@ def _read_by_ids(repo: Repository, query: str, ids: list[str]) -> Iterator[Row]:
 
 def _apply(
     repo: Repository,
+    run_id: str,
     mode: Mode,
     rules: RuleSet,
     as_of: date,
@@ -99,7 +119,6 @@ def _apply(
     after: list[DerivedFlag],
     began: float,
 ) -> RunSummary:
-    run_id = uuid.uuid4().hex
     started = datetime.now(UTC)
     repo.write(
         q.START_RUN,

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Protocol, TypeVar
 
-from neo4j import Driver, ManagedTransaction, Query, Record, unit_of_work
+from neo4j import Driver, ManagedTransaction, Query, Record, Session, Transaction, unit_of_work
 from neo4j.exceptions import ClientError, ConstraintError, TransientError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Time
 
 Row = dict[str, Any]
 T = TypeVar("T")
-DDL_ATTEMPTS = 5
+# Tries of a statement the server may refuse for a moment (a deadlock on schema or lock
+# nodes), each after a short random pause.
+ATTEMPTS = 5
 
 
 class KeyTaken(Exception):
@@ -169,12 +171,28 @@ class Repository:
                 on_batch(len(batch))
         return total
 
+    @contextmanager
+    def holding(self, query: str, **params: Any) -> Iterator[None]:
+        """Run ``query`` in a write transaction kept open while the block runs: the write
+        locks it takes keep every other transaction that asks for them waiting until the
+        block ends, across threads and processes. The block's own statements run in
+        transactions of their own. The transaction lives at most the bulk timeout; a
+        deadlock the server reports while the locks are taken is retried."""
+        with _timeouts_reported(), self._driver.session(database=self._database) as session:
+            tx = _locked(session, query, params, self._bulk_timeout)
+            try:
+                yield
+            except BaseException:
+                tx.close()  # rolls back: the locks' own writes are not kept
+                raise
+            tx.commit()
+
     def run_ddl(self, statement: str) -> None:
         # Schema statements cannot share a transaction with data; auto-commit is required,
         # and the driver retries only managed transactions. Two processes changing the schema
         # at once (two loads starting together) can deadlock on its locks: our statements
         # are idempotent (IF [NOT] EXISTS), so they are retried here.
-        for attempt in range(DDL_ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             try:
                 with (
                     _timeouts_reported(),
@@ -183,12 +201,27 @@ class Repository:
                     session.run(Query(statement, timeout=self._bulk_timeout)).consume()
                 return
             except TransientError:
-                if attempt == DDL_ATTEMPTS - 1:
+                if attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
 
     def ping(self) -> None:
         self._driver.verify_connectivity()
+
+
+def _locked(session: Session, query: str, params: Row, timeout_s: float) -> Transaction:
+    attempt = 1
+    while True:
+        tx = session.begin_transaction(timeout=timeout_s)
+        try:
+            tx.run(query, params).consume()
+            return tx
+        except TransientError:
+            tx.close()
+            if attempt == ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.1, 0.5) * attempt)
+            attempt += 1
 
 
 class Unit:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # Bump when constraints/indexes change; /readyz refuses a database on another version.
 # A version that changes stored data too has a migration (MIGRATIONS).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Provenance batch id of the reference data shipped with the code.
 REFERENCE_BATCH = f"reference-v{SCHEMA_VERSION}"
 
@@ -34,6 +34,7 @@ class Label(StrEnum):
     OCCUPATION = "Occupation"
     SCHEMA_META = "SchemaMeta"
     PROPAGATION_RUN = "PropagationRun"
+    PROPAGATION_LOCK = "PropagationLock"  # one stripe of records, held by a run
     FLAG_CHANGE = "FlagChange"
     API_KEY = "ApiKey"
     AUDIT_EVENT = "AuditEvent"
@@ -78,6 +79,7 @@ UNIQUE_KEYS: dict[Label, str] = {
     Label.OCCUPATION: "code",
     Label.SCHEMA_META: "id",
     Label.PROPAGATION_RUN: "run_id",
+    Label.PROPAGATION_LOCK: "stripe",
     Label.API_KEY: "key_id",
     Label.AUDIT_EVENT: "event_id",
     Label.LOAD_BATCH: "batch_id",

@@ -18,8 +18,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from graph.errors import DomainError
 from graph.ingest import FlagRefresh, file_record, upsert
 from graph.ingest.layouts import Kind
@@ -233,10 +231,4 @@ def test_two_loads_and_filings_at_once(
     )
     assert repo.read_one("MATCH (o:Organization) RETURN count(o) AS n") == {"n": 120}
     run = full_recompute(repo, rules, TODAY)
-    if (run.gained, run.lost, run.changed) != (0, 0, 0):
-        # A known race, not yet fixed (session 8's note): two incremental runs over one
-        # record read the graph in several statements, and the one that saw it older can
-        # write last. Shown as XFAIL with what differed; every other assertion stands.
-        pytest.xfail(
-            f"flags differ from a full recompute: +{run.gained} -{run.lost} ~{run.changed}"
-        )
+    assert (run.gained, run.lost, run.changed) == (0, 0, 0)

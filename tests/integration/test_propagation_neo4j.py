@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+from typing import Any
 
 import networkx as nx
 import pytest
 
-from graph.propagation.engine import NetworkxGraph, SourceRecord, propagate
+from graph.propagation import recompute
+from graph.propagation.engine import DerivedFlag, NetworkxGraph, SourceRecord, propagate
 from graph.propagation.recompute import full_recompute, incremental_recompute
 from graph.propagation.rules import RuleSet, load_rules
 from graph.propagation.runs import changes_of_run, list_runs
@@ -161,6 +164,45 @@ def test_incremental_equals_full_and_runs_are_logged(repo: Repository, rules: Ru
     assert (rerun.gained, rerun.lost, rerun.changed) == (0, 0, 0)
     modes = [run.mode for run in list_runs(repo)]
     assert modes == ["full", "incremental", "full"]
+
+
+def test_a_run_that_walked_an_older_graph_never_writes_last(
+    repo: Repository, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs over one record, the first paused after its walk while the graph changes
+    and the second starts: the second waits for the first (their stripe is held), so the
+    flags are those of the newer graph. Without the wait, the first would write its older
+    view last and leave a flag no relationship carries any more."""
+    g = GraphBuilder(repo)
+    g.org("A")
+    rep = g.person("rep")
+    g.rel(rep, "LEGAL_REP_OF", "A")
+    g.record("A", "rec")  # filed, its flags not yet computed
+    walked, resume = threading.Event(), threading.Event()
+    real = recompute.propagate
+
+    def first_pauses(*args: Any, **kwargs: Any) -> list[DerivedFlag]:
+        flags = real(*args, **kwargs)
+        if not walked.is_set():
+            walked.set()
+            assert resume.wait(timeout=60)
+        return flags
+
+    monkeypatch.setattr(recompute, "propagate", first_pauses)
+    older = threading.Thread(target=incremental_recompute, args=(repo, rules, AS_OF, ["rec"]))
+    older.start()
+    assert walked.wait(timeout=60)
+    repo.write("MATCH (:Person {pid: $rep})-[r:LEGAL_REP_OF]->() DELETE r", rep=rep)
+    newer = threading.Thread(target=incremental_recompute, args=(repo, rules, AS_OF, ["rec"]))
+    newer.start()
+    newer.join(timeout=2)
+    assert newer.is_alive()  # waiting for the older run's stripe
+    resume.set()
+    older.join(timeout=60)
+    newer.join(timeout=60)
+    assert flags(repo) == {}
+    rerun = full_recompute(repo, rules, AS_OF)
+    assert (rerun.gained, rerun.lost, rerun.changed) == (0, 0, 0)
 
 
 def test_neo4j_provider_agrees_with_networkx(repo: Repository, rules: RuleSet) -> None:

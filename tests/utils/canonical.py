@@ -202,8 +202,9 @@ TIMESTAMPS = ("loaded_at", "started_at", "finished_at", "computed_at", "at")
 
 _NODES = """
 MATCH (n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta
-  // A load's propagation run is a log entry, named by a random id; the flags it wrote stay.
-  AND NOT (n:PropagationRun OR n:FlagChange)
+  // A load's propagation run is a log entry, named by a random id (as the lock stripes it
+  // held name it); the flags it wrote stay.
+  AND NOT (n:PropagationRun OR n:FlagChange OR n:PropagationLock)
   AND ($batches OR NOT (n:LoadBatch OR n:DataQuality))
 RETURN labels(n) AS labels, properties(n) AS props
 """

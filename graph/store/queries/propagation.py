@@ -113,6 +113,14 @@ MATCH ()-[f:FLAGGED]->() WHERE f.rules_version > $rules_version
 RETURN f.rules_version AS rules_version LIMIT 1
 """
 
+# Held by a run from its first read to its last write (graph.propagation.recompute). The
+# unique stripe key makes a second MERGE of an absent stripe wait for the first to commit.
+HOLD_STRIPES = """
+UNWIND $stripes AS stripe
+MERGE (lock:PropagationLock {stripe: stripe})
+SET lock.run_id = $run_id
+"""
+
 START_RUN = """
 CREATE (:PropagationRun {run_id: $run_id, mode: $mode, as_of: $as_of,
                          rules_version: $rules_version, started_at: datetime($started_at),
