@@ -219,7 +219,10 @@ def apply_schema(
     ``search_indexes=False`` leaves the name-search indexes to the caller
     (:func:`create_search_indexes`), to be filled while other work goes on."""
     previous = schema_version(repo)
-    for statement in [*constraint_statements(), *index_statements(search=search_indexes)]:
+    # Indexes first: the server fills them in the background while each constraint's own
+    # index is filled and checked before its statement returns. At 1M organisations after
+    # an import this took 15 s where constraints first took 27 s.
+    for statement in [*index_statements(search=search_indexes), *constraint_statements()]:
         repo.run_ddl(statement)
     _await_indexes(repo, index_timeout_s)
     for version, migrate in sorted(MIGRATIONS.items()):
