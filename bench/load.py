@@ -167,12 +167,13 @@ def run_ours(args: argparse.Namespace, province: Path) -> Rates:
                 query_timeout_s=settings.query_timeout_s,
                 bulk_timeout_s=settings.bulk_timeout_s,
             )
-            cpu = _cpu_seconds(state.pid)
+            cpu, own_cpu = _cpu_seconds(state.pid), _own_cpu_seconds()
             nodes = load_paths(
                 repo, settings, node_files, batch_size=args.batch_size,
                 rejects_path=args.work_dir / "rejects-nodes.csv", rules=rules,
             )  # fmt: skip
             node_cpu = _cpu_seconds(state.pid) - cpu
+            loader_cpu = _own_cpu_seconds() - own_cpu
             relations = load_paths(
                 repo, settings, relation_files, batch_size=args.batch_size,
                 rejects_path=args.work_dir / "rejects-relations.csv", rules=rules,
@@ -210,6 +211,12 @@ def run_ours(args: argparse.Namespace, province: Path) -> Rates:
         f"(target >= 20,000); {nodes.node_rows / node_cpu:,.0f} per JVM CPU second "
         f"(search indexes and recompute included); the node load in all "
         f"{nodes.seconds:.1f}s = {nodes.node_rows / nodes.seconds:,.0f} rows/s"
+    )
+    # Whether the machine's cores were the limit: the server's and the loader's CPU seconds
+    # per second of the node load.
+    print(
+        f"cores busy during the node load: Neo4j {node_cpu / nodes.seconds:.2f}, the loader "
+        f"{loader_cpu / nodes.seconds:.2f} (of {os.cpu_count()})"
     )
     loader_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: loader {loader_peak:,.0f} MB, Neo4j JVM {jvm_peak:,.0f} MB")
@@ -361,6 +368,12 @@ def _plain_batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
         )
         while batch := list(islice(rows, size)):
             yield batch
+
+
+def _own_cpu_seconds() -> float:
+    """User and system CPU time of this process (every thread) so far."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _cpu_seconds(pid: int) -> float:

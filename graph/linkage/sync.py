@@ -30,7 +30,6 @@ person met again (even under a newer key version during a rotation) is the same 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,9 +64,6 @@ RECORD_DATES = ("decided_on", "publish_from", "publish_until")
 # A long catch-up recomputes flags as it goes, so partner records count before it ends and
 # the list of records awaiting a recompute (kept on the partner's state) stays short.
 REFRESH_EVERY = 5_000
-# One recompute at a time in a process: the partners' threads each wrote their own records,
-# but the flag writes of two runs must not interleave.
-_REFRESH_LOCK = threading.Lock()
 
 
 class PageRefused(PartnerError):
@@ -486,8 +482,7 @@ def _refresh(repo: Repository, rules: RuleSet, clock: Clock, code: str) -> int:
     records = sorted(set(row["records"])) if row else []
     if not records:
         return 0
-    with _REFRESH_LOCK:
-        incremental_recompute(repo, rules, clock.today(), records)
+    incremental_recompute(repo, rules, clock.today(), records)
     repo.write(q.REFRESHED, province=code, records=records)
     return len(records)
 
