@@ -41,13 +41,11 @@ from tests.utils.canonical import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE = ("source", "batch_id", *TIMESTAMPS)
-# What the files put in the graph: not the load's books, nor the flags it recomputed, nor the
-# change log the linkage feed reads.
+# What the files put in the graph: not the load's books, nor the flags it recomputed (with
+# their run's lock stripes), nor the change log the linkage feed reads.
 NOT_CHANGE_LOG = "NOT n:ChangeLog AND NOT n:ChangeLogEntry"
-BOOKS = (
-    "NOT n:LoadBatch AND NOT n:DataQuality AND NOT n:PropagationRun AND NOT n:FlagChange "
-    f"AND {NOT_CHANGE_LOG}"
-)
+NOT_RUNS = "NOT n:PropagationRun AND NOT n:FlagChange AND NOT n:PropagationLock"
+BOOKS = f"NOT n:LoadBatch AND NOT n:DataQuality AND {NOT_RUNS} AND {NOT_CHANGE_LOG}"
 DATA_NODES = f"(n) WHERE {BOOKS}"
 DATA_RELATIONSHIPS = "()-[r]->() WHERE NOT type(r) IN ['OF_BATCH', 'FLAGGED', 'CHANGED']"
 
@@ -174,7 +172,7 @@ def test_provenance_on_everything_written(
     unmarked = count(
         repo,
         "(n) WHERE NOT n:Region AND NOT n:Occupation AND NOT n:SchemaMeta "
-        f"AND NOT n:PropagationRun AND NOT n:FlagChange AND {NOT_CHANGE_LOG} "
+        f"AND {NOT_RUNS} AND {NOT_CHANGE_LOG} "
         "AND NOT (n.source = 'js-amr' AND n.batch_id = $b AND n.loaded_at IS NOT NULL)".replace(
             "$b", f"'{report.batch_id}'"
         ),

@@ -75,8 +75,9 @@ class FailingRepository(Repository):
 @pytest.mark.parametrize(
     ("query", "nth", "committed"),
     [
-        # Batch 3's commit fails while batch 4 is looked up: batch 4 is never written.
-        (q.CREATE_ORGANIZATIONS, 3, 2 * BATCH),
+        # Batch 3's commit fails while batch 4 commits beside it: batch 4 is written whole,
+        # batch 5 never.
+        (q.CREATE_ORGANIZATIONS, 3, 3 * BATCH),
         # Batch 4's look-up fails while batch 3 commits: that commit is waited for, whole.
         (q.EXISTING_ORGANIZATIONS, 4, 3 * BATCH),
     ],
