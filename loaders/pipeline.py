@@ -28,7 +28,7 @@ import hashlib
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,6 +50,7 @@ from graph.ingest.validate import (
     validate,
 )
 from graph.ingest.writes import (
+    KEYS,
     NODE_WRITES,
     Written,
     check_in_graph,
@@ -586,7 +587,7 @@ class _Commit:
     """A batch's writes, running in the writer thread."""
 
     batch: _Batch
-    keys: frozenset[str]  # the node keys it writes (none for a relationship kind)
+    keys: frozenset[Hashable]  # the keys it writes: nodes' keys, relationships' key tuples
     written: Future[Written]
 
 
@@ -659,15 +660,17 @@ class _Writer:
         ]
         rows = latest_by_key(kind, accepted)
         present = present_keys(self.repo, kind, rows) if rows else None
+        keys = _written_keys(kind, rows)
         in_flight = 1 if kind is Kind.RECORDS else COMMITS_IN_FLIGHT
-        while len(self._pending) >= in_flight:
+        # A key the commits under way write too is written after them: the later row wins.
+        while self._pending and (
+            len(self._pending) >= in_flight
+            or any(not keys.isdisjoint(p.keys) for p in self._pending)
+        ):
             self._settle()
-        node_key = NODE_WRITES[kind].key if kind in NODE_WRITES else None
         self._pending.append(
             _Commit(
-                batch,
-                frozenset(row[node_key] for row in rows) if node_key else frozenset(),
-                self._committer.submit(self._commit, kind, rows, accepted, present),
+                batch, keys, self._committer.submit(self._commit, kind, rows, accepted, present)
             )
         )
 
@@ -714,6 +717,12 @@ class _Writer:
         if batch.last:
             self._bar.close()
             self._bar = None
+
+
+def _written_keys(kind: Kind, rows: list[dict[str, Any]]) -> frozenset[Hashable]:
+    if kind in NODE_WRITES:
+        return frozenset(row[NODE_WRITES[kind].key] for row in rows)
+    return frozenset(tuple(row[k] for k in KEYS[kind]) for row in rows)
 
 
 def _named(kind: Kind, results: Iterable[Valid | Invalid]) -> set[str]:
