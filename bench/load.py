@@ -57,7 +57,7 @@ from cached_province import (  # bench/ is the script's directory
 )
 
 from graph.ingest.layouts import NODE_KINDS, Kind
-from graph.ingest.validate import Valid, validate
+from graph.ingest.validate import Context, Valid, validate
 from graph.ingest.writes import NODE_WRITES
 from graph.propagation.rules import load_rules
 from graph.settings import Settings
@@ -290,13 +290,13 @@ def run_statements(args: argparse.Namespace, province: Path) -> tuple[float, flo
     while the next batch was validated, the writes were credited with what the server does
     in the background (collecting garbage, flushing pages) during those pauses."""
     batches = args.work_dir / "statements.pickle"
-    with batches.open("wb") as out:
-        _validated_batches(args, province, out)
-    rows, seconds, cpu = 0, 0.0, 0.0
+    rows = 0
     with _scratch_server(args, "neo4j-statements") as (repo, pid, settings):
+        loaded_at = datetime.now(UTC)
+        with batches.open("wb") as out:
+            _validated_batches(args, province, validation_context(settings, loaded_at), out)
         apply_schema(repo)
         drop_search_indexes(repo)  # as a first load does
-        loaded_at = datetime.now(UTC)
         params = {"source": province.name, "batch_id": "statements", "loaded_at": loaded_at,
                   "province": settings.province_code}  # fmt: skip
         with batches.open("rb") as given:
@@ -314,10 +314,10 @@ def run_statements(args: argparse.Namespace, province: Path) -> tuple[float, flo
     return rows / seconds, rows / cpu
 
 
-def _validated_batches(args: argparse.Namespace, province: Path, out: BinaryIO) -> None:
+def _validated_batches(
+    args: argparse.Namespace, province: Path, ctx: Context, out: BinaryIO
+) -> None:
     """The node files' rows validated as the loader does, each key once, in batches."""
-    settings = fresh_settings(args, args.work_dir / "neo4j-statements")
-    ctx = validation_context(settings, datetime.now(UTC))
     for kind in PLAIN_CREATE:
         valid = _first_of_each_key(
             kind,

@@ -192,36 +192,41 @@ class Repository:
         # and the driver retries only managed transactions. Two processes changing the schema
         # at once (two loads starting together) can deadlock on its locks: our statements
         # are idempotent (IF [NOT] EXISTS), so they are retried here.
-        for attempt in range(ATTEMPTS):
-            try:
-                with (
-                    _timeouts_reported(),
-                    self._driver.session(database=self._database) as session,
-                ):
-                    session.run(Query(statement, timeout=self._bulk_timeout)).consume()
-                return
-            except TransientError:
-                if attempt == ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
+        def run() -> None:
+            with _timeouts_reported(), self._driver.session(database=self._database) as session:
+                session.run(Query(statement, timeout=self._bulk_timeout)).consume()
+
+        _retried(run)
 
     def ping(self) -> None:
         self._driver.verify_connectivity()
 
 
-def _locked(session: Session, query: str, params: Row, timeout_s: float) -> Transaction:
+def _retried(action: Callable[[], T]) -> T:
+    """``action``, tried again after a short random pause while the server refuses it for a
+    moment (:class:`TransientError`), at most :data:`ATTEMPTS` times."""
     attempt = 1
     while True:
-        tx = session.begin_transaction(timeout=timeout_s)
         try:
-            tx.run(query, params).consume()
-            return tx
+            return action()
         except TransientError:
-            tx.close()
             if attempt == ATTEMPTS:
                 raise
             time.sleep(random.uniform(0.1, 0.5) * attempt)
             attempt += 1
+
+
+def _locked(session: Session, query: str, params: Row, timeout_s: float) -> Transaction:
+    def take() -> Transaction:
+        tx = session.begin_transaction(timeout=timeout_s)
+        try:
+            tx.run(query, params).consume()
+        except TransientError:
+            tx.close()
+            raise
+        return tx
+
+    return _retried(take)
 
 
 class Unit:
